@@ -1,0 +1,116 @@
+package connectors
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/rythmehq/rythme"
+)
+
+// DefaultTimeout bounds one call to a network. The publishing lease is far
+// longer, so a live worker always finishes before its lease ends.
+const DefaultTimeout = 30 * time.Second
+
+// ToOAuth2 and FromOAuth2 convert between the domain's token and oauth2's.
+func ToOAuth2(t rythme.Token) *oauth2.Token {
+	return &oauth2.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}
+}
+
+// FromOAuth2 converts an oauth2 token, keeping the granted scope.
+func FromOAuth2(t *oauth2.Token) rythme.Token {
+	out := rythme.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}
+	if s, ok := t.Extra("scope").(string); ok {
+		out.Scope = s
+	}
+	return out
+}
+
+// TokenSource hands out an account's token, refreshing it through the
+// oauth2 config when it has expired (or when Invalidate was called after a
+// 401) and saving every new token (with a rotated refresh token) through
+// save before it is used.
+type TokenSource struct {
+	cfg  *oauth2.Config
+	save func(context.Context, rythme.Token) error
+	ctx  context.Context
+
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	invalid bool
+}
+
+// NewTokenSource returns a saving, refreshing source for tok. ctx carries
+// the HTTP client used for the token endpoint (oauth2.HTTPClient).
+func NewTokenSource(ctx context.Context, cfg *oauth2.Config, tok rythme.Token, save func(context.Context, rythme.Token) error) *TokenSource {
+	return &TokenSource{cfg: cfg, save: save, ctx: ctx, tok: ToOAuth2(tok)}
+}
+
+// Token returns a valid token, refreshing and saving first when needed.
+func (s *TokenSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.invalid && s.tok.Valid() {
+		return s.tok, nil
+	}
+	if s.tok.RefreshToken == "" {
+		if s.invalid || !s.tok.Expiry.IsZero() {
+			return nil, &Error{Kind: Auth, Message: "the token was refused or expired and there is no refresh token"}
+		}
+		return s.tok, nil
+	}
+	expired := *s.tok
+	expired.AccessToken = ""
+	expired.Expiry = time.Unix(1, 0)
+	nt, err := s.cfg.TokenSource(s.ctx, &expired).Token()
+	if err != nil {
+		return nil, classifyTransport(s.ctx, err, true)
+	}
+	if nt.RefreshToken == "" {
+		nt.RefreshToken = s.tok.RefreshToken // not rotated: keep the old one
+	}
+	if s.save != nil {
+		if err := s.save(s.ctx, FromOAuth2(nt)); err != nil {
+			return nil, &Error{Kind: Retryable, Message: "could not save the refreshed token", Err: err}
+		}
+	}
+	s.tok, s.invalid = nt, false
+	return nt, nil
+}
+
+// Invalidate marks the current token as refused: the next Token call
+// refreshes it. It reports whether a refresh is possible.
+func (s *TokenSource) Invalidate() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invalid = true
+	return s.tok.RefreshToken != ""
+}
+
+// Current returns the token as it stands (for tests and for saving).
+func (s *TokenSource) Current() rythme.Token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return FromOAuth2(s.tok)
+}
+
+// NewHTTPClient returns a client for calls to networks: bounded timeouts,
+// no cookie jar, at most 10 redirects.
+func NewHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	tr.ResponseHeaderTimeout = DefaultTimeout
+	return &http.Client{Transport: tr, Timeout: DefaultTimeout}
+}
+
+// AuthorizedClient returns an HTTP client whose requests carry ts's token,
+// built on base (its transport and timeout).
+func AuthorizedClient(base *http.Client, ts oauth2.TokenSource) *http.Client {
+	return &http.Client{
+		Transport: &oauth2.Transport{Source: ts, Base: base.Transport},
+		Timeout:   base.Timeout,
+	}
+}

@@ -1,0 +1,41 @@
+package rythme
+
+import "time"
+
+// Network describes a supported network and its limits, as GET /v1/networks
+// shows it.
+type Network struct {
+	Name  string `json:"name"`  // "mastodon"
+	Title string `json:"title"` // "Mastodon"
+	// Auth is how an account connects: "oauth2", "webhook" or "app_password".
+	Auth string `json:"auth"`
+	// ConnectParams names what POST /v1/accounts/{network}/connect needs.
+	ConnectParams []string `json:"connect_params"`
+	// MaxLength is the longest post, counted as the network counts.
+	MaxLength int `json:"max_length"`
+	// URLLength is what one URL counts for (0: as written).
+	URLLength int `json:"url_length,omitempty"`
+	// IdempotencyKey reports whether the network dedupes retries sent with
+	// the same key, so that an unknown outcome can be retried safely.
+	IdempotencyKey bool   `json:"idempotency_key"`
+	Metrics        bool   `json:"metrics"`
+	Docs           string `json:"docs,omitempty"`
+}
+
+// Metrics is one reading of a published post's engagement, normalised
+// across networks. A field a network does not give is nil.
+type Metrics struct {
+	TargetID    string    `json:"target_id"`
+	ExternalID  string    `json:"external_id"`
+	At          time.Time `json:"at"`
+	Impressions *int64    `json:"impressions,omitempty"`
+	Reach       *int64    `json:"reach,omitempty"`
+	Likes       *int64    `json:"likes,omitempty"`
+	Comments    *int64    `json:"comments,omitempty"`
+	Shares      *int64    `json:"shares,omitempty"`
+	Saves       *int64    `json:"saves,omitempty"`
+	Clicks      *int64    `json:"clicks,omitempty"`
+	VideoViews  *int64    `json:"video_views,omitempty"`
+	// Deleted is set when the network says the post no longer exists.
+	Deleted bool `json:"deleted,omitempty"`
+}

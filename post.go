@@ -1,0 +1,344 @@
+package rythme
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// TargetStatus is the state of one post on one account.
+//
+//	scheduled ──► publishing ──► published
+//	    ▲  │           ├──────► failed       (the network said no; not retried)
+//	    │  │           ├──────► unconfirmed  (outcome unknown; a person decides)
+//	    │  │           ├──────► held         (account needs reconnecting; kept)
+//	    │  │           └──────► scheduled    (retry later, same version)
+//	    │  ├──► held ──► scheduled (account reconnected)
+//	    │  └──► cancelled
+//	    └── failed | unconfirmed | held  (retry by a person)
+type TargetStatus string
+
+const (
+	TargetScheduled   TargetStatus = "scheduled"
+	TargetPublishing  TargetStatus = "publishing"
+	TargetPublished   TargetStatus = "published"
+	TargetFailed      TargetStatus = "failed"
+	TargetUnconfirmed TargetStatus = "unconfirmed"
+	TargetHeld        TargetStatus = "held"
+	TargetCancelled   TargetStatus = "cancelled"
+)
+
+// TargetStatuses lists every target status, for validation and docs.
+var TargetStatuses = []TargetStatus{TargetScheduled, TargetPublishing, TargetPublished,
+	TargetFailed, TargetUnconfirmed, TargetHeld, TargetCancelled}
+
+// Valid reports whether s is a known status.
+func (s TargetStatus) Valid() bool {
+	for _, v := range TargetStatuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Target is one post on one account: what the workers publish. Version is
+// bumped by every edit, cancel or re-queue; a task carrying another version
+// does nothing, so an old task can never publish an edited post.
+type Target struct {
+	ID          string       `json:"id"`
+	PostID      string       `json:"post_id"`
+	WorkspaceID string       `json:"-"`
+	AccountID   string       `json:"account_id"`
+	Network     string       `json:"network"`
+	Content     string       `json:"content,omitempty"` // per-network variant; empty: the post's content
+	Status      TargetStatus `json:"status"`
+	Version     int          `json:"version"`
+	ScheduledAt time.Time    `json:"scheduled_at"`
+	ExternalID  string       `json:"external_id,omitempty"`
+	URL         string       `json:"url,omitempty"`
+	LastError   string       `json:"last_error,omitempty"`
+	Attempts    int          `json:"attempts"`
+	LeaseUntil  *time.Time   `json:"-"`
+	PublishedAt *time.Time   `json:"published_at,omitempty"`
+	// QueuedVersion is the version for which a publish task was last put on
+	// the queue; the reconciler enqueues targets where it differs.
+	QueuedVersion int       `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	// Text is the content to publish (the variant, or the post's content).
+	// Filled by Store.GetTarget and Store.ClaimTarget.
+	Text string `json:"-"`
+}
+
+// Editable reports whether a person may still change the target.
+func (t *Target) Editable() bool { return t.Status == TargetScheduled || t.Status == TargetHeld }
+
+// Post is one piece of content scheduled for one or more accounts.
+type Post struct {
+	ID          string    `json:"id"`
+	WorkspaceID string    `json:"workspace_id"`
+	Content     string    `json:"content"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	// Timezone is the IANA zone the post was planned in (default UTC).
+	Timezone  string    `json:"timezone"`
+	Tags      []string  `json:"tags"`
+	Author    string    `json:"author,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"` // API token id
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Targets   []*Target `json:"targets"`
+}
+
+// Status summarises the targets: "publishing" while any is, then
+// "scheduled" while any is waiting, "held", "unconfirmed", "failed" if any
+// needs a person, "published" when all are out, "cancelled" when all are.
+func (p *Post) Status() string {
+	count := map[TargetStatus]int{}
+	for _, t := range p.Targets {
+		count[t.Status]++
+	}
+	for _, s := range []TargetStatus{TargetPublishing, TargetScheduled, TargetHeld, TargetUnconfirmed, TargetFailed} {
+		if count[s] > 0 {
+			return string(s)
+		}
+	}
+	if count[TargetPublished] > 0 {
+		return string(TargetPublished)
+	}
+	return string(TargetCancelled)
+}
+
+// Target returns the post's target with the given id, or nil.
+func (p *Post) Target(id string) *Target {
+	for _, t := range p.Targets {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// TextFor returns what is published on t: its variant or the post's content.
+func (p *Post) TextFor(t *Target) string {
+	if t.Content != "" {
+		return t.Content
+	}
+	return p.Content
+}
+
+// Limits on posts that hold whatever the network.
+const (
+	MaxContentBytes = 64 << 10
+	MaxTags         = 20
+	MaxTagLength    = 64
+	MaxAuthorLength = 200
+	MaxTargets      = 50
+)
+
+// Validate checks what does not depend on a network: non-empty content
+// (the post's or every target's variant), at least one target, accounts
+// not repeated, tags and author within bounds, a known zone.
+func (p *Post) Validate() error {
+	var fe []FieldError
+	add := func(field, format string, args ...any) {
+		fe = append(fe, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(p.Content) > MaxContentBytes {
+		add("content", "is longer than %d bytes", MaxContentBytes)
+	} else if !utf8.ValidString(p.Content) {
+		add("content", "is not valid UTF-8")
+	}
+	if len(p.Targets) == 0 {
+		add("targets", "at least one target account is required")
+	} else if len(p.Targets) > MaxTargets {
+		add("targets", "at most %d targets", MaxTargets)
+	}
+	seen := map[string]bool{}
+	for i, t := range p.Targets {
+		f := fmt.Sprintf("targets[%d]", i)
+		if t.AccountID == "" {
+			add(f+".account_id", "is required")
+		} else if seen[t.AccountID] {
+			add(f+".account_id", "is listed twice")
+		}
+		seen[t.AccountID] = true
+		if len(t.Content) > MaxContentBytes {
+			add(f+".content", "is longer than %d bytes", MaxContentBytes)
+		} else if !utf8.ValidString(t.Content) {
+			add(f+".content", "is not valid UTF-8")
+		}
+		if strings.TrimSpace(p.TextFor(t)) == "" {
+			add(f+".content", "content is empty: give the post content or this target a variant")
+		}
+	}
+	if len(p.Targets) == 0 && strings.TrimSpace(p.Content) == "" {
+		add("content", "is required")
+	}
+	if len(p.Tags) > MaxTags {
+		add("tags", "at most %d tags", MaxTags)
+	}
+	for i, tag := range p.Tags {
+		if strings.TrimSpace(tag) == "" || utf8.RuneCountInString(tag) > MaxTagLength || !utf8.ValidString(tag) {
+			add(fmt.Sprintf("tags[%d]", i), "must be 1 to %d characters", MaxTagLength)
+		}
+	}
+	if utf8.RuneCountInString(p.Author) > MaxAuthorLength || !utf8.ValidString(p.Author) {
+		add("author", "at most %d characters", MaxAuthorLength)
+	}
+	if p.Timezone != "" {
+		if _, err := time.LoadLocation(p.Timezone); err != nil {
+			add("timezone", "is not a known IANA time zone")
+		}
+	}
+	if p.ScheduledAt.IsZero() {
+		add("scheduled_at", "is required")
+	}
+	if len(fe) > 0 {
+		return Invalid(fe...)
+	}
+	return nil
+}
+
+// PostEdit is a change to a post; nil fields are left as they are.
+type PostEdit struct {
+	Content     *string
+	ScheduledAt *time.Time
+	Timezone    *string
+	Tags        *[]string
+	Author      *string
+	// TargetContent sets per-account variants; an empty string removes one.
+	TargetContent map[string]string
+}
+
+// ApplyEdit changes the post and every target not yet out (scheduled or
+// held), bumping their versions so that the tasks already queued do
+// nothing. It fails with ECONFLICT while a target is publishing or when no
+// target can still change.
+func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
+	if err := p.checkChangeable("edit"); err != nil {
+		return err
+	}
+	if e.Content != nil {
+		p.Content = *e.Content
+	}
+	if e.Timezone != nil {
+		p.Timezone = *e.Timezone
+	}
+	if e.Tags != nil {
+		p.Tags = *e.Tags
+	}
+	if e.Author != nil {
+		p.Author = *e.Author
+	}
+	if e.ScheduledAt != nil {
+		p.ScheduledAt = *e.ScheduledAt
+	}
+	for acc := range e.TargetContent {
+		found := false
+		for _, t := range p.Targets {
+			found = found || t.AccountID == acc
+		}
+		if !found {
+			return Invalid(FieldError{Field: "targets", Message: "account " + acc + " is not a target of this post"})
+		}
+	}
+	for _, t := range p.Targets {
+		if !t.Editable() {
+			continue
+		}
+		if v, ok := e.TargetContent[t.AccountID]; ok {
+			t.Content = v
+		}
+		if e.ScheduledAt != nil {
+			t.ScheduledAt = *e.ScheduledAt
+		}
+		t.Version++
+		t.UpdatedAt = now
+	}
+	p.UpdatedAt = now
+	return nil
+}
+
+// Cancel cancels every target not yet out. ECONFLICT while one is
+// publishing or when nothing is left to cancel.
+func (p *Post) Cancel(now time.Time) error {
+	if err := p.checkChangeable("cancel"); err != nil {
+		return err
+	}
+	for _, t := range p.Targets {
+		if t.Editable() {
+			t.Status = TargetCancelled
+			t.Version++
+			t.UpdatedAt = now
+		}
+	}
+	p.UpdatedAt = now
+	return nil
+}
+
+func (p *Post) checkChangeable(verb string) error {
+	editable := 0
+	for _, t := range p.Targets {
+		if t.Status == TargetPublishing {
+			return Errorf(ECONFLICT, "cannot %s the post: target %s is being published right now; try again in a moment", verb, t.ID)
+		}
+		if t.Editable() {
+			editable++
+		}
+	}
+	if editable == 0 {
+		return Errorf(ECONFLICT, "cannot %s the post: no target is still scheduled or held (status %s)", verb, p.Status())
+	}
+	return nil
+}
+
+// Resolution is what a person decides for a target that needs one.
+type Resolution string
+
+const (
+	ResolveRetry     Resolution = "retry"     // publish again at the given time (now by default)
+	ResolvePublished Resolution = "published" // it is on the network after all (unconfirmed only)
+	ResolveFailed    Resolution = "failed"    // give up
+)
+
+// ResolveTarget applies a person's decision to a failed, unconfirmed or
+// held target. A retry of an unconfirmed target is the person's word that
+// the post is not on the network.
+func (p *Post) ResolveTarget(targetID string, r Resolution, at time.Time, url string, now time.Time) error {
+	t := p.Target(targetID)
+	if t == nil {
+		return Errorf(ENOTFOUND, "target %s is not part of post %s", targetID, p.ID)
+	}
+	switch t.Status {
+	case TargetFailed, TargetUnconfirmed, TargetHeld:
+	default:
+		return Errorf(ECONFLICT, "target %s is %s: only failed, unconfirmed or held targets can be resolved", t.ID, t.Status)
+	}
+	switch r {
+	case ResolveRetry:
+		t.Status = TargetScheduled
+		t.ScheduledAt = at
+		t.LastError = ""
+	case ResolvePublished:
+		if t.Status != TargetUnconfirmed {
+			return Errorf(ECONFLICT, "only an unconfirmed target can be marked published")
+		}
+		t.Status = TargetPublished
+		t.URL = url
+		pa := now
+		t.PublishedAt = &pa
+	case ResolveFailed:
+		t.Status = TargetFailed
+		if t.LastError == "" {
+			t.LastError = "marked failed by a person"
+		}
+	default:
+		return Invalid(FieldError{Field: "outcome", Message: "must be retry, published or failed"})
+	}
+	t.Version++
+	t.UpdatedAt = now
+	p.UpdatedAt = now
+	return nil
+}

@@ -1,0 +1,129 @@
+package rythme
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the system of record. Every state that matters is written here
+// before and after a network call; Redis holds execution state only.
+//
+// Methods scoped to a workspace take its id and answer ENOTFOUND for
+// anything of another workspace. Methods without one are for workers.
+// Errors: ENOTFOUND, ECONFLICT (a compare-and-set that did not match),
+// EINVALID, EUNAVAILABLE (the database cannot be reached), EINTERNAL.
+type Store interface {
+	// Bootstrap creates ws and its admin token tok if, and only if, the store
+	// has no workspace yet. It reports whether it did.
+	Bootstrap(ctx context.Context, ws *Workspace, tok *APIToken) (bool, error)
+	CreateWorkspace(ctx context.Context, ws *Workspace) error
+	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
+
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// TokenByHash returns the live (not revoked) token with that hash;
+	// ENOTFOUND otherwise.
+	TokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
+	ListAPITokens(ctx context.Context, workspaceID string) ([]*APIToken, error)
+	RevokeAPIToken(ctx context.Context, workspaceID, id string, at time.Time) error
+
+	// GetOAuthApp returns the client registration for (network, instance,
+	// redirect URI); ENOTFOUND if none. SaveOAuthApp inserts or replaces it.
+	GetOAuthApp(ctx context.Context, network, instanceURL, redirectURI string) (*OAuthApp, error)
+	SaveOAuthApp(ctx context.Context, app *OAuthApp) error
+	CreateOAuthState(ctx context.Context, st *OAuthState) error
+	// ConsumeOAuthState returns and deletes the state: a second call with
+	// the same hash, or a call after ExpiresAt, answers ENOTFOUND.
+	ConsumeOAuthState(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
+
+	// UpsertAccount inserts the account, or, when the workspace already has
+	// the same (network, instance_url, external_id), updates its profile,
+	// token and meta and sets it connected. ID and CreatedAt are filled.
+	UpsertAccount(ctx context.Context, a *Account) error
+	GetAccount(ctx context.Context, workspaceID, id string) (*Account, error)
+	// AccountByID is GetAccount without workspace scope, for workers.
+	AccountByID(ctx context.Context, id string) (*Account, error)
+	ListAccounts(ctx context.Context, workspaceID string) ([]*Account, error)
+	UpdateAccountToken(ctx context.Context, id string, tok Token) error
+	// SetAccountStatus changes the status; AccountDisconnected also wipes
+	// the token.
+	SetAccountStatus(ctx context.Context, id string, status AccountStatus, reason string) error
+
+	// CreatePost writes the post and its targets in one transaction. IDs,
+	// versions (1) and timestamps must be set by the caller.
+	CreatePost(ctx context.Context, p *Post) error
+	GetPost(ctx context.Context, workspaceID, id string) (*Post, error)
+	ListPosts(ctx context.Context, workspaceID string, f PostFilter) ([]*Post, string, error)
+	// UpdatePost loads the post and its targets with a lock, calls fn, and
+	// saves the post and every target fn changed, in one transaction. A
+	// worker's ClaimTarget cannot interleave: either it claims first and fn
+	// sees the target publishing, or it runs after and finds the version
+	// bumped. fn's error aborts and is returned as is.
+	UpdatePost(ctx context.Context, workspaceID, id string, fn func(*Post) error) (*Post, error)
+
+	// GetTarget returns a target (with Text filled); ENOTFOUND if none.
+	GetTarget(ctx context.Context, id string) (*Target, error)
+	// ClaimTarget moves the target from scheduled at version to publishing,
+	// counts an attempt and sets the lease. ECONFLICT when it is not
+	// scheduled at that version (another worker has it, or it was edited).
+	ClaimTarget(ctx context.Context, id string, version int, now, leaseUntil time.Time) (*Target, error)
+	// FinishTarget records the outcome of an attempt: only from publishing
+	// at version (ECONFLICT otherwise).
+	FinishTarget(ctx context.Context, id string, version int, out Outcome) (*Target, error)
+	// DueTargets lists scheduled targets due at or before until, oldest
+	// first; unless all is set, only those whose QueuedVersion differs from
+	// their Version (not yet on the queue).
+	DueTargets(ctx context.Context, until time.Time, all bool, limit int) ([]TargetRef, error)
+	// MarkQueued records that a task exists for each ref's version.
+	MarkQueued(ctx context.Context, refs []TargetRef) error
+	// ExpiredLeases lists targets publishing whose lease ended before now.
+	ExpiredLeases(ctx context.Context, now time.Time, limit int) ([]*Target, error)
+	// HoldAccountTargets moves the account's scheduled targets to held
+	// (version bumped), with reason; ReleaseAccountTargets moves its held
+	// targets back to scheduled. Both return how many moved.
+	HoldAccountTargets(ctx context.Context, accountID, reason string, now time.Time) (int, error)
+	ReleaseAccountTargets(ctx context.Context, accountID string, now time.Time) (int, error)
+
+	// Ping reports whether the database answers (EUNAVAILABLE if not).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// PostFilter selects posts for ListPosts. Posts come ordered by
+// (scheduled_at, id); Cursor is the opaque value returned with a page.
+type PostFilter struct {
+	From      *time.Time   // scheduled at or after
+	To        *time.Time   // scheduled before
+	Status    TargetStatus // posts with at least one target in this status
+	AccountID string       // posts with a target on this account
+	Cursor    string
+	Limit     int // default 50, at most 200
+}
+
+// TargetRef is what a publish task needs to find its target.
+type TargetRef struct {
+	ID          string
+	Version     int
+	Network     string
+	ScheduledAt time.Time
+}
+
+// Outcome is the result of one publish attempt.
+type Outcome struct {
+	// Status: published, failed, unconfirmed, held, or scheduled (to be
+	// retried; with BumpVersion when the old task is gone and a new one
+	// must be queued).
+	Status      TargetStatus
+	ExternalID  string
+	URL         string
+	Error       string
+	At          time.Time
+	BumpVersion bool
+}
+
+// Sealer encrypts secrets at rest (OAuth tokens, client secrets, PKCE
+// verifiers). Open accepts what any of its keys sealed, so keys can be
+// rotated.
+type Sealer interface {
+	Seal(plaintext []byte) ([]byte, error)
+	Open(ciphertext []byte) ([]byte, error)
+}

@@ -1,0 +1,55 @@
+package rythme
+
+import (
+	"crypto/sha256"
+	"time"
+)
+
+// Workspace is a team's space: its accounts, posts and tokens. Data of one
+// workspace is never visible from another.
+type Workspace struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Role of an API token, from most to least powerful.
+type Role string
+
+const (
+	RoleAdmin   Role = "admin"   // everything, including tokens and accounts
+	RoleManager Role = "manager" // plans, approves and publishes; connects accounts
+	RoleEditor  Role = "editor"  // writes and schedules posts
+	RoleViewer  Role = "viewer"  // reads
+)
+
+var roleRank = map[Role]int{RoleViewer: 1, RoleEditor: 2, RoleManager: 3, RoleAdmin: 4}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return roleRank[r] > 0 }
+
+// AtLeast reports whether r has every right of min.
+func (r Role) AtLeast(min Role) bool { return roleRank[r] >= roleRank[min] && r.Valid() }
+
+// APIToken is a bearer token of a workspace. Only the SHA-256 hash of the
+// secret is stored; the secret is shown once, when the token is made.
+type APIToken struct {
+	ID          string     `json:"id"`
+	WorkspaceID string     `json:"workspace_id"`
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	Hash        []byte     `json:"-"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}
+
+// TokenSecretPrefix starts every API token secret, so that a leaked one is
+// easy to recognise by secret scanners.
+const TokenSecretPrefix = "rym_"
+
+// HashToken returns the hash under which a token secret is stored.
+func HashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}

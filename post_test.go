@@ -1,0 +1,209 @@
+package rythme_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+var t0 = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+
+func newPost(statuses ...rythme.TargetStatus) *rythme.Post {
+	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), Content: "hello", ScheduledAt: t0, Timezone: "Europe/Paris"}
+	for i, s := range statuses {
+		p.Targets = append(p.Targets, &rythme.Target{ID: rythme.NewID(rythme.PrefixTarget), AccountID: "acc_" + string(rune('a'+i)),
+			Status: s, Version: 1, ScheduledAt: t0})
+	}
+	return p
+}
+
+func TestValidateNamesEveryBadField(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		change func(p *rythme.Post)
+		field  string
+	}{
+		{"no targets", func(p *rythme.Post) { p.Targets = nil }, "targets"},
+		{"empty content", func(p *rythme.Post) { p.Content = "  " }, "targets[0].content"},
+		{"account twice", func(p *rythme.Post) { p.Targets[1].AccountID = p.Targets[0].AccountID }, "targets[1].account_id"},
+		{"missing account", func(p *rythme.Post) { p.Targets[0].AccountID = "" }, "targets[0].account_id"},
+		{"bad zone", func(p *rythme.Post) { p.Timezone = "Mars/Olympus" }, "timezone"},
+		{"too many tags", func(p *rythme.Post) { p.Tags = make([]string, 21) }, "tags"},
+		{"blank tag", func(p *rythme.Post) { p.Tags = []string{"ok", " "} }, "tags[1]"},
+		{"no time", func(p *rythme.Post) { p.ScheduledAt = time.Time{} }, "scheduled_at"},
+		{"invalid utf-8", func(p *rythme.Post) { p.Content = "\xff" }, "content"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPost(rythme.TargetScheduled, rythme.TargetScheduled)
+			c.change(p)
+			err := p.Validate()
+			if rythme.ErrorCode(err) != rythme.EINVALID {
+				t.Fatalf("Validate() = %v, want EINVALID", err)
+			}
+			found := false
+			for _, f := range rythme.ErrorFields(err) {
+				found = found || f.Field == c.field
+			}
+			if !found {
+				t.Fatalf("fields %+v do not name %q", rythme.ErrorFields(err), c.field)
+			}
+		})
+	}
+	if err := newPost(rythme.TargetScheduled).Validate(); err != nil {
+		t.Fatalf("a good post fails validation: %v", err)
+	}
+	// A variant on every target makes the post's own content optional.
+	p := newPost(rythme.TargetScheduled)
+	p.Content, p.Targets[0].Content = "", "variant"
+	if err := p.Validate(); err != nil {
+		t.Fatalf("variants only: %v", err)
+	}
+}
+
+func TestEditBumpsVersionsOfWaitingTargetsOnly(t *testing.T) {
+	t.Parallel()
+	p := newPost(rythme.TargetScheduled, rythme.TargetPublished, rythme.TargetHeld)
+	later := t0.Add(time.Hour)
+	text := "edited"
+	err := p.ApplyEdit(rythme.PostEdit{Content: &text, ScheduledAt: &later, TargetContent: map[string]string{"acc_c": "variant"}}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Content != "edited" || !p.ScheduledAt.Equal(later) {
+		t.Fatalf("post not edited: %+v", p)
+	}
+	want := []struct {
+		version int
+		at      time.Time
+	}{{2, later}, {1, t0}, {2, later}}
+	for i, w := range want {
+		if got := p.Targets[i]; got.Version != w.version || !got.ScheduledAt.Equal(w.at) {
+			t.Errorf("target %d: v%d at %s, want v%d at %s", i, got.Version, got.ScheduledAt, w.version, w.at)
+		}
+	}
+	if p.Targets[2].Content != "variant" || p.TextFor(p.Targets[2]) != "variant" || p.TextFor(p.Targets[0]) != "edited" {
+		t.Fatal("per-account variant not applied")
+	}
+	if err := p.ApplyEdit(rythme.PostEdit{TargetContent: map[string]string{"acc_zz": "x"}}, t0); rythme.ErrorCode(err) != rythme.EINVALID {
+		t.Fatalf("variant for a non-target account: %v, want EINVALID", err)
+	}
+}
+
+func TestNoEditOrCancelWhilePublishingOrWhenAllAreOut(t *testing.T) {
+	t.Parallel()
+	for _, statuses := range [][]rythme.TargetStatus{
+		{rythme.TargetScheduled, rythme.TargetPublishing},
+		{rythme.TargetPublished, rythme.TargetCancelled, rythme.TargetFailed},
+	} {
+		p := newPost(statuses...)
+		text := "x"
+		if err := p.ApplyEdit(rythme.PostEdit{Content: &text}, t0); rythme.ErrorCode(err) != rythme.ECONFLICT {
+			t.Errorf("%v: edit = %v, want ECONFLICT", statuses, err)
+		}
+		if err := p.Cancel(t0); rythme.ErrorCode(err) != rythme.ECONFLICT {
+			t.Errorf("%v: cancel = %v, want ECONFLICT", statuses, err)
+		}
+		if p.Targets[0].Version != 1 {
+			t.Errorf("%v: a refused change bumped a version", statuses)
+		}
+	}
+	p := newPost(rythme.TargetScheduled, rythme.TargetPublished)
+	if err := p.Cancel(t0); err != nil {
+		t.Fatal(err)
+	}
+	if p.Targets[0].Status != rythme.TargetCancelled || p.Targets[0].Version != 2 || p.Targets[1].Status != rythme.TargetPublished {
+		t.Fatalf("cancel: %+v %+v", p.Targets[0], p.Targets[1])
+	}
+}
+
+func TestResolveTarget(t *testing.T) {
+	t.Parallel()
+	p := newPost(rythme.TargetUnconfirmed, rythme.TargetFailed, rythme.TargetPublished)
+	if err := p.ResolveTarget(p.Targets[0].ID, rythme.ResolvePublished, time.Time{}, "https://m.example/@a/1", t0); err != nil {
+		t.Fatal(err)
+	}
+	if tg := p.Targets[0]; tg.Status != rythme.TargetPublished || tg.URL == "" || tg.Version != 2 {
+		t.Fatalf("resolved published: %+v", tg)
+	}
+	if err := p.ResolveTarget(p.Targets[1].ID, rythme.ResolvePublished, time.Time{}, "", t0); rythme.ErrorCode(err) != rythme.ECONFLICT {
+		t.Fatalf("a failed target marked published: %v", err)
+	}
+	at := t0.Add(time.Minute)
+	if err := p.ResolveTarget(p.Targets[1].ID, rythme.ResolveRetry, at, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if tg := p.Targets[1]; tg.Status != rythme.TargetScheduled || !tg.ScheduledAt.Equal(at) || tg.Version != 2 {
+		t.Fatalf("retry: %+v", tg)
+	}
+	if err := p.ResolveTarget(p.Targets[2].ID, rythme.ResolveRetry, at, "", t0); rythme.ErrorCode(err) != rythme.ECONFLICT {
+		t.Fatalf("retry of a published target: %v", err)
+	}
+	if err := p.ResolveTarget("tgt_nope", rythme.ResolveRetry, at, "", t0); rythme.ErrorCode(err) != rythme.ENOTFOUND {
+		t.Fatalf("unknown target: %v", err)
+	}
+}
+
+func TestPostStatusSummarisesTargets(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in   []rythme.TargetStatus
+		want string
+	}{
+		{[]rythme.TargetStatus{rythme.TargetPublished, rythme.TargetPublishing}, "publishing"},
+		{[]rythme.TargetStatus{rythme.TargetPublished, rythme.TargetScheduled}, "scheduled"},
+		{[]rythme.TargetStatus{rythme.TargetPublished, rythme.TargetFailed}, "failed"},
+		{[]rythme.TargetStatus{rythme.TargetPublished, rythme.TargetCancelled}, "published"},
+		{[]rythme.TargetStatus{rythme.TargetCancelled}, "cancelled"},
+	}
+	for _, c := range cases {
+		if got := newPost(c.in...).Status(); got != c.want {
+			t.Errorf("Status(%v) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestIDs(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	prev := ""
+	for range 10000 {
+		id := rythme.NewID(rythme.PrefixPost)
+		if seen[id] || !rythme.ValidID(rythme.PrefixPost, id) || id <= prev {
+			t.Fatalf("id %q: repeated, invalid or not increasing after %q", id, prev)
+		}
+		seen[id], prev = true, id
+	}
+	for _, bad := range []string{"", "pst_", "tgt_01ARZ3NDEKTSV4RRFFQ69G5FAV", "pst_01ARZ3NDEKTSV4RRFFQ69G5FA!", strings.Repeat("x", 31)} {
+		if rythme.ValidID(rythme.PrefixPost, bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}
+
+func TestRoles(t *testing.T) {
+	t.Parallel()
+	if !rythme.RoleAdmin.AtLeast(rythme.RoleManager) || rythme.RoleEditor.AtLeast(rythme.RoleManager) ||
+		!rythme.RoleViewer.AtLeast(rythme.RoleViewer) || rythme.Role("root").AtLeast(rythme.RoleViewer) {
+		t.Fatal("role order is wrong")
+	}
+}
+
+func TestErrorsNeverLeakTheirCause(t *testing.T) {
+	t.Parallel()
+	cause := &rythme.Error{Code: rythme.EINTERNAL, Message: "internal error"}
+	if rythme.ErrorMessage(errString("pq: password=secret")) != "internal error" || rythme.ErrorCode(errString("x")) != rythme.EINTERNAL {
+		t.Fatal("a plain error's text reached the user-facing message")
+	}
+	if rythme.ErrorCode(nil) != "" || rythme.ErrorCode(cause) != rythme.EINTERNAL {
+		t.Fatal("ErrorCode")
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

@@ -1,0 +1,301 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"golang.org/x/oauth2"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/telemetry"
+)
+
+// Clock is the time as the worker sees it; tests stub it.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// RealClock is the wall clock.
+var RealClock Clock = realClock{}
+
+// PublishHandler handles post:publish: it waits out any early delivery,
+// claims the target by compare-and-set, calls the connector, and records
+// the outcome by kind (DESIGN.md, "Errors from connectors").
+type PublishHandler struct {
+	Store      rythme.Store
+	Connectors *connectors.Registry
+	HTTPClient *http.Client // base client for network calls
+	Clock      Clock
+	Metrics    *telemetry.Metrics // may be nil
+	Logger     *slog.Logger
+	// Lease is how long a claimed target stays publishing before the
+	// reconciler may resolve it; far longer than a network call may take.
+	Lease time.Duration
+	// PublishTimeout bounds one network call (connectors.DefaultTimeout).
+	PublishTimeout time.Duration
+	// RedirectURI is the OAuth redirect URI the accounts were connected
+	// with (the client registration is looked up by it).
+	RedirectURI func(network string) string
+	// Apps stores OAuth client registrations (the store).
+	Apps connectors.Apps
+}
+
+// maxEarlyWait is the longest the handler sleeps for a task handed over
+// early; asynq is early by at most a second, so more means a clock moved.
+const maxEarlyWait = 5 * time.Second
+
+// notYetError asks asynq to run the task again at a later time, without
+// counting a failed attempt.
+type notYetError struct{ wait time.Duration }
+
+func (e *notYetError) Error() string { return fmt.Sprintf("not due for another %s", e.wait) }
+
+// rateLimitedError asks asynq to retry after the network's own delay,
+// without counting a failed attempt.
+type rateLimitedError struct {
+	wait time.Duration
+	err  error
+}
+
+func (e *rateLimitedError) Error() string { return "rate limited: " + e.err.Error() }
+func (e *rateLimitedError) Unwrap() error { return e.err }
+
+// ProcessTask implements asynq.Handler.
+func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p PublishPayload
+	if err := json.Unmarshal(task.Payload(), &p); err != nil || p.TargetID == "" {
+		return fmt.Errorf("worker: bad publish payload: %v: %w", err, asynq.SkipRetry)
+	}
+	log := h.Logger.With(slog.String("target_id", p.TargetID), slog.Int("version", p.Version))
+
+	t, err := h.Store.GetTarget(ctx, p.TargetID)
+	if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+		log.Info("publish: target gone; nothing to do")
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("worker: load target: %w", err)
+	}
+	if t.Version != p.Version || t.Status != rythme.TargetScheduled {
+		log.Debug("publish: stale task", slog.String("status", string(t.Status)), slog.Int("current_version", t.Version))
+		return nil
+	}
+
+	// Never early: asynq scores tasks in whole seconds.
+	if wait := t.ScheduledAt.Sub(h.Clock.Now()); wait > 0 {
+		if wait > maxEarlyWait {
+			return &notYetError{wait: wait}
+		}
+		if err := h.Clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+
+	acct, err := h.Store.AccountByID(ctx, t.AccountID)
+	if err != nil {
+		return fmt.Errorf("worker: load account: %w", err)
+	}
+	now := h.Clock.Now()
+	t, err = h.Store.ClaimTarget(ctx, t.ID, t.Version, now, now.Add(h.Lease))
+	if rythme.ErrorCode(err) == rythme.ECONFLICT {
+		log.Debug("publish: claimed elsewhere or changed")
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("worker: claim: %w", err)
+	}
+	log = log.With(slog.String("network", t.Network), slog.String("account_id", t.AccountID))
+
+	out, retryErr := h.publish(ctx, log, t, acct)
+	h.finish(log, t, out)
+	return retryErr
+}
+
+// publish makes the network call and turns its result into an outcome and,
+// for retries, the error asynq should see.
+func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythme.Target, acct *rythme.Account) (rythme.Outcome, error) {
+	conn, err := h.Connectors.Get(t.Network)
+	if err != nil {
+		return h.outcome(t, rythme.TargetFailed, "this build of rythme has no connector for "+t.Network), nil
+	}
+	if acct.Status != rythme.AccountConnected {
+		return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting"), nil
+	}
+	cfg, err := conn.OAuth2Config(ctx, connectors.ConnectParams{"instance_url": acct.InstanceURL}, h.RedirectURI(t.Network), h.Apps)
+	if err != nil {
+		return h.retryOrFail(ctx, t, fmt.Errorf("oauth config: %w", err))
+	}
+	// The publish call is not cut by a worker shutdown: in-flight
+	// publishes finish (bounded by PublishTimeout) and are recorded.
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.PublishTimeout)
+	defer cancel()
+	callCtx = context.WithValue(callCtx, oauth2.HTTPClient, h.HTTPClient)
+	ts := connectors.NewTokenSource(callCtx, cfg, acct.Token, func(ctx context.Context, tok rythme.Token) error {
+		return h.Store.UpdateAccountToken(ctx, acct.ID, tok)
+	})
+	client := connectors.AuthorizedClient(h.HTTPClient, ts)
+	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID}
+
+	if h.Metrics != nil {
+		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())
+	}
+	res, err := conn.Publish(callCtx, acct, client, req)
+	if connectors.KindOf(err) == connectors.Auth && ts.Invalidate() {
+		log.Info("publish: token refused; refreshing once")
+		res, err = conn.Publish(callCtx, acct, client, req)
+	}
+	if err == nil {
+		out := h.outcome(t, rythme.TargetPublished, "")
+		out.ExternalID, out.URL = res.ExternalID, res.URL
+		return out, nil
+	}
+
+	ce, _ := connectors.AsError(err)
+	msg := err.Error()
+	if ce != nil {
+		msg = ce.Message
+	}
+	switch connectors.KindOf(err) {
+	case connectors.Permanent:
+		return h.outcome(t, rythme.TargetFailed, "the network refused the post: "+msg), nil
+	case connectors.Auth:
+		h.needsReconnect(log, acct, msg)
+		return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting: "+msg), nil
+	case connectors.RateLimited:
+		wait := time.Duration(0)
+		if ce != nil {
+			wait = ce.RetryAfter
+		}
+		h.count(t.Network, "rate_limited")
+		return h.outcome(t, rythme.TargetScheduled, "rate limited by the network; retrying"), &rateLimitedError{wait: wait, err: err}
+	case connectors.Unknown:
+		if !conn.Idempotent(acct) {
+			return h.outcome(t, rythme.TargetUnconfirmed, "no answer from the network after the post was sent; check the account before retrying ("+msg+")"), nil
+		}
+		// The server dedupes our key: a retry is safe.
+		return h.retryOrFail(ctx, t, err)
+	default:
+		return h.retryOrFail(ctx, t, err)
+	}
+}
+
+// retryOrFail puts the target back for asynq to retry, or fails it after
+// the last retry.
+func (h *PublishHandler) retryOrFail(ctx context.Context, t *rythme.Target, err error) (rythme.Outcome, error) {
+	n, _ := asynq.GetRetryCount(ctx)
+	max, ok := asynq.GetMaxRetry(ctx)
+	msg := err.Error()
+	if ce, ok := connectors.AsError(err); ok {
+		msg = ce.Message
+	}
+	if ok && n >= max {
+		return h.outcome(t, rythme.TargetFailed, fmt.Sprintf("gave up after %d attempts: %s", t.Attempts, msg)), nil
+	}
+	return h.outcome(t, rythme.TargetScheduled, "retrying: "+msg), err
+}
+
+func (h *PublishHandler) outcome(t *rythme.Target, s rythme.TargetStatus, msg string) rythme.Outcome {
+	return rythme.Outcome{Status: s, Error: msg, At: h.Clock.Now()}
+}
+
+func (h *PublishHandler) needsReconnect(log *slog.Logger, acct *rythme.Account, msg string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Store.SetAccountStatus(ctx, acct.ID, rythme.AccountNeedsReconnect, msg); err != nil {
+		log.Error("publish: mark account needs_reconnect", slog.Any("err", err))
+	}
+	n, err := h.Store.HoldAccountTargets(ctx, acct.ID, "the account needs reconnecting", h.Clock.Now())
+	if err != nil {
+		log.Error("publish: hold account targets", slog.Any("err", err))
+	}
+	log.Warn("publish: account needs reconnecting; its posts are held", slog.Int("held", n))
+}
+
+// finish records the outcome. The post may already be on the network, so
+// it insists (the database may be restarting) on a context of its own.
+func (h *PublishHandler) finish(log *slog.Logger, t *rythme.Target, out rythme.Outcome) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.Lease/2)
+	defer cancel()
+	delay := 100 * time.Millisecond
+	for {
+		_, err := h.Store.FinishTarget(ctx, t.ID, t.Version, out)
+		if err == nil {
+			break
+		}
+		if rythme.ErrorCode(err) == rythme.ECONFLICT {
+			log.Error("publish: target changed under its lease", slog.Any("err", err))
+			return
+		}
+		log.Warn("publish: record outcome; will try again", slog.String("outcome", string(out.Status)), slog.Any("err", err))
+		if h.Clock.Sleep(ctx, delay) != nil {
+			log.Error("publish: could not record outcome; the reconciler will resolve the lease", slog.String("outcome", string(out.Status)))
+			return
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+	switch out.Status {
+	case rythme.TargetScheduled:
+		h.count(t.Network, "retry")
+	default:
+		h.count(t.Network, string(out.Status))
+	}
+	lvl := slog.LevelInfo
+	if out.Status != rythme.TargetPublished {
+		lvl = slog.LevelWarn
+	}
+	log.Log(ctx, lvl, "publish: "+string(out.Status), slog.String("external_id", out.ExternalID), slog.String("reason", out.Error),
+		slog.Duration("late", out.At.Sub(t.ScheduledAt)))
+}
+
+func (h *PublishHandler) count(network, outcome string) {
+	if h.Metrics != nil {
+		h.Metrics.Publishes.WithLabelValues(network, outcome).Inc()
+	}
+}
+
+// retryDelay is asynq's RetryDelayFunc: the network's own delay for a rate
+// limit, the time left for an early task, exponential backoff otherwise.
+func retryDelay(n int, err error, task *asynq.Task) time.Duration {
+	var ny *notYetError
+	var rl *rateLimitedError
+	switch {
+	case errors.As(err, &ny):
+		return ny.wait
+	case errors.As(err, &rl):
+		if rl.wait > 0 {
+			return rl.wait + time.Duration(jitter(250))*time.Millisecond
+		}
+		return 30 * time.Second
+	}
+	d := time.Duration(1<<min(n, 10)) * time.Second // 1s, 2s, 4s … 17 min
+	return d + time.Duration(jitter(int(d/time.Millisecond)/4+1))*time.Millisecond
+}
+
+// isFailure tells asynq which errors count as failed attempts: waiting for
+// a rate limit or for the due time does not.
+func isFailure(err error) bool {
+	var ny *notYetError
+	var rl *rateLimitedError
+	return !errors.As(err, &ny) && !errors.As(err, &rl)
+}

@@ -1,0 +1,263 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/telemetry"
+)
+
+// Config of a worker process. Zero values take the documented defaults.
+type Config struct {
+	Redis      redis.UniversalClient // required
+	Store      rythme.Store          // required
+	Connectors *connectors.Registry  // required
+	Metrics    *telemetry.Metrics    // optional
+	Logger     *slog.Logger          // default slog.Default()
+	Clock      Clock                 // default RealClock
+	HTTPClient *http.Client          // default connectors.NewHTTPClient()
+	// PublicURL is the API's public base URL: OAuth redirect URIs are
+	// PublicURL + "/v1/oauth/{network}/callback".
+	PublicURL string
+	// Concurrency per network queue; DefaultConcurrency for the others
+	// (default 64). A task handed over early holds its slot until due.
+	Concurrency        map[string]int
+	DefaultConcurrency int
+	// Horizon: targets due within it are on the queue (default 1h).
+	Horizon time.Duration
+	// ReconcileInterval between sweeps (default 10s); FullReconcileEvery
+	// between full sweeps (default 5m).
+	ReconcileInterval  time.Duration
+	FullReconcileEvery time.Duration
+	// Lease of a publishing target (default 5m).
+	Lease time.Duration
+	// PollInterval is how often due tasks are moved to their queue and empty
+	// queues are polled (default 100ms): it bounds lateness.
+	PollInterval time.Duration
+	// ShutdownTimeout lets in-flight publishes finish (default 40s).
+	ShutdownTimeout time.Duration
+}
+
+// WithDefaults returns cfg with every zero field set to its default.
+func (cfg Config) WithDefaults() Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = connectors.NewHTTPClient()
+	}
+	if cfg.DefaultConcurrency == 0 {
+		cfg.DefaultConcurrency = 64
+	}
+	if cfg.Horizon == 0 {
+		cfg.Horizon = time.Hour
+	}
+	if cfg.ReconcileInterval == 0 {
+		cfg.ReconcileInterval = 10 * time.Second
+	}
+	if cfg.FullReconcileEvery == 0 {
+		cfg.FullReconcileEvery = 5 * time.Minute
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 5 * time.Minute
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 100 * time.Millisecond
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 40 * time.Second
+	}
+	return cfg
+}
+
+// Validate reports a missing dependency or a bad setting.
+func (cfg Config) Validate() error {
+	switch {
+	case cfg.Redis == nil:
+		return errors.New("worker: Redis is required")
+	case cfg.Store == nil:
+		return errors.New("worker: Store is required")
+	case cfg.Connectors == nil:
+		return errors.New("worker: Connectors is required")
+	case cfg.Lease < 2*connectors.DefaultTimeout:
+		return fmt.Errorf("worker: lease %s must be at least twice the network timeout %s", cfg.Lease, connectors.DefaultTimeout)
+	}
+	return nil
+}
+
+// RedirectURI is the OAuth callback of a network on the API at publicURL.
+func RedirectURI(publicURL, network string) string {
+	return publicURL + "/v1/oauth/" + network + "/callback"
+}
+
+// Worker runs one asynq server per network queue (each with its own
+// concurrency) and one for the sweeps, plus the ticker that asks for a
+// sweep.
+type Worker struct {
+	cfg        Config
+	client     *asynq.Client
+	queue      *Queue
+	reconciler *Reconciler
+	publish    *PublishHandler
+	servers    []*asynq.Server
+}
+
+// New builds a worker; Run starts it.
+func New(cfg Config) (*Worker, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client := asynq.NewClientFromRedisClient(cfg.Redis)
+	q := NewQueue(client, cfg.Store, cfg.Horizon, cfg.Clock)
+	w := &Worker{cfg: cfg, client: client, queue: q}
+	w.publish = &PublishHandler{
+		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
+		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: connectors.DefaultTimeout,
+		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
+	}
+	w.reconciler = &Reconciler{
+		Store: cfg.Store, Queue: q, Redis: cfg.Redis, Connectors: cfg.Connectors, Clock: cfg.Clock,
+		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
+		Batch: 1000, FullLimit: 100_000,
+	}
+	if cfg.Metrics != nil {
+		if err := cfg.Metrics.Registry.Register(&depthCollector{redis: cfg.Redis, queues: w.queueNames()}); err != nil {
+			return nil, fmt.Errorf("worker: register queue depth: %w", err)
+		}
+	}
+	return w, nil
+}
+
+// Queue returns the worker's queue (the API uses one of its own).
+func (w *Worker) Queue() *Queue { return w.queue }
+
+// Reconciler returns the worker's reconciler.
+func (w *Worker) Reconciler() *Reconciler { return w.reconciler }
+
+func (w *Worker) queueNames() []string {
+	names := []string{SystemQueue}
+	for _, c := range w.cfg.Connectors.All() {
+		names = append(names, QueueName(c.Info().Name))
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (w *Worker) server(queue string, concurrency int) *asynq.Server {
+	return asynq.NewServerFromRedisClient(w.cfg.Redis, asynq.Config{
+		Concurrency:              concurrency,
+		Queues:                   map[string]int{queue: 1},
+		DelayedTaskCheckInterval: w.cfg.PollInterval,
+		TaskCheckInterval:        w.cfg.PollInterval,
+		RetryDelayFunc:           retryDelay,
+		IsFailure:                isFailure,
+		ShutdownTimeout:          w.cfg.ShutdownTimeout,
+		Logger:                   asynqLogger{w.cfg.Logger},
+		LogLevel:                 asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, task *asynq.Task, err error) {
+			if isFailure(err) {
+				w.cfg.Logger.Warn("task failed", slog.String("type", task.Type()), slog.String("queue", queue), slog.Any("err", err))
+			}
+		}),
+	})
+}
+
+// Run starts the servers, sweeps once in full, then asks for a sweep every
+// ReconcileInterval until ctx is done; then it shuts down gracefully:
+// in-flight publishes finish, waiting tasks go back to Redis.
+func (w *Worker) Run(ctx context.Context) error {
+	mux := asynq.NewServeMux()
+	mux.Handle(TypePublish, w.publish)
+	mux.Handle(TypeReconcile, reconcileHandler{w.reconciler})
+
+	for _, name := range w.queueNames() {
+		conc := w.cfg.DefaultConcurrency
+		if name == SystemQueue {
+			conc = 2
+		} else if n, ok := w.cfg.Concurrency[name[len("publish."):]]; ok && n > 0 {
+			conc = n
+		}
+		srv := w.server(name, conc)
+		if err := srv.Start(mux); err != nil {
+			w.stop()
+			return fmt.Errorf("worker: start queue %s: %w", name, err)
+		}
+		w.servers = append(w.servers, srv)
+	}
+	w.cfg.Logger.Info("worker: started", slog.Int("queues", len(w.servers)))
+
+	if _, err := w.reconciler.Run(ctx, true); err != nil {
+		w.cfg.Logger.Error("worker: first sweep failed; the next one will retry", slog.Any("err", err))
+	}
+	tick := time.NewTicker(w.cfg.ReconcileInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			w.stop()
+			return nil
+		case <-tick.C:
+			if _, err := w.client.EnqueueContext(ctx, NewReconcileTask()); err != nil &&
+				!errors.Is(err, asynq.ErrTaskIDConflict) && ctx.Err() == nil {
+				w.cfg.Logger.Warn("worker: ask for a sweep", slog.Any("err", err))
+			}
+		}
+	}
+}
+
+func (w *Worker) stop() {
+	var wg sync.WaitGroup
+	for _, s := range w.servers {
+		wg.Add(1)
+		go func(s *asynq.Server) { defer wg.Done(); s.Shutdown() }(s)
+	}
+	wg.Wait()
+	w.servers = nil
+	w.cfg.Logger.Info("worker: stopped")
+}
+
+// depthCollector reports queue depth by state straight from asynq's Redis
+// structures (asynq's inspector needs MEMORY USAGE, which the in-process
+// Redis lacks).
+type depthCollector struct {
+	redis  redis.UniversalClient
+	queues []string
+}
+
+var depthDesc = prometheus.NewDesc("rythme_queue_depth", "Tasks in a queue, by state.", []string{"queue", "state"}, nil)
+
+func (d *depthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- depthDesc }
+
+func (d *depthCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, q := range d.queues {
+		p := d.redis.Pipeline()
+		pending := p.LLen(ctx, "asynq:{"+q+"}:pending")
+		active := p.LLen(ctx, "asynq:{"+q+"}:active")
+		scheduled := p.ZCard(ctx, "asynq:{"+q+"}:scheduled")
+		retry := p.ZCard(ctx, "asynq:{"+q+"}:retry")
+		if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			continue
+		}
+		for state, v := range map[string]int64{"pending": pending.Val(), "active": active.Val(), "scheduled": scheduled.Val(), "retry": retry.Val()} {
+			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(v), q, state)
+		}
+	}
+}

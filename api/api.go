@@ -1,0 +1,195 @@
+// Package api is rythme's HTTP API: gin handlers under /v1, bearer-token
+// authentication and roles, request validation, the error table that maps
+// rythme's error codes to HTTP statuses, access logs, Prometheus metrics and
+// the OpenAPI document served at /openapi.json.
+//
+// It scopes every read and write by the workspace of the caller's token and
+// must never let one workspace see another's data. It never publishes to a
+// network itself (the worker does, from the queue) and never writes a token,
+// an OAuth secret, a PKCE verifier or a request body to a log line or to a
+// response (the one exception: a new API token's secret, shown once).
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/telemetry"
+	"github.com/rythmehq/rythme/web"
+)
+
+// Queue puts publish tasks on the work queue. The worker implements it
+// (and records MarkQueued for what it enqueued). A failure is logged and is
+// not an API error: the post is already safe in the store and the
+// reconciler enqueues whatever is due and not queued.
+type Queue interface {
+	EnqueuePublish(ctx context.Context, refs []rythme.TargetRef) error
+}
+
+// Config is what the API needs. Store and Connectors are required.
+type Config struct {
+	Store      rythme.Store
+	Connectors *connectors.Registry
+	// Queue receives publish tasks for targets due within Horizon. Nil:
+	// nothing is enqueued (the reconciler does it).
+	Queue Queue
+	// Metrics collects HTTP metrics; default telemetry.New().
+	Metrics *telemetry.Metrics
+	// Logger receives access logs and internal errors; default
+	// slog.Default().
+	Logger *slog.Logger
+	// PublicURL is the base URL users reach the API at (no trailing slash);
+	// the OAuth redirect URI is PublicURL + "/v1/oauth/{network}/callback".
+	PublicURL string
+	// HTTPClient makes the network calls of the connect flow (app
+	// registration, token exchange, identity); default
+	// connectors.NewHTTPClient().
+	HTTPClient *http.Client
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Ready checks the dependencies other than the store (Redis) for
+	// /readyz; nil: only the store is checked.
+	Ready func(ctx context.Context) error
+	// MaxBodyBytes bounds request bodies; default 1 MiB. Larger: 413.
+	MaxBodyBytes int64
+	// Horizon: targets due within it are enqueued at once; later ones are
+	// enqueued by the reconciler's sweeps. Default 1h.
+	Horizon time.Duration
+}
+
+// WithDefaults returns cfg with every unset optional field at its default.
+func (cfg Config) WithDefaults() Config {
+	if cfg.Metrics == nil {
+		cfg.Metrics = telemetry.New()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = connectors.NewHTTPClient()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = time.Hour
+	}
+	return cfg
+}
+
+// Validate reports a missing required field.
+func (cfg Config) Validate() error {
+	if cfg.Store == nil {
+		return errors.New("api: config: Store is required")
+	}
+	if cfg.Connectors == nil {
+		return errors.New("api: config: Connectors is required")
+	}
+	return nil
+}
+
+// server holds the handlers' dependencies.
+type server struct {
+	cfg   Config
+	store rythme.Store
+	log   *slog.Logger
+}
+
+// New returns the API's handler: the /v1 routes, /healthz, /readyz,
+// /metrics, /openapi.json and the web page at /. The handler is a
+// *gin.Engine, whose Routes method lists every route (the tests walk it).
+//
+// /metrics is served without authentication, as Prometheus scrapers expect:
+// it exposes counters and histograms only (route templates, statuses,
+// networks), never ids, content or secrets. Keep it off the public
+// internet with the reverse proxy if that matters.
+func New(cfg Config) (http.Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	s := &server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.ContextWithFallback = true
+	r.Use(s.metricsMiddleware, s.logMiddleware, s.recoverMiddleware, s.bodyLimitMiddleware)
+	r.NoRoute(func(c *gin.Context) {
+		s.fail(c, rythme.Errorf(rythme.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		s.fail(c, rythme.Errorf(codeMethodNotAllowed, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(cfg.Metrics.Registry, promhttp.HandlerOpts{})))
+	r.GET("/openapi.json", serveOpenAPI)
+	page := gin.WrapH(web.Handler())
+	r.GET("/", page)
+	r.GET("/assets/*filepath", page)
+
+	// The browser comes back from the network here, without a bearer token:
+	// the single-use state binds the request to the workspace that started it.
+	r.GET("/v1/oauth/:network/callback", s.oauthCallback)
+
+	v1 := r.Group("/v1", s.authMiddleware)
+	viewer, editor := require(rythme.RoleViewer), require(rythme.RoleEditor)
+	manager, admin := require(rythme.RoleManager), require(rythme.RoleAdmin)
+
+	v1.GET("/posts", viewer, s.listPosts)
+	v1.POST("/posts", editor, s.createPost)
+	v1.GET("/posts/:id", viewer, s.getPost)
+	v1.PATCH("/posts/:id", editor, s.updatePost)
+	v1.DELETE("/posts/:id", editor, s.cancelPost)
+	v1.POST("/posts/:id/targets/:target_id/resolve", manager, s.resolveTarget)
+
+	v1.GET("/networks", viewer, s.listNetworks)
+	v1.GET("/accounts", viewer, s.listAccounts)
+	v1.DELETE("/accounts/:id", manager, s.disconnectAccount)
+	v1.POST("/accounts/:network/connect", manager, s.connectAccount)
+
+	v1.GET("/tokens", admin, s.listTokens)
+	v1.POST("/tokens", admin, s.createToken)
+	v1.DELETE("/tokens/:id", admin, s.revokeToken)
+	return r, nil
+}
+
+// now returns the clock's time at the store's precision.
+func (s *server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// enqueue hands refs to the queue; a failure is logged, never returned.
+func (s *server) enqueue(c *gin.Context, refs []rythme.TargetRef) {
+	if len(refs) == 0 || s.cfg.Queue == nil {
+		return
+	}
+	if err := s.cfg.Queue.EnqueuePublish(c.Request.Context(), refs); err != nil {
+		s.log.WarnContext(c.Request.Context(), "api: enqueue publish failed; the reconciler will enqueue later",
+			slog.Int("targets", len(refs)), slog.String("error", err.Error()))
+	}
+}
+
+// dueRefs returns the refs of p's scheduled targets due within the horizon.
+func (s *server) dueRefs(p *rythme.Post) []rythme.TargetRef {
+	until := s.cfg.Now().Add(s.cfg.Horizon)
+	var refs []rythme.TargetRef
+	for _, t := range p.Targets {
+		if t.Status == rythme.TargetScheduled && !t.ScheduledAt.After(until) {
+			refs = append(refs, rythme.TargetRef{ID: t.ID, Version: t.Version, Network: t.Network, ScheduledAt: t.ScheduledAt})
+		}
+	}
+	return refs
+}

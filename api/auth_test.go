@@ -1,0 +1,208 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+// public routes answer without a token.
+var public = map[string]bool{
+	"GET /healthz":                    true,
+	"GET /readyz":                     true,
+	"GET /metrics":                    true,
+	"GET /openapi.json":               true,
+	"GET /":                           true,
+	"GET /assets/*filepath":           true,
+	"GET /v1/oauth/:network/callback": true,
+}
+
+// minRole is the least role of each authenticated route. A route missing
+// here fails TestAuth, so no new route escapes it.
+var minRole = map[string]rythme.Role{
+	"GET /v1/posts":        rythme.RoleViewer,
+	"POST /v1/posts":       rythme.RoleEditor,
+	"GET /v1/posts/:id":    rythme.RoleViewer,
+	"PATCH /v1/posts/:id":  rythme.RoleEditor,
+	"DELETE /v1/posts/:id": rythme.RoleEditor,
+	"POST /v1/posts/:id/targets/:target_id/resolve": rythme.RoleManager,
+	"GET /v1/networks":                   rythme.RoleViewer,
+	"GET /v1/accounts":                   rythme.RoleViewer,
+	"DELETE /v1/accounts/:id":            rythme.RoleManager,
+	"POST /v1/accounts/:network/connect": rythme.RoleManager,
+	"GET /v1/tokens":                     rythme.RoleAdmin,
+	"POST /v1/tokens":                    rythme.RoleAdmin,
+	"DELETE /v1/tokens/:id":              rythme.RoleAdmin,
+}
+
+var roles = []rythme.Role{rythme.RoleViewer, rythme.RoleEditor, rythme.RoleManager, rythme.RoleAdmin}
+
+// concrete fills a route's parameters with well-formed ids of nothing.
+func concrete(path string) string {
+	r := strings.NewReplacer(
+		":id/targets", rythme.NewID(rythme.PrefixPost)+"/targets",
+		":target_id", rythme.NewID(rythme.PrefixTarget),
+		":network", "fakenet",
+		"*filepath", "app.js",
+	)
+	p := r.Replace(path)
+	switch {
+	case strings.HasPrefix(p, "/v1/posts/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixPost), 1)
+	case strings.HasPrefix(p, "/v1/accounts/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixAccount), 1)
+	case strings.HasPrefix(p, "/v1/tokens/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixToken), 1)
+	}
+	return p
+}
+
+func bodyFor(method string) any {
+	if method == "POST" || method == "PATCH" {
+		return map[string]any{}
+	}
+	return nil
+}
+
+func TestAuth(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b.open(t))
+			revoked, revokedTok := e.token(e.ws, rythme.RoleAdmin)
+			if err := e.store.RevokeAPIToken(context.Background(), e.ws, revokedTok.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range routes(t, e.h) {
+				key := r.Method + " " + r.Path
+				path := concrete(r.Path)
+				if public[key] {
+					res := e.do(req{method: r.Method, path: path})
+					if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden {
+						t.Errorf("%s is public but answered %d", key, res.Status)
+					}
+					continue
+				}
+				min, ok := minRole[key]
+				if !ok {
+					t.Errorf("route %s is in neither public nor minRole: add it to the auth test", key)
+					continue
+				}
+				for name, secret := range map[string]string{
+					"no token": "", "unknown token": rythme.TokenSecretPrefix + "nope", "revoked token": revoked,
+				} {
+					res := e.do(req{method: r.Method, path: path, secret: secret, body: bodyFor(r.Method)})
+					if res.Status != http.StatusUnauthorized || res.err(t).Error.Code != rythme.EUNAUTHORIZED {
+						t.Errorf("%s with %s: %d %s", key, name, res.Status, res.Body)
+					}
+				}
+				// Other schemes and malformed headers are refused too.
+				for _, h := range []string{"Basic " + e.secrets[rythme.RoleAdmin], "Bearer", e.secrets[rythme.RoleAdmin]} {
+					res := e.do(req{method: r.Method, path: path, header: map[string]string{"Authorization": h}, body: bodyFor(r.Method)})
+					expect(t, res, http.StatusUnauthorized)
+				}
+				for _, role := range roles {
+					res := e.as(role, r.Method, path, bodyFor(r.Method))
+					if role.AtLeast(min) {
+						if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden {
+							t.Errorf("%s as %s: %d %s", key, role, res.Status, res.Body)
+						}
+					} else if res.Status != http.StatusForbidden || res.err(t).Error.Code != rythme.EFORBIDDEN {
+						t.Errorf("%s as %s: %d %s, want 403", key, role, res.Status, res.Body)
+					}
+				}
+			}
+			for key := range minRole {
+				found := false
+				for _, r := range routes(t, e.h) {
+					found = found || r.Method+" "+r.Path == key
+				}
+				if !found {
+					t.Errorf("minRole lists %s, which is not a route", key)
+				}
+			}
+		})
+	}
+}
+
+// TestWorkspaceScoping checks that a token never reaches another
+// workspace's data: its ids answer 404 and lists never show it.
+func TestWorkspaceScoping(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b.open(t))
+			// Workspace B, with its own token, account, post and a target
+			// that needs resolving.
+			wsB := e.workspace("B")
+			secretB, tokB := e.token(wsB, rythme.RoleAdmin)
+			accB := e.account(wsB, "bea", rythme.AccountConnected)
+			res := e.do(req{method: "POST", path: "/v1/posts", secret: secretB, body: map[string]any{
+				"content": "B's secret plans", "scheduled_at": "now", "targets": []map[string]string{{"account_id": accB.ID}},
+			}})
+			expect(t, res, http.StatusCreated)
+			var postB postOut
+			res.decode(t, &postB)
+			e.finish(postB.Targets[0].ID, 1, rythme.TargetFailed)
+
+			// Workspace A sees none of it.
+			accA := e.account(e.ws, "ann", rythme.AccountConnected)
+			e.createPost("A's post", time.Hour, accA)
+			idsOfB := []string{wsB, tokB.ID, accB.ID, postB.ID, postB.Targets[0].ID, "B's secret plans"}
+			for _, path := range []string{"/v1/posts", "/v1/posts?account_id=" + accB.ID, "/v1/posts?status=failed", "/v1/accounts", "/v1/tokens"} {
+				res := e.as(rythme.RoleAdmin, "GET", path, nil)
+				expect(t, res, http.StatusOK)
+				for _, id := range idsOfB {
+					if strings.Contains(string(res.Body), id) {
+						t.Errorf("GET %s shows %s of another workspace", path, id)
+					}
+				}
+			}
+			resolve := "/v1/posts/" + postB.ID + "/targets/" + postB.Targets[0].ID + "/resolve"
+			for _, r := range []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/v1/posts/" + postB.ID, nil},
+				{"PATCH", "/v1/posts/" + postB.ID, map[string]any{"content": "hijacked"}},
+				{"DELETE", "/v1/posts/" + postB.ID, nil},
+				{"POST", resolve, map[string]any{"outcome": "retry"}},
+				{"DELETE", "/v1/accounts/" + accB.ID, nil},
+				{"DELETE", "/v1/tokens/" + tokB.ID, nil},
+			} {
+				res := e.as(rythme.RoleAdmin, r.method, r.path, r.body)
+				if res.Status != http.StatusNotFound {
+					t.Errorf("%s %s from another workspace: %d %s", r.method, r.path, res.Status, res.Body)
+				}
+			}
+			// Scheduling on B's account is refused as an unknown account.
+			res = e.as(rythme.RoleEditor, "POST", "/v1/posts", map[string]any{
+				"content": "x", "scheduled_at": "now", "targets": []map[string]string{{"account_id": accB.ID}},
+			})
+			expect(t, res, http.StatusUnprocessableEntity)
+			if !res.err(t).hasField("targets[0].account_id") {
+				t.Errorf("error %+v", res.err(t).Error)
+			}
+
+			// B's things are untouched.
+			res = e.do(req{method: "GET", path: "/v1/posts/" + postB.ID, secret: secretB})
+			expect(t, res, http.StatusOK)
+			var after postOut
+			res.decode(t, &after)
+			if after.Content != "B's secret plans" || after.Targets[0].Status != "failed" {
+				t.Errorf("B's post changed: %+v", after)
+			}
+			expect(t, e.do(req{method: "GET", path: "/v1/tokens", secret: secretB}), http.StatusOK)
+			res = e.do(req{method: "GET", path: "/v1/accounts", secret: secretB})
+			if !strings.Contains(string(res.Body), `"connected"`) {
+				t.Errorf("B's account changed: %s", res.Body)
+			}
+		})
+	}
+}

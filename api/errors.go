@@ -1,0 +1,203 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+)
+
+// codeMethodNotAllowed is the one code the API adds to rythme's: a known
+// path asked with a method it does not serve.
+const codeMethodNotAllowed = "method_not_allowed"
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	rythme.EINVALID:      http.StatusUnprocessableEntity,
+	rythme.EBADREQUEST:   http.StatusBadRequest,
+	rythme.ENOTFOUND:     http.StatusNotFound,
+	rythme.ECONFLICT:     http.StatusConflict,
+	rythme.EUNAUTHORIZED: http.StatusUnauthorized,
+	rythme.EFORBIDDEN:    http.StatusForbidden,
+	rythme.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	rythme.ERATELIMITED:  http.StatusTooManyRequests,
+	rythme.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	rythme.EINTERNAL:     http.StatusInternalServerError,
+	codeMethodNotAllowed: http.StatusMethodNotAllowed,
+}
+
+// errorBody is the one error shape of every response.
+type errorBody struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code    string              `json:"code"`
+	Message string              `json:"message"`
+	Fields  []rythme.FieldError `json:"fields,omitempty"`
+}
+
+const (
+	msgInternal    = "internal error; it has been logged"
+	msgUnavailable = "the database is unavailable; try again shortly"
+)
+
+// fail answers err in the one error shape and aborts the chain.
+func (s *server) fail(c *gin.Context, err error) {
+	status, body := s.errorOf(c, err)
+	c.AbortWithStatusJSON(status, errorBody{Error: body})
+}
+
+// errorOf maps err to its status and body. Internal errors are logged
+// with their detail and answered with a generic message; so are
+// unavailable ones, whose detail may name hosts.
+func (s *server) errorOf(c *gin.Context, err error) (int, errorJSON) {
+	code := rythme.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = rythme.EINTERNAL, http.StatusInternalServerError
+	}
+	body := errorJSON{Code: code, Message: rythme.ErrorMessage(err), Fields: rythme.ErrorFields(err)}
+	switch code {
+	case rythme.EINTERNAL:
+		s.log.ErrorContext(c.Request.Context(), "api: internal error",
+			slog.String("route", route(c)), slog.String("error", err.Error()))
+		body = errorJSON{Code: code, Message: msgInternal}
+	case rythme.EUNAVAILABLE:
+		s.log.WarnContext(c.Request.Context(), "api: dependency unavailable",
+			slog.String("route", route(c)), slog.String("error", err.Error()))
+		var se *safeError
+		if errors.As(err, &se) {
+			body.Message = se.msg
+		} else {
+			body.Message = msgUnavailable
+		}
+		body.Fields = nil
+	}
+	if code == rythme.EUNAUTHORIZED {
+		c.Header("WWW-Authenticate", `Bearer realm="rythme"`)
+	}
+	return status, body
+}
+
+// safeError marks an unavailable error whose message was written by this
+// package (not by a dependency) and is fit to show.
+type safeError struct {
+	msg string
+	err error
+}
+
+func (e *safeError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *safeError) Unwrap() error { return e.err }
+
+// unavailable returns an EUNAVAILABLE error answered with msg.
+func unavailable(msg string, cause error) error {
+	return &rythme.Error{Code: rythme.EUNAVAILABLE, Message: msg, Err: &safeError{msg: msg, err: cause}}
+}
+
+// badRequest returns an EBADREQUEST error, naming field when known.
+func badRequest(field, format string, args ...any) error {
+	e := rythme.Errorf(rythme.EBADREQUEST, format, args...)
+	if field != "" {
+		e.Fields = []rythme.FieldError{{Field: field, Message: e.Message}}
+	}
+	return e
+}
+
+// decodeJSON reads exactly one JSON value into v, refusing unknown fields,
+// and turns decoding errors into 400s (413 for a body over the limit) whose
+// messages name the field where possible.
+func decodeJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
+		if err != nil {
+			if e := decodeError(err); rythme.ErrorCode(e) == rythme.ETOOLARGE {
+				return e
+			}
+		}
+		return badRequest("", "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntax  *json.SyntaxError
+		typ     *json.UnmarshalTypeError
+		tooBig  *http.MaxBytesError
+		unknown = "json: unknown field "
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return rythme.Errorf(rythme.ETOOLARGE, "the body is larger than %d bytes", tooBig.Limit)
+	case errors.Is(err, io.EOF):
+		return badRequest("", "the body is empty: send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("", "malformed JSON: the body ends too early")
+	case errors.As(err, &syntax):
+		return badRequest("", "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return badRequest("", "the body must be a JSON %s, not %s", jsonKind(typ.Type), typ.Value)
+		}
+		return badRequest(typ.Field, "%s must be %s, not %s", typ.Field, jsonKind(typ.Type), typ.Value)
+	case strings.HasPrefix(err.Error(), unknown):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), unknown), `"`)
+		return badRequest(name, "unknown field %q", name)
+	}
+	return badRequest("", "malformed JSON body")
+}
+
+// jsonKind names a Go kind as JSON does.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	kind := t.Kind().String()
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	case "int", "int64", "int32", "float64", "uint", "uint64":
+		return "a number"
+	}
+	return fmt.Sprintf("a %s", kind)
+}
+
+// connectorErr is for errors of the connect flow that come from a connector:
+// their Kind decides the answer; the network's own message is safe to show.
+func connectorErr(op string, err error) error {
+	if rythme.ErrorCode(err) != rythme.EINTERNAL {
+		return err // already a domain error (EINVALID for bad params…)
+	}
+	ce, ok := connectors.AsError(err)
+	if !ok {
+		return fmt.Errorf("api: %s: %w", op, err)
+	}
+	switch ce.Kind {
+	case connectors.Permanent, connectors.Auth:
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused: " + ce.Message, Err: err}
+	case connectors.RateLimited:
+		return &rythme.Error{Code: rythme.ERATELIMITED, Message: "the network is rate limiting us; try again in a moment", Err: err}
+	}
+	return unavailable("the network could not be reached; try again shortly", err)
+}

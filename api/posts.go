@@ -1,0 +1,462 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rythmehq/rythme"
+)
+
+// targetInput is one target of a create or edit request.
+type targetInput struct {
+	AccountID string `json:"account_id"`
+	Content   string `json:"content"`
+}
+
+type createPostRequest struct {
+	Content     string        `json:"content"`
+	ScheduledAt string        `json:"scheduled_at"` // RFC 3339 with an offset, or "now"
+	Timezone    string        `json:"timezone"`
+	Targets     []targetInput `json:"targets"`
+	Tags        []string      `json:"tags"`
+	Author      string        `json:"author"`
+}
+
+type updatePostRequest struct {
+	Content     *string       `json:"content"`
+	ScheduledAt *string       `json:"scheduled_at"`
+	Timezone    *string       `json:"timezone"`
+	Tags        *[]string     `json:"tags"`
+	Author      *string       `json:"author"`
+	Targets     []targetInput `json:"targets"`
+}
+
+type resolveRequest struct {
+	Outcome     string `json:"outcome"`
+	ScheduledAt string `json:"scheduled_at"`
+	URL         string `json:"url"`
+}
+
+// postJSON is a post as the API shows it: with its summary status.
+type postJSON struct {
+	*rythme.Post
+	Status string `json:"status"`
+}
+
+func postOut(p *rythme.Post) postJSON {
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.Targets == nil {
+		p.Targets = []*rythme.Target{}
+	}
+	return postJSON{Post: p, Status: p.Status()}
+}
+
+// fieldErrors collects field errors in order.
+type fieldErrors []rythme.FieldError
+
+func (fe *fieldErrors) add(field, format string, args ...any) {
+	*fe = append(*fe, rythme.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (fe fieldErrors) has(field string) bool {
+	for _, f := range fe {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+func (fe fieldErrors) err() error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return rythme.Invalid(fe...)
+}
+
+// parseWhen parses a time of the request: RFC 3339 with an offset, or
+// "now". Empty gives the zero time (Post.Validate reports it). A time in
+// the past is refused: "now" is how to say now.
+func parseWhen(fe *fieldErrors, field, v string, now time.Time) time.Time {
+	switch v {
+	case "":
+		return time.Time{}
+	case "now":
+		return now
+	}
+	at, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		fe.add(field, `must be an RFC 3339 time with an offset (2025-03-01T09:30:00+01:00) or "now"`)
+		return time.Time{}
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	if at.Before(now) {
+		fe.add(field, `is in the past; use "now" to publish at once`)
+	}
+	return at
+}
+
+// checkContent adds what Post.Validate does not say the way a user needs
+// it: the post's content is required unless every target has a variant.
+func checkContent(fe *fieldErrors, p *rythme.Post) {
+	if strings.TrimSpace(p.Content) != "" {
+		return
+	}
+	for _, t := range p.Targets {
+		if strings.TrimSpace(t.Content) == "" {
+			fe.add("content", "is required (or give every target its own content)")
+			return
+		}
+	}
+	if len(p.Targets) == 0 {
+		fe.add("content", "is required")
+	}
+}
+
+// validatePost runs the domain's checks and each network's rules on the
+// text every target will publish (only editable targets when editing).
+func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool) {
+	if p.Timezone == "Local" {
+		fe.add("timezone", "is not a known IANA time zone")
+	}
+	checkContent(fe, p)
+	if err := p.Validate(); err != nil {
+		for _, f := range rythme.ErrorFields(err) {
+			if fe.has("content") && strings.HasPrefix(f.Message, "content is empty") {
+				continue // said once, on "content"
+			}
+			if !fe.has(f.Field) {
+				*fe = append(*fe, f)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, t := range p.Targets {
+		if t.Network == "" || (editableOnly && !t.Editable()) {
+			continue
+		}
+		conn, err := s.cfg.Connectors.Get(t.Network)
+		if err != nil {
+			fe.add(fmt.Sprintf("targets[%d].account_id", i), "network %s is not supported by this server", t.Network)
+			continue
+		}
+		text := p.TextFor(t)
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		field := "content"
+		if t.Content != "" {
+			field = fmt.Sprintf("targets[%d].content", i)
+		}
+		for _, msg := range conn.Validate(text) {
+			key := field + "\x00" + t.Network + "\x00" + msg
+			if !seen[key] {
+				seen[key] = true
+				fe.add(field, "%s: %s", conn.Info().Title, msg)
+			}
+		}
+	}
+}
+
+func (s *server) createPost(c *gin.Context) {
+	var req createPostRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	now, ws := s.now(), workspace(c)
+	var fe fieldErrors
+	at := parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
+	p := &rythme.Post{
+		ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: req.Content, ScheduledAt: at,
+		Timezone: req.Timezone, Tags: req.Tags, Author: req.Author, CreatedBy: tokenOf(c).ID,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	accounts := map[string]*rythme.Account{}
+	for i, in := range req.Targets {
+		t := &rythme.Target{
+			ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: ws, AccountID: in.AccountID,
+			Content: in.Content, Status: rythme.TargetScheduled, Version: 1, ScheduledAt: at,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		p.Targets = append(p.Targets, t)
+		if in.AccountID == "" || len(req.Targets) > rythme.MaxTargets {
+			continue
+		}
+		acc, err := s.account(ctx, accounts, ws, in.AccountID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		field := fmt.Sprintf("targets[%d].account_id", i)
+		switch {
+		case acc == nil:
+			fe.add(field, "no such account in this workspace")
+		case acc.Status != rythme.AccountConnected:
+			fe.add(field, "account @%s is %s: reconnect it first", acc.Username, acc.Status)
+			t.Network = acc.Network
+		default:
+			t.Network = acc.Network
+		}
+	}
+	s.validatePost(&fe, p, false)
+	if err := fe.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.CreatePost(ctx, p); err != nil {
+		s.fail(c, fmt.Errorf("api: create post: %w", err))
+		return
+	}
+	s.enqueue(c, s.dueRefs(p))
+	c.JSON(http.StatusCreated, postOut(p))
+}
+
+// account returns the workspace's account id (cached in seen), or nil
+// when there is none.
+func (s *server) account(ctx context.Context, seen map[string]*rythme.Account, ws, id string) (*rythme.Account, error) {
+	if acc, ok := seen[id]; ok {
+		return acc, nil
+	}
+	if !rythme.ValidID(rythme.PrefixAccount, id) {
+		seen[id] = nil
+		return nil, nil
+	}
+	acc, err := s.store.GetAccount(ctx, ws, id)
+	if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+		acc, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("api: get account: %w", err)
+	}
+	seen[id] = acc
+	return acc, nil
+}
+
+func (s *server) getPost(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")
+	if !ok {
+		return
+	}
+	p, err := s.store.GetPost(c.Request.Context(), workspace(c), id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: get post: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, postOut(p))
+}
+
+// postList is a page of posts.
+type postList struct {
+	Data       []postJSON `json:"data"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+func (s *server) listPosts(c *gin.Context) {
+	var fe fieldErrors
+	var f rythme.PostFilter
+	parseTime := func(name string) *time.Time {
+		v := c.Query(name)
+		if v == "" {
+			return nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			fe.add(name, "must be an RFC 3339 time with an offset")
+			return nil
+		}
+		return &t
+	}
+	f.From, f.To = parseTime("from"), parseTime("to")
+	if f.From != nil && f.To != nil && !f.To.After(*f.From) {
+		fe.add("to", "must be after from")
+	}
+	if v := c.Query("status"); v != "" {
+		f.Status = rythme.TargetStatus(v)
+		if !f.Status.Valid() {
+			fe.add("status", "must be one of scheduled, publishing, published, failed, unconfirmed, held, cancelled")
+		}
+	}
+	if v := c.Query("account_id"); v != "" {
+		f.AccountID = v
+		if !rythme.ValidID(rythme.PrefixAccount, v) {
+			fe.add("account_id", "is not an account id")
+		}
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			fe.add("limit", "must be a whole number from 1 to 200")
+		}
+		f.Limit = n
+	}
+	f.Cursor = c.Query("cursor")
+	if err := fe.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	posts, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: list posts: %w", err))
+		return
+	}
+	out := postList{Data: make([]postJSON, 0, len(posts)), NextCursor: next}
+	for _, p := range posts {
+		out.Data = append(out.Data, postOut(p))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *server) updatePost(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")
+	if !ok {
+		return
+	}
+	var req updatePostRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := s.now()
+	var fe fieldErrors
+	edit := rythme.PostEdit{Content: req.Content, Timezone: req.Timezone, Tags: req.Tags, Author: req.Author}
+	if req.ScheduledAt != nil {
+		at := parseWhen(&fe, "scheduled_at", *req.ScheduledAt, now)
+		if *req.ScheduledAt == "" {
+			fe.add("scheduled_at", "cannot be empty")
+		}
+		edit.ScheduledAt = &at
+	}
+	if edit.Timezone != nil && *edit.Timezone == "" {
+		utc := "UTC"
+		edit.Timezone = &utc
+	}
+	if req.Targets != nil {
+		edit.TargetContent = map[string]string{}
+		for i, in := range req.Targets {
+			field := fmt.Sprintf("targets[%d].account_id", i)
+			if in.AccountID == "" {
+				fe.add(field, "is required")
+			} else if _, dup := edit.TargetContent[in.AccountID]; dup {
+				fe.add(field, "is listed twice")
+			}
+			edit.TargetContent[in.AccountID] = in.Content
+		}
+	}
+	if req.Content == nil && req.ScheduledAt == nil && req.Timezone == nil && req.Tags == nil && req.Author == nil && req.Targets == nil {
+		s.fail(c, rythme.Errorf(rythme.EINVALID, "nothing to change: give at least one field"))
+		return
+	}
+	if err := fe.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.store.UpdatePost(c.Request.Context(), workspace(c), id, func(p *rythme.Post) error {
+		if err := p.ApplyEdit(edit, now); err != nil {
+			return err
+		}
+		var fe fieldErrors
+		s.validatePost(&fe, p, true)
+		return fe.err()
+	})
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: update post: %w", err))
+		return
+	}
+	s.enqueue(c, s.dueRefs(p))
+	c.JSON(http.StatusOK, postOut(p))
+}
+
+func (s *server) cancelPost(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")
+	if !ok {
+		return
+	}
+	now := s.now()
+	p, err := s.store.UpdatePost(c.Request.Context(), workspace(c), id, func(p *rythme.Post) error {
+		return p.Cancel(now)
+	})
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: cancel post: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, postOut(p))
+}
+
+func (s *server) resolveTarget(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")
+	if !ok {
+		return
+	}
+	tid, ok := s.pathID(c, "target_id", rythme.PrefixTarget, "target")
+	if !ok {
+		return
+	}
+	var req resolveRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := s.now()
+	var fe fieldErrors
+	r := rythme.Resolution(req.Outcome)
+	switch r {
+	case rythme.ResolveRetry, rythme.ResolvePublished, rythme.ResolveFailed:
+	case "":
+		fe.add("outcome", "is required: retry, published or failed")
+	default:
+		fe.add("outcome", "must be retry, published or failed")
+	}
+	at := now
+	if req.ScheduledAt != "" {
+		if r != rythme.ResolveRetry {
+			fe.add("scheduled_at", "is only for outcome retry")
+		} else {
+			at = parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
+		}
+	}
+	if req.URL != "" {
+		if r != rythme.ResolvePublished {
+			fe.add("url", "is only for outcome published")
+		} else if u, err := url.Parse(req.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fe.add("url", "must be an http(s) URL")
+		}
+	}
+	if err := fe.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.store.UpdatePost(c.Request.Context(), workspace(c), id, func(p *rythme.Post) error {
+		return p.ResolveTarget(tid, r, at, req.URL, now)
+	})
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: resolve target: %w", err))
+		return
+	}
+	if r == rythme.ResolveRetry {
+		var refs []rythme.TargetRef
+		for _, ref := range s.dueRefs(p) {
+			if ref.ID == tid {
+				refs = append(refs, ref)
+			}
+		}
+		s.enqueue(c, refs)
+	}
+	c.JSON(http.StatusOK, postOut(p))
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/api"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/mastodon"
+	"github.com/rythmehq/rythme/keyring"
+	"github.com/rythmehq/rythme/sqlstore"
+	"github.com/rythmehq/rythme/telemetry"
+	"github.com/rythmehq/rythme/worker"
+)
+
+func newSecretKey() string { return keyring.GenerateKey() }
+
+// registry returns every connector this build supports.
+func registry() *connectors.Registry {
+	return connectors.NewRegistry(mastodon.New())
+}
+
+// openKeyring uses RYTHME_SECRET_KEY, or, for the embedded default only,
+// a key generated once into the data directory.
+func openKeyring(cfg config) (*keyring.Keyring, error) {
+	if cfg.SecretKey != "" {
+		return keyring.Parse(cfg.SecretKey)
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, errors.New("RYTHME_SECRET_KEY is required with DATABASE_URL (every replica needs the same key; `rythme keygen` makes one)")
+	}
+	return keyring.LoadOrCreateFile(filepath.Join(cfg.DataDir, "secret.key"))
+}
+
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*sqlstore.Store, error) {
+	kr, err := openKeyring(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Sealer: kr, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
+}
+
+// openRedis connects to REDIS_URL or Sentinel; with neither, and only when
+// embedded is allowed, it starts an in-process Redis (safe because the
+// store is the system of record: the reconciler rebuilds the queue).
+func openRedis(ctx context.Context, cfg config, embedded bool, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	var c redis.UniversalClient
+	switch {
+	case cfg.SentinelAddrs != "":
+		c = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: cfg.SentinelMaster, SentinelAddrs: strings.Split(cfg.SentinelAddrs, ",")})
+	case cfg.RedisURL != "":
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		opt.PoolSize = max(opt.PoolSize, 64)
+		c = redis.NewClient(opt)
+	case embedded:
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, nil, fmt.Errorf("start in-process redis: %w", err)
+		}
+		log.Info("using the in-process Redis (set REDIS_URL to share one between processes)")
+		c = redis.NewClient(&redis.Options{Addr: m.Addr(), PoolSize: 64})
+		return c, func() { c.Close(); m.Close() }, nil
+	default:
+		return nil, nil, errors.New("REDIS_URL (or REDIS_SENTINEL_ADDRS) is required: `serve` and `work` share one Redis; run `rythme` alone for the embedded mode")
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		log.Warn("redis not reachable yet; will keep trying", slog.Any("err", err))
+	}
+	return c, func() { c.Close() }, nil
+}
+
+// bootstrap creates the first workspace and its admin token on an empty
+// store. The token is RYTHME_BOOTSTRAP_TOKEN or a random one, logged once.
+func bootstrap(ctx context.Context, cfg config, st rythme.Store, log *slog.Logger) error {
+	secret := cfg.BootstrapToken
+	random := secret == ""
+	if random {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		secret = rythme.TokenSecretPrefix + base64.RawURLEncoding.EncodeToString(b)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	ws := &rythme.Workspace{ID: rythme.NewID(rythme.PrefixWorkspace), Name: "My workspace", CreatedAt: now}
+	tok := &rythme.APIToken{ID: rythme.NewID(rythme.PrefixToken), WorkspaceID: ws.ID, Name: "bootstrap admin",
+		Role: rythme.RoleAdmin, Hash: rythme.HashToken(secret), CreatedAt: now}
+	created, err := st.Bootstrap(ctx, ws, tok)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created && random {
+		log.Info("created the first workspace; its admin API token is shown this once: keep it", slog.String("workspace_id", ws.ID),
+			slog.String("admin_token", secret))
+	} else if created {
+		log.Info("created the first workspace with RYTHME_BOOTSTRAP_TOKEN as admin token", slog.String("workspace_id", ws.ID))
+	}
+	return nil
+}
+
+// components is what serve and work share.
+type components struct {
+	store    *sqlstore.Store
+	redis    redis.UniversalClient
+	metrics  *telemetry.Metrics
+	registry *connectors.Registry
+	closers  []func()
+}
+
+func (c *components) close() {
+	for i := len(c.closers) - 1; i >= 0; i-- {
+		c.closers[i]()
+	}
+}
+
+func open(ctx context.Context, cfg config, embeddedRedis bool, log *slog.Logger) (*components, error) {
+	c := &components{metrics: telemetry.New(), registry: registry()}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	c.store = st
+	c.closers = append(c.closers, func() { st.Close() })
+	rdb, closeRedis, err := openRedis(ctx, cfg, embeddedRedis, log)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	c.redis = rdb
+	c.closers = append(c.closers, closeRedis)
+	return c, nil
+}
+
+func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error) {
+	conc, _ := cfg.concurrency()
+	def := conc["default"]
+	delete(conc, "default")
+	return worker.New(worker.Config{Redis: c.redis, Store: c.store, Connectors: c.registry, Metrics: c.metrics, Logger: log,
+		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
+		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PollInterval: cfg.PollInterval})
+}
+
+func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
+	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
+		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon,
+		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
+}
+
+// serveHTTP serves h on addr until ctx is done, then drains for up to 20s.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("listening", slog.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func runAll(ctx context.Context, cfg config, log *slog.Logger) error {
+	log.Info("starting rythme", slog.String("version", version), slog.Any("config", cfg))
+	c, err := open(ctx, cfg, true, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if err := bootstrap(ctx, cfg, c.store, log); err != nil {
+		return err
+	}
+	w, err := c.worker(cfg, log)
+	if err != nil {
+		return err
+	}
+	h, err := c.api(cfg, log, w.Queue())
+	if err != nil {
+		return err
+	}
+	return runBoth(ctx, func(ctx context.Context) error { return serveHTTP(ctx, cfg.Addr, h, log) }, w.Run)
+}
+
+func runServe(ctx context.Context, cfg config, log *slog.Logger) error {
+	log.Info("starting rythme serve", slog.String("version", version), slog.Any("config", cfg))
+	c, err := open(ctx, cfg, false, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if err := bootstrap(ctx, cfg, c.store, log); err != nil {
+		return err
+	}
+	q := worker.NewQueue(asynqClient(c.redis), c.store, cfg.Horizon, nil)
+	h, err := c.api(cfg, log, q)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, cfg.Addr, h, log)
+}
+
+func runWork(ctx context.Context, cfg config, log *slog.Logger) error {
+	log.Info("starting rythme work", slog.String("version", version), slog.Any("config", cfg))
+	c, err := open(ctx, cfg, false, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	w, err := c.worker(cfg, log)
+	if err != nil {
+		return err
+	}
+	if cfg.WorkerAddr == "" {
+		return w.Run(ctx)
+	}
+	return runBoth(ctx, w.Run, func(ctx context.Context) error {
+		return serveHTTP(ctx, cfg.WorkerAddr, opsHandler(c), log)
+	})
+}
+
+func runMigrate(ctx context.Context, cfg config, log *slog.Logger) error {
+	kr, err := openKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	if err := sqlstore.Migrate(ctx, sqlstore.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Sealer: kr, Logger: log}); err != nil {
+		return err
+	}
+	log.Info("migrations applied")
+	return nil
+}
+
+// runBoth runs a and b until ctx is done or one of them fails, then stops
+// the other and returns the first error.
+func runBoth(ctx context.Context, a, b func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- a(ctx) }()
+	go func() { errc <- b(ctx) }()
+	err := <-errc
+	cancel()
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
+}

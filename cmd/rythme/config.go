@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of rythme, read from the environment (flags of
+// the same names, lower-case with dashes, override it). The README's
+// configuration table is generated from the same list.
+type config struct {
+	Addr           string        // RYTHME_ADDR: where the API listens (default 127.0.0.1:8080)
+	PublicURL      string        // RYTHME_PUBLIC_URL: the API's public base URL (default http://RYTHME_ADDR)
+	DataDir        string        // RYTHME_DATA: data directory of the embedded default (default ./rythme-data)
+	DatabaseURL    string        // DATABASE_URL: postgres://… (default: SQLite in RYTHME_DATA)
+	RedisURL       string        // REDIS_URL: redis://… (default: in-process Redis, single-process mode only)
+	SentinelAddrs  string        // REDIS_SENTINEL_ADDRS: host:port,… of Redis Sentinels (with REDIS_SENTINEL_MASTER)
+	SentinelMaster string        // REDIS_SENTINEL_MASTER: the master name Sentinel watches
+	SecretKey      string        // RYTHME_SECRET_KEY: base64 AES-256 key(s), current first (default: generated into RYTHME_DATA)
+	BootstrapToken string        // RYTHME_BOOTSTRAP_TOKEN: the first admin token (default: random, logged once)
+	LogLevel       slog.Level    // RYTHME_LOG_LEVEL: debug, info, warn, error (default info)
+	LogFormat      string        // RYTHME_LOG_FORMAT: json or text (default json)
+	Horizon        time.Duration // RYTHME_HORIZON: how far ahead tasks are put on the queue (default 1h)
+	Reconcile      time.Duration // RYTHME_RECONCILE_INTERVAL: between reconciler sweeps (default 10s)
+	PollInterval   time.Duration // RYTHME_POLL_INTERVAL: how often due tasks are picked up (default 100ms)
+	Lease          time.Duration // RYTHME_LEASE: how long a publishing target is leased (default 5m)
+	Concurrency    string        // RYTHME_CONCURRENCY: publish workers per network, e.g. "mastodon=64,default=32" (default 64 each)
+	WorkerAddr     string        // RYTHME_WORKER_ADDR: `rythme work` serves /metrics and /healthz here (default off)
+	FakenetAddr    string        // FAKENET_ADDR: where `rythme fakenet` listens (default 127.0.0.1:8090)
+	FakenetSeed    int64         // FAKENET_SEED: seed of fakenet's engagement growth (default 1)
+	FakenetRate    int           // FAKENET_RATE_LIMIT: fakenet's requests per token per 5 min (default 300, as Mastodon)
+}
+
+// envVar documents one setting for the README table and reads it.
+type envVar struct {
+	name, def, help string
+	set             func(c *config, v string) error
+}
+
+func durationVar(name, def, help string, field func(*config) *time.Duration) envVar {
+	return envVar{name, def, help, func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%s: %q is not a positive duration such as 10s or 5m", name, v)
+		}
+		*field(c) = d
+		return nil
+	}}
+}
+
+func stringVar(name, def, help string, field func(*config) *string) envVar {
+	return envVar{name, def, help, func(c *config, v string) error { *field(c) = v; return nil }}
+}
+
+var envVars = []envVar{
+	stringVar("RYTHME_ADDR", "127.0.0.1:8080", "Address the API and dashboard listen on.", func(c *config) *string { return &c.Addr }),
+	stringVar("RYTHME_PUBLIC_URL", "http://RYTHME_ADDR", "Public base URL of the API (OAuth redirect URIs are built on it).", func(c *config) *string { return &c.PublicURL }),
+	stringVar("RYTHME_DATA", "./rythme-data", "Data directory of the embedded default: SQLite file, generated secret key.", func(c *config) *string { return &c.DataDir }),
+	stringVar("DATABASE_URL", "(SQLite in RYTHME_DATA)", "PostgreSQL URL, e.g. postgres://user:pass@host:5432/rythme.", func(c *config) *string { return &c.DatabaseURL }),
+	stringVar("REDIS_URL", "(in-process Redis)", "Redis URL, e.g. redis://host:6379/0. Required by `serve` and `work`.", func(c *config) *string { return &c.RedisURL }),
+	stringVar("REDIS_SENTINEL_ADDRS", "", "Comma-separated Sentinel addresses, instead of REDIS_URL.", func(c *config) *string { return &c.SentinelAddrs }),
+	stringVar("REDIS_SENTINEL_MASTER", "", "Master name for Sentinel.", func(c *config) *string { return &c.SentinelMaster }),
+	stringVar("RYTHME_SECRET_KEY", "(generated into RYTHME_DATA)", "Base64 32-byte key(s) sealing OAuth tokens; new key first, old after a comma to rotate. Required with DATABASE_URL. `rythme keygen` makes one.", func(c *config) *string { return &c.SecretKey }),
+	stringVar("RYTHME_BOOTSTRAP_TOKEN", "(random, logged once)", "Admin API token created with the first workspace on an empty store.", func(c *config) *string { return &c.BootstrapToken }),
+	{"RYTHME_LOG_LEVEL", "info", "debug, info, warn or error.", func(c *config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"RYTHME_LOG_FORMAT", "json", "json or text.", func(c *config, v string) error {
+		if v != "json" && v != "text" {
+			return fmt.Errorf("RYTHME_LOG_FORMAT: %q is neither json nor text", v)
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	durationVar("RYTHME_HORIZON", "1h", "Posts due within it are on the Redis queue; later ones wait in the store.", func(c *config) *time.Duration { return &c.Horizon }),
+	durationVar("RYTHME_RECONCILE_INTERVAL", "10s", "Time between reconciler sweeps.", func(c *config) *time.Duration { return &c.Reconcile }),
+	durationVar("RYTHME_POLL_INTERVAL", "100ms", "How often due tasks are picked up; bounds lateness.", func(c *config) *time.Duration { return &c.PollInterval }),
+	durationVar("RYTHME_LEASE", "5m", "How long a publishing target is leased to its worker.", func(c *config) *time.Duration { return &c.Lease }),
+	stringVar("RYTHME_CONCURRENCY", "default=64", "Publish workers per network queue, e.g. mastodon=128,default=32.", func(c *config) *string { return &c.Concurrency }),
+	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
+	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),
+	{"FAKENET_SEED", "1", "Seed of fakenet's deterministic engagement growth.", func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("FAKENET_SEED: %q is not an integer", v)
+		}
+		c.FakenetSeed = n
+		return nil
+	}},
+	{"FAKENET_RATE_LIMIT", "300", "fakenet's requests allowed per token per 5 minutes (Mastodon's default).", func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("FAKENET_RATE_LIMIT: %q is not a positive integer", v)
+		}
+		c.FakenetRate = n
+		return nil
+	}},
+}
+
+// loadConfig reads the environment, then flags (--rythme-addr=… or
+// --addr=…), and validates.
+func loadConfig(getenv func(string) string, flags []string) (config, error) {
+	c := config{Addr: "127.0.0.1:8080", DataDir: "./rythme-data", LogLevel: slog.LevelInfo, LogFormat: "json",
+		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 5 * time.Minute,
+		FakenetAddr: "127.0.0.1:8090", FakenetSeed: 1, FakenetRate: 300}
+	values := map[string]string{}
+	for _, v := range envVars {
+		if s := getenv(v.name); s != "" {
+			values[v.name] = s
+		}
+	}
+	for _, f := range flags {
+		name, val, ok := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if !ok || !strings.HasPrefix(f, "-") {
+			return c, fmt.Errorf("flag %q: use --name=value (see `rythme help`)", f)
+		}
+		key := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		if !knownVar(key) {
+			key = "RYTHME_" + key
+		}
+		if !knownVar(key) {
+			return c, fmt.Errorf("unknown flag %q (see `rythme help`)", f)
+		}
+		values[key] = val
+	}
+	var errs []error
+	for _, v := range envVars {
+		if s, ok := values[v.name]; ok {
+			if err := v.set(&c, s); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("RYTHME_PUBLIC_URL: %q is not an http(s) URL", c.PublicURL))
+	}
+	if (c.SentinelAddrs == "") != (c.SentinelMaster == "") {
+		errs = append(errs, errors.New("REDIS_SENTINEL_ADDRS and REDIS_SENTINEL_MASTER go together"))
+	}
+	if c.BootstrapToken != "" && len(c.BootstrapToken) < 16 {
+		errs = append(errs, errors.New("RYTHME_BOOTSTRAP_TOKEN: at least 16 characters"))
+	}
+	if _, err := c.concurrency(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+func knownVar(name string) bool {
+	for _, v := range envVars {
+		if v.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// concurrency parses RYTHME_CONCURRENCY into per-network counts and the
+// default (0: the worker's default).
+func (c config) concurrency() (map[string]int, error) {
+	m := map[string]int{}
+	if c.Concurrency == "" {
+		return m, nil
+	}
+	for _, part := range strings.Split(c.Concurrency, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n <= 0 || n > 10000 {
+			return nil, fmt.Errorf("RYTHME_CONCURRENCY: %q should look like mastodon=64,default=32", part)
+		}
+		m[k] = n
+	}
+	return m, nil
+}
+
+// String masks the secrets, so that a config can be logged.
+func (c config) LogValue() slog.Value {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "[set]"
+	}
+	db := "sqlite:" + c.DataDir
+	if c.DatabaseURL != "" {
+		db = redactURL(c.DatabaseURL)
+	}
+	rd := "in-process"
+	if c.RedisURL != "" {
+		rd = redactURL(c.RedisURL)
+	} else if c.SentinelAddrs != "" {
+		rd = "sentinel:" + c.SentinelMaster + "@" + c.SentinelAddrs
+	}
+	return slog.GroupValue(slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("database", db),
+		slog.String("redis", rd), slog.String("secret_key", mask(c.SecretKey)), slog.String("bootstrap_token", mask(c.BootstrapToken)),
+		slog.Duration("horizon", c.Horizon), slog.Duration("poll_interval", c.PollInterval))
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "[unparseable]"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range envVars {
+		if !strings.Contains(string(b), "| `"+v.name+"` |") {
+			t.Errorf("README's configuration table lacks %s", v.name)
+		}
+	}
+}
+
+func TestConfigDefaultsFlagsAndErrors(t *testing.T) {
+	c, err := loadConfig(env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.PublicURL != "http://127.0.0.1:8080" || c.Horizon != time.Hour || c.DataDir != "./rythme-data" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	c, err = loadConfig(env(map[string]string{"RYTHME_ADDR": "0.0.0.0:9000", "RYTHME_HORIZON": "2h"}), []string{"--addr=127.0.0.1:7000", "--rythme-poll-interval=50ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" || c.Horizon != 2*time.Hour || c.PollInterval != 50*time.Millisecond {
+		t.Fatalf("flags should override the environment: %+v", c)
+	}
+	for _, bad := range []map[string]string{
+		{"RYTHME_HORIZON": "soon"},
+		{"RYTHME_LOG_FORMAT": "xml"},
+		{"RYTHME_PUBLIC_URL": "ftp://x"},
+		{"REDIS_SENTINEL_ADDRS": "a:1"},
+		{"RYTHME_CONCURRENCY": "mastodon=lots"},
+		{"RYTHME_BOOTSTRAP_TOKEN": "short"},
+	} {
+		if _, err := loadConfig(env(bad), nil); err == nil {
+			t.Errorf("loadConfig(%v) accepted a bad value", bad)
+		}
+	}
+	if _, err := loadConfig(env(nil), []string{"--no-such-flag=1"}); err == nil {
+		t.Error("an unknown flag was accepted")
+	}
+}
+
+func TestLoggedConfigMasksSecrets(t *testing.T) {
+	c, _ := loadConfig(env(map[string]string{"RYTHME_SECRET_KEY": "c2VjcmV0", "DATABASE_URL": "postgres://u:hunter2@db/x",
+		"RYTHME_BOOTSTRAP_TOKEN": "rym_supersecret_token"}), nil)
+	s := c.LogValue().String()
+	for _, secret := range []string{"c2VjcmV0", "hunter2", "rym_supersecret_token"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("logged config %s shows a secret", s)
+		}
+	}
+}

@@ -1,0 +1,260 @@
+// Package connectortest is the conformance suite every connector passes:
+// the full OAuth 2 authorization-code flow with PKCE, identification,
+// publishing with idempotency keys, validation, every error kind, token
+// refresh and metrics, all against fakenet, rythme's network simulator.
+//
+// A connector's test calls Run with a Harness. The suite only talks to
+// fakenet on loopback; it must never reach a real network, and it never
+// prints tokens.
+package connectortest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/fakenet"
+)
+
+// Harness describes a connector to the suite.
+type Harness struct {
+	// Network is the connector's network name, which is also the fakenet
+	// network (and path prefix) simulating it.
+	Network string
+	// New returns the connector under test for the network simulated at
+	// base (for Mastodon http://127.0.0.1:port/mastodon). A connector
+	// whose base URL is a connect parameter may ignore base.
+	New func(base string) connectors.Connector
+	// Params returns the connect parameters of an account on the network
+	// simulated at base.
+	Params func(base string) connectors.ConnectParams
+	// Refresh is true when the network issues refresh tokens: the suite
+	// then refreshes an expired token through connectors.TokenSource.
+	Refresh bool
+	// ServersMayIgnoreIdempotency is true when some servers speaking the
+	// network's API ignore idempotency keys (GoToSocial for Mastodon),
+	// which fakenet simulates with an ignore_idempotency fault.
+	ServersMayIgnoreIdempotency bool
+}
+
+// RedirectURI is the redirect URI the suite registers. Nothing listens
+// there: the suite reads the redirect instead of following it.
+const RedirectURI = "http://127.0.0.1:9/oauth/callback"
+
+// Clock is a settable clock for fakenet's Config.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Apps is an in-memory connectors.Apps that counts registrations saved.
+type Apps struct {
+	mu    sync.Mutex
+	apps  map[string]*rythme.OAuthApp
+	saves int
+}
+
+// GetOAuthApp returns a saved registration or ENOTFOUND.
+func (a *Apps) GetOAuthApp(_ context.Context, network, instanceURL, redirectURI string) (*rythme.OAuthApp, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if app, ok := a.apps[network+" "+instanceURL+" "+redirectURI]; ok {
+		c := *app
+		return &c, nil
+	}
+	return nil, rythme.Errorf(rythme.ENOTFOUND, "no app")
+}
+
+// SaveOAuthApp stores app.
+func (a *Apps) SaveOAuthApp(_ context.Context, app *rythme.OAuthApp) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.apps == nil {
+		a.apps = map[string]*rythme.OAuthApp{}
+	}
+	c := *app
+	a.apps[app.Network+" "+app.InstanceURL+" "+app.RedirectURI] = &c
+	a.saves++
+	return nil
+}
+
+// Saves returns how many registrations were saved.
+func (a *Apps) Saves() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.saves
+}
+
+// Env is one fakenet, served on loopback, and the connector pointed at
+// it. Every case of the suite gets its own.
+type Env struct {
+	T         *testing.T
+	Harness   Harness
+	Fake      *fakenet.Server
+	Server    *httptest.Server
+	Clock     *Clock
+	Base      string // the network's base URL on fakenet
+	Connector connectors.Connector
+	Params    connectors.ConnectParams
+	Apps      *Apps
+}
+
+// Start runs a fakenet for h and returns the environment; it is shut down
+// when the test ends.
+func Start(t *testing.T, h Harness) *Env {
+	t.Helper()
+	clock := &Clock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
+	fake := fakenet.New(fakenet.Config{Seed: 42, Now: clock.Now})
+	hs := httptest.NewServer(fake.Handler())
+	t.Cleanup(func() { fake.Close(); hs.Close() })
+	base := strings.TrimSuffix(hs.URL, "/") + "/" + h.Network
+	return &Env{T: t, Harness: h, Fake: fake, Server: hs, Clock: clock, Base: base,
+		Connector: h.New(base), Params: h.Params(base), Apps: &Apps{}}
+}
+
+// InjectFault adds a fault on the harness's network.
+func (e *Env) InjectFault(f fakenet.Fault) {
+	e.T.Helper()
+	f.Network = e.Harness.Network
+	if err := e.Fake.InjectFault(f); err != nil {
+		e.T.Fatalf("inject fault: %v", err)
+	}
+}
+
+// Posts returns what fakenet recorded of the network's publish requests.
+func (e *Env) Posts() []fakenet.Post {
+	var out []fakenet.Post
+	for _, p := range e.Fake.Posts() {
+		if p.Network == e.Harness.Network {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Connected is an account connected through the OAuth flow.
+type Connected struct {
+	Account *rythme.Account
+	Config  *oauth2.Config
+	Tokens  *connectors.TokenSource
+	// Client carries the account's token, with connectors.NewHTTPClient's
+	// transport and timeout.
+	Client *http.Client
+	// Saved counts the tokens the token source saved.
+	Saved func() int
+}
+
+// ClientWithTimeout returns a client carrying the account's token whose
+// calls give up after d.
+func (c *Connected) ClientWithTimeout(d time.Duration) *http.Client {
+	base := connectors.NewHTTPClient()
+	base.Timeout = d
+	return connectors.AuthorizedClient(base, c.Tokens)
+}
+
+// noRedirect reads a redirect instead of following it.
+var noRedirect = &http.Client{
+	Timeout:       10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// Authorize runs the authorization request for user (fakenet approves at
+// once) and returns the code, after checking that the redirect goes back
+// to RedirectURI with the state.
+func (e *Env) Authorize(cfg *oauth2.Config, user, verifier string) string {
+	e.T.Helper()
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	state := hex.EncodeToString(b)
+	u := cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("fakenet_user", user))
+	if !strings.HasPrefix(u, e.Base) {
+		e.T.Fatalf("authorize URL %q is not on the simulated network %q", u, e.Base)
+	}
+	resp, err := noRedirect.Get(u)
+	if err != nil {
+		e.T.Fatalf("authorize: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+		e.T.Fatalf("authorize: status %d, want a redirect", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(loc.String(), RedirectURI) {
+		e.T.Fatalf("authorize: redirect to %q, want %s", resp.Header.Get("Location"), RedirectURI)
+	}
+	if got := loc.Query().Get("state"); got != state {
+		e.T.Fatalf("authorize: state %q came back, want %q", got, state)
+	}
+	code := loc.Query().Get("code")
+	if code == "" {
+		e.T.Fatalf("authorize: no code in the redirect (error %q)", loc.Query().Get("error"))
+	}
+	return code
+}
+
+// Context returns a context whose oauth2 calls use a plain client.
+func (e *Env) Context() context.Context {
+	return context.WithValue(context.Background(), oauth2.HTTPClient, connectors.NewHTTPClient())
+}
+
+// Connect runs the whole flow for user and identifies the account.
+func (e *Env) Connect(user string) *Connected {
+	e.T.Helper()
+	ctx := e.Context()
+	cfg, err := e.Connector.OAuth2Config(ctx, e.Params, RedirectURI, e.Apps)
+	if err != nil {
+		e.T.Fatalf("OAuth2Config: %v", err)
+	}
+	verifier := oauth2.GenerateVerifier()
+	code := e.Authorize(cfg, user, verifier)
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		e.T.Fatalf("exchange: %v", err)
+	}
+	var mu sync.Mutex
+	saved := 0
+	ts := connectors.NewTokenSource(ctx, cfg, connectors.FromOAuth2(tok), func(context.Context, rythme.Token) error {
+		mu.Lock()
+		saved++
+		mu.Unlock()
+		return nil
+	})
+	client := connectors.AuthorizedClient(connectors.NewHTTPClient(), ts)
+	id, err := e.Connector.Identify(ctx, e.Params, client)
+	if err != nil {
+		e.T.Fatalf("Identify: %v", err)
+	}
+	acct := &rythme.Account{ID: "acct-" + user, WorkspaceID: "ws", Network: e.Harness.Network, InstanceURL: id.InstanceURL,
+		ExternalID: id.ExternalID, Username: id.Username, DisplayName: id.DisplayName, ProfileURL: id.ProfileURL,
+		Status: rythme.AccountConnected, Meta: id.Meta, Token: connectors.FromOAuth2(tok)}
+	return &Connected{Account: acct, Config: cfg, Tokens: ts, Client: client, Saved: func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return saved
+	}}
+}

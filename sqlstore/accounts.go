@@ -1,0 +1,178 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+const accountCols = `id, workspace_id, network, instance_url, external_id, username, display_name,
+	profile_url, status, status_reason, meta, token, created_at, updated_at`
+
+// sealToken encodes the token as JSON and seals it; a zero token is NULL.
+func (s *Store) sealToken(tok rythme.Token) ([]byte, error) {
+	if tok == (rythme.Token{}) {
+		return nil, nil
+	}
+	b, err := json.Marshal(tok)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: encode token: %w", err)
+	}
+	return s.seal("token", b)
+}
+
+func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
+	a := &rythme.Account{}
+	var status, meta string
+	var token []byte
+	if err := sc.Scan(&a.ID, &a.WorkspaceID, &a.Network, &a.InstanceURL, &a.ExternalID, &a.Username,
+		&a.DisplayName, &a.ProfileURL, &status, &a.StatusReason, &meta, &token,
+		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	a.Status = rythme.AccountStatus(status)
+	var err error
+	if a.Meta, err = parseMap(meta); err != nil {
+		return nil, err
+	}
+	if len(token) > 0 {
+		pt, err := s.unseal("token", token)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(pt, &a.Token); err != nil {
+			return nil, errors.New("sqlstore: decode token: not valid JSON") // never echo the plaintext
+		}
+	}
+	return a, nil
+}
+
+// UpsertAccount inserts the account, or, when the workspace already has
+// the same (network, instance_url, external_id), updates its profile,
+// token and meta and sets it connected. ID and CreatedAt are filled from
+// the stored row; Status defaults to connected.
+func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
+	now := norm(time.Now())
+	if a.ID == "" {
+		a.ID = rythme.NewID(rythme.PrefixAccount)
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = now
+	}
+	if a.Status == "" {
+		a.Status = rythme.AccountConnected
+	}
+	a.CreatedAt, a.UpdatedAt = norm(a.CreatedAt), norm(a.UpdatedAt)
+	token, err := s.sealToken(a.Token)
+	if err != nil {
+		return err
+	}
+	meta, err := mapText(a.Meta)
+	if err != nil {
+		return err
+	}
+	var status string
+	err = s.w.QueryRowContext(ctx, `INSERT INTO accounts (`+accountCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (workspace_id, network, instance_url, external_id) DO UPDATE SET
+			username = excluded.username, display_name = excluded.display_name,
+			profile_url = excluded.profile_url, meta = excluded.meta, token = excluded.token,
+			status = 'connected', status_reason = '', updated_at = excluded.updated_at
+		RETURNING id, status, status_reason, created_at`,
+		a.ID, a.WorkspaceID, a.Network, a.InstanceURL, a.ExternalID, a.Username, a.DisplayName,
+		a.ProfileURL, string(a.Status), a.StatusReason, meta, token, s.ts(a.CreatedAt), s.ts(a.UpdatedAt)).
+		Scan(&a.ID, &status, &a.StatusReason, timeCol{&a.CreatedAt})
+	if err != nil {
+		return s.fail("upsert account", err)
+	}
+	a.Status = rythme.AccountStatus(status)
+	return nil
+}
+
+// GetAccount returns the workspace's account; ENOTFOUND if none.
+func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme.Account, error) {
+	a, err := s.scanAccount(s.r.QueryRowContext(ctx,
+		`SELECT `+accountCols+` FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("account", id)
+	}
+	return a, s.fail("get account", err)
+}
+
+// AccountByID is GetAccount without workspace scope, for workers.
+func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, error) {
+	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("account", id)
+	}
+	return a, s.fail("account by id", err)
+}
+
+// ListAccounts lists the workspace's accounts, oldest first.
+func (s *Store) ListAccounts(ctx context.Context, workspaceID string) ([]*rythme.Account, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT `+accountCols+` FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+	if err != nil {
+		return nil, s.fail("list accounts", err)
+	}
+	defer rows.Close()
+	out := []*rythme.Account{}
+	for rows.Next() {
+		a, err := s.scanAccount(rows)
+		if err != nil {
+			return nil, s.fail("list accounts", err)
+		}
+		out = append(out, a)
+	}
+	return out, s.fail("list accounts", rows.Err())
+}
+
+// UpdateAccountToken replaces the account's sealed token; ENOTFOUND if
+// there is no such account.
+func (s *Store) UpdateAccountToken(ctx context.Context, id string, tok rythme.Token) error {
+	token, err := s.sealToken(tok)
+	if err != nil {
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET token = $1, updated_at = $2 WHERE id = $3`,
+		token, s.ts(time.Now()), id)
+	return s.affected("update account token", res, err, func() error { return notFound("account", id) })
+}
+
+// SetAccountStatus changes the status (EINVALID for an unknown one);
+// AccountDisconnected also wipes the token. ENOTFOUND if no such account.
+func (s *Store) SetAccountStatus(ctx context.Context, id string, status rythme.AccountStatus, reason string) error {
+	switch status {
+	case rythme.AccountConnected, rythme.AccountNeedsReconnect, rythme.AccountDisconnected:
+	default:
+		return rythme.Invalid(rythme.FieldError{Field: "status", Message: "is not a known account status"})
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET status = $1, status_reason = $2, updated_at = $3,
+		token = CASE WHEN $1 = 'disconnected' THEN NULL ELSE token END WHERE id = $4`,
+		string(status), reason, s.ts(time.Now()), id)
+	return s.affected("set account status", res, err, func() error { return notFound("account", id) })
+}
+
+// affected translates an Exec's outcome: err as fail does, and none() when
+// no row changed.
+func (s *Store) affected(op string, res sql.Result, err error, none func() error) error {
+	if err != nil {
+		return s.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if n == 0 {
+		return none()
+	}
+	return nil
+}

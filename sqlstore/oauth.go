@@ -1,0 +1,108 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+// GetOAuthApp returns the client registration for (network, instance,
+// redirect URI), its secret unsealed; ENOTFOUND if none.
+func (s *Store) GetOAuthApp(ctx context.Context, network, instanceURL, redirectURI string) (*rythme.OAuthApp, error) {
+	app := &rythme.OAuthApp{}
+	var secret []byte
+	err := s.r.QueryRowContext(ctx, `SELECT network, instance_url, redirect_uri, client_id, client_secret, created_at
+		FROM oauth_apps WHERE network = $1 AND instance_url = $2 AND redirect_uri = $3`,
+		network, instanceURL, redirectURI).
+		Scan(&app.Network, &app.InstanceURL, &app.RedirectURI, &app.ClientID, &secret, timeCol{&app.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rythme.Errorf(rythme.ENOTFOUND, "no OAuth app registered for %s at %s", network, instanceURL)
+	}
+	if err != nil {
+		return nil, s.fail("get oauth app", err)
+	}
+	pt, err := s.unseal("client secret", secret)
+	if err != nil {
+		return nil, err
+	}
+	app.ClientSecret = string(pt)
+	return app, nil
+}
+
+// SaveOAuthApp inserts or replaces the registration; the client secret is
+// sealed. CreatedAt defaults to now.
+func (s *Store) SaveOAuthApp(ctx context.Context, app *rythme.OAuthApp) error {
+	if app.CreatedAt.IsZero() {
+		app.CreatedAt = time.Now()
+	}
+	app.CreatedAt = norm(app.CreatedAt)
+	secret, err := s.seal("client secret", []byte(app.ClientSecret))
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO oauth_apps
+		(network, instance_url, redirect_uri, client_id, client_secret, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (network, instance_url, redirect_uri) DO UPDATE SET
+		client_id = excluded.client_id, client_secret = excluded.client_secret, created_at = excluded.created_at`,
+		app.Network, app.InstanceURL, app.RedirectURI, app.ClientID, secret, s.ts(app.CreatedAt))
+	return s.fail("save oauth app", err)
+}
+
+// CreateOAuthState inserts a pending authorization; the verifier is
+// sealed. CreatedAt defaults to now.
+func (s *Store) CreateOAuthState(ctx context.Context, st *rythme.OAuthState) error {
+	if st.CreatedAt.IsZero() {
+		st.CreatedAt = time.Now()
+	}
+	st.CreatedAt, st.ExpiresAt = norm(st.CreatedAt), norm(st.ExpiresAt)
+	verifier, err := s.seal("verifier", []byte(st.Verifier))
+	if err != nil {
+		return err
+	}
+	params, err := mapText(st.Params)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO oauth_states
+		(state_hash, workspace_id, network, params, verifier, redirect_uri, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		st.StateHash, st.WorkspaceID, st.Network, params, verifier, st.RedirectURI,
+		s.ts(st.CreatedAt), s.ts(st.ExpiresAt))
+	return s.fail("create oauth state", err)
+}
+
+// ConsumeOAuthState deletes the state and returns it: single use, so of
+// concurrent callers exactly one gets it. A state past ExpiresAt is
+// deleted too and answers ENOTFOUND.
+func (s *Store) ConsumeOAuthState(ctx context.Context, stateHash []byte, now time.Time) (*rythme.OAuthState, error) {
+	st := &rythme.OAuthState{}
+	var params string
+	var verifier []byte
+	err := s.w.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1
+		RETURNING state_hash, workspace_id, network, params, verifier, redirect_uri, created_at, expires_at`,
+		stateHash).
+		Scan(&st.StateHash, &st.WorkspaceID, &st.Network, &params, &verifier, &st.RedirectURI,
+			timeCol{&st.CreatedAt}, timeCol{&st.ExpiresAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rythme.Errorf(rythme.ENOTFOUND, "authorization state not found or already used")
+	}
+	if err != nil {
+		return nil, s.fail("consume oauth state", err)
+	}
+	if !now.Before(st.ExpiresAt) {
+		return nil, rythme.Errorf(rythme.ENOTFOUND, "authorization state expired")
+	}
+	if st.Params, err = parseMap(params); err != nil {
+		return nil, err
+	}
+	pt, err := s.unseal("verifier", verifier)
+	if err != nil {
+		return nil, err
+	}
+	st.Verifier = string(pt)
+	return st, nil
+}

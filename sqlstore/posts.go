@@ -1,0 +1,236 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at`
+
+func scanPost(sc scanner) (*rythme.Post, error) {
+	p := &rythme.Post{}
+	var tags string
+	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
+		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	var err error
+	p.Tags, err = parseTags(tags)
+	p.Targets = []*rythme.Target{}
+	return p, err
+}
+
+// normPost gives the post's and targets' times the precision the store
+// keeps, in place, so that what the caller holds equals what it reads back.
+func normPost(p *rythme.Post) {
+	p.ScheduledAt, p.CreatedAt, p.UpdatedAt = norm(p.ScheduledAt), norm(p.CreatedAt), norm(p.UpdatedAt)
+	for _, t := range p.Targets {
+		t.ScheduledAt, t.CreatedAt, t.UpdatedAt = norm(t.ScheduledAt), norm(t.CreatedAt), norm(t.UpdatedAt)
+		t.LeaseUntil, t.PublishedAt = normPtr(t.LeaseUntil), normPtr(t.PublishedAt)
+	}
+}
+
+// CreatePost writes the post and its targets in one transaction. IDs,
+// versions and timestamps are the caller's; times are normalised (UTC,
+// microseconds) in place, PostID, WorkspaceID and Text of the targets
+// filled. A target whose account is not one of the workspace's answers
+// EINVALID; a taken id ECONFLICT.
+func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
+	normPost(p)
+	tags, err := tagsText(p.Tags)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, "create post", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
+			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt)); err != nil {
+			return err
+		}
+		for i, t := range p.Targets {
+			t.PostID, t.WorkspaceID, t.Text = p.ID, p.WorkspaceID, p.TextFor(t)
+			if err := s.insertTarget(ctx, tx, t, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// insertTarget inserts t at position pos, checking in the same statement
+// that its account belongs to the post's workspace; the network defaults
+// to the account's.
+func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, t *rythme.Target, pos int) error {
+	var network string
+	err := tx.QueryRowContext(ctx, `INSERT INTO targets (id, post_id, workspace_id, account_id, position,
+			network, content, status, version, queued_version, scheduled_at, external_id, url, last_error,
+			attempts, lease_until, published_at, created_at, updated_at)
+		SELECT $1, $2, $3, a.id, $4, CASE WHEN $5 = '' THEN a.network ELSE $5 END, $6, $7, $8, $9, $10,
+			$11, $12, $13, $14, $15, $16, $17, $18
+		FROM accounts a WHERE a.id = $19 AND a.workspace_id = $3
+		RETURNING network`,
+		t.ID, t.PostID, t.WorkspaceID, pos, t.Network, t.Content, string(t.Status), t.Version,
+		t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID, t.URL, t.LastError, t.Attempts,
+		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID).
+		Scan(&network)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rythme.Invalid(rythme.FieldError{
+			Field:   fmt.Sprintf("targets[%d].account_id", pos),
+			Message: "no such account in this workspace",
+		})
+	}
+	t.Network = network
+	return err
+}
+
+// GetPost returns the workspace's post with its targets (Text filled);
+// ENOTFOUND if none.
+func (s *Store) GetPost(ctx context.Context, workspaceID, id string) (*rythme.Post, error) {
+	var p *rythme.Post
+	err := s.readTx(ctx, "get post", func(tx *sql.Tx) error {
+		var err error
+		p, err = s.loadPost(ctx, tx, workspaceID, id, "")
+		return err
+	})
+	return p, err
+}
+
+// loadPost reads a post and its targets in tx, with suffix (FOR UPDATE)
+// after both SELECTs.
+func (s *Store) loadPost(ctx context.Context, tx *sql.Tx, workspaceID, id, suffix string) (*rythme.Post, error) {
+	p, err := scanPost(tx.QueryRowContext(ctx,
+		`SELECT `+postCols+` FROM posts WHERE id = $1 AND workspace_id = $2`+suffix, id, workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("post", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx,
+		`SELECT `+targetCols+` FROM targets WHERE post_id = $1 ORDER BY position, id`+suffix, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanTarget(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		t.Text = p.TextFor(t)
+		p.Targets = append(p.Targets, t)
+	}
+	return p, rows.Err()
+}
+
+// UpdatePost loads the post and its targets with a lock (SELECT … FOR
+// UPDATE on PostgreSQL; SQLite's immediate transaction holds the write
+// lock), calls fn, and saves the post and every target fn changed; each
+// target UPDATE is guarded by the version loaded, and any mismatch rolls
+// back with ECONFLICT. A target fn appends is inserted. fn's error is
+// returned as is. fn must not call the store (on SQLite it would wait for
+// the one write connection this transaction holds).
+func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(*rythme.Post) error) (*rythme.Post, error) {
+	var out *rythme.Post
+	var fnErr error
+	err := s.tx(ctx, "update post", func(tx *sql.Tx) error {
+		p, err := s.loadPost(ctx, tx, workspaceID, id, s.forUpdate())
+		if err != nil {
+			return err
+		}
+		before := make(map[string]rythme.Target, len(p.Targets))
+		for _, t := range p.Targets {
+			before[t.ID] = *t
+		}
+		if fnErr = fn(p); fnErr != nil {
+			return fnErr
+		}
+		if p.ID != id || p.WorkspaceID != workspaceID {
+			return errors.New("update post: fn changed the post's id or workspace")
+		}
+		normPost(p)
+		tags, err := tagsText(p.Tags)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET content = $1, scheduled_at = $2, timezone = $3,
+			tags = $4, author = $5, updated_at = $6 WHERE id = $7 AND workspace_id = $8`,
+			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt),
+			p.ID, p.WorkspaceID); err != nil {
+			return err
+		}
+		seen := make(map[string]bool, len(p.Targets))
+		for i, t := range p.Targets {
+			seen[t.ID] = true
+			t.Text = p.TextFor(t)
+			old, ok := before[t.ID]
+			if !ok {
+				t.PostID, t.WorkspaceID = p.ID, p.WorkspaceID
+				if err := s.insertTarget(ctx, tx, t, i); err != nil {
+					return err
+				}
+				continue
+			}
+			if targetEqual(&old, t) {
+				continue
+			}
+			if err := s.updateTarget(ctx, tx, t, old.Version, i); err != nil {
+				return err
+			}
+		}
+		for tid := range before {
+			if !seen[tid] {
+				return errors.New("update post: fn removed a target; targets are cancelled, never deleted")
+			}
+		}
+		out = p
+		return nil
+	})
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	return out, err
+}
+
+// updateTarget writes every editable field of t, guarded by the version
+// loaded; no row means a concurrent change: ECONFLICT.
+func (s *Store) updateTarget(ctx context.Context, tx *sql.Tx, t *rythme.Target, loaded, pos int) error {
+	res, err := tx.ExecContext(ctx, `UPDATE targets SET position = $1, content = $2, status = $3,
+		version = $4, queued_version = $5, scheduled_at = $6, external_id = $7, url = $8, last_error = $9,
+		attempts = $10, lease_until = $11, published_at = $12, updated_at = $13
+		WHERE id = $14 AND version = $15`,
+		pos, t.Content, string(t.Status), t.Version, t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID,
+		t.URL, t.LastError, t.Attempts, s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.UpdatedAt),
+		t.ID, loaded)
+	return s.affected("update target", res, err, func() error {
+		return rythme.Errorf(rythme.ECONFLICT, "target %s changed while the post was being updated; try again", t.ID)
+	})
+}
+
+// targetEqual reports whether fn left the stored fields of a target alone.
+func targetEqual(a, b *rythme.Target) bool {
+	ta, tb := timePtrEqual(a.LeaseUntil, b.LeaseUntil), timePtrEqual(a.PublishedAt, b.PublishedAt)
+	a2, b2 := *a, *b
+	a2.LeaseUntil, a2.PublishedAt, b2.LeaseUntil, b2.PublishedAt = nil, nil, nil, nil
+	a2.Text, b2.Text = "", ""
+	return ta && tb && a2.ScheduledAt.Equal(b2.ScheduledAt) && a2.UpdatedAt.Equal(b2.UpdatedAt) &&
+		a2.CreatedAt.Equal(b2.CreatedAt) && sameScalars(a2, b2)
+}
+
+func sameScalars(a, b rythme.Target) bool {
+	a.ScheduledAt, a.UpdatedAt, a.CreatedAt = b.ScheduledAt, b.UpdatedAt, b.CreatedAt
+	return a == b
+}
+
+func timePtrEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}

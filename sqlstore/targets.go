@@ -1,0 +1,238 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+// targetCols are the targets columns every query reads, in scanTarget's
+// order; tcols is the same with the t. alias.
+const targetCols = `id, post_id, workspace_id, account_id, network, content, status, version,
+	queued_version, scheduled_at, external_id, url, last_error, attempts, lease_until, published_at,
+	created_at, updated_at`
+
+var tcols = "t." + strings.Join(strings.Split(strings.ReplaceAll(targetCols, "\n\t", " "), ", "), ", t.")
+
+// postText is the post's content, for Text, in a RETURNING clause: both
+// backends allow a scalar subquery there, which keeps a claim one statement.
+// https://sqlite.org/lang_returning.html (limitations, item 6)
+const postText = `(SELECT p.content FROM posts p WHERE p.id = targets.post_id)`
+
+// scanTarget scans targetCols and then, when withText, the post's content,
+// from which it fills Text.
+func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
+	t := &rythme.Target{}
+	var status, postContent string
+	dest := []any{&t.ID, &t.PostID, &t.WorkspaceID, &t.AccountID, &t.Network, &t.Content, &status,
+		&t.Version, &t.QueuedVersion, timeCol{&t.ScheduledAt}, &t.ExternalID, &t.URL, &t.LastError,
+		&t.Attempts, nullTimeCol{&t.LeaseUntil}, nullTimeCol{&t.PublishedAt}, timeCol{&t.CreatedAt},
+		timeCol{&t.UpdatedAt}}
+	if withText {
+		dest = append(dest, &postContent)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	t.Status = rythme.TargetStatus(status)
+	t.Text = t.Content
+	if t.Text == "" {
+		t.Text = postContent
+	}
+	return t, nil
+}
+
+// GetTarget returns a target with Text filled; ENOTFOUND if none.
+func (s *Store) GetTarget(ctx context.Context, id string) (*rythme.Target, error) {
+	t, err := scanTarget(s.r.QueryRowContext(ctx, `SELECT `+tcols+`, p.content
+		FROM targets t JOIN posts p ON p.id = t.post_id WHERE t.id = $1`, id), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("target", id)
+	}
+	return t, s.fail("get target", err)
+}
+
+// ClaimTarget moves the target from scheduled at version to publishing in
+// one compare-and-set statement: of concurrent claimers exactly one wins,
+// the others get ECONFLICT (ENOTFOUND if there is no such target).
+func (s *Store) ClaimTarget(ctx context.Context, id string, version int, now, leaseUntil time.Time) (*rythme.Target, error) {
+	t, err := scanTarget(s.w.QueryRowContext(ctx, `UPDATE targets SET status = 'publishing',
+		attempts = attempts + 1, lease_until = $1, updated_at = $2
+		WHERE id = $3 AND status = 'scheduled' AND version = $4
+		RETURNING `+targetCols+`, `+postText,
+		s.ts(leaseUntil), s.ts(now), id, version), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, s.casFailed(ctx, "claim", id, rythme.TargetScheduled, version)
+	}
+	return t, s.fail("claim target", err)
+}
+
+// casFailed explains why a compare-and-set on a target changed nothing.
+func (s *Store) casFailed(ctx context.Context, verb, id string, want rythme.TargetStatus, version int) error {
+	var status string
+	var v int
+	err := s.w.QueryRowContext(ctx, `SELECT status, version FROM targets WHERE id = $1`, id).Scan(&status, &v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("target", id)
+	}
+	if err != nil {
+		return s.fail(verb+" target", err)
+	}
+	return rythme.Errorf(rythme.ECONFLICT, "cannot %s target %s: it is %s at version %d, not %s at version %d",
+		verb, id, status, v, want, version)
+}
+
+// finishStatuses are the outcomes FinishTarget accepts.
+var finishStatuses = map[rythme.TargetStatus]bool{
+	rythme.TargetPublished: true, rythme.TargetFailed: true, rythme.TargetUnconfirmed: true,
+	rythme.TargetHeld: true, rythme.TargetScheduled: true,
+}
+
+// FinishTarget records the outcome of an attempt, only from publishing at
+// version (ECONFLICT otherwise): published sets external id, URL and
+// published_at; the error text goes to last_error; the lease is cleared;
+// BumpVersion increments the version (queued_version stays behind, so the
+// reconciler queues a new task). Out.At (default now) is the update time.
+func (s *Store) FinishTarget(ctx context.Context, id string, version int, out rythme.Outcome) (*rythme.Target, error) {
+	if !finishStatuses[out.Status] {
+		return nil, rythme.Invalid(rythme.FieldError{Field: "status", Message: "is not an outcome of an attempt"})
+	}
+	at := out.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	bump := 0
+	if out.BumpVersion {
+		bump = 1
+	}
+	var publishedAt any
+	if out.Status == rythme.TargetPublished {
+		publishedAt = s.ts(at)
+	}
+	t, err := scanTarget(s.w.QueryRowContext(ctx, `UPDATE targets SET status = $1, version = version + $2,
+		external_id = CASE WHEN $3 = '' THEN external_id ELSE $3 END,
+		url = CASE WHEN $4 = '' THEN url ELSE $4 END,
+		last_error = $5, published_at = COALESCE($6, published_at), lease_until = NULL, updated_at = $7
+		WHERE id = $8 AND status = 'publishing' AND version = $9
+		RETURNING `+targetCols+`, `+postText,
+		string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, s.casFailed(ctx, "finish", id, rythme.TargetPublishing, version)
+	}
+	return t, s.fail("finish target", err)
+}
+
+// DueTargetsLimit is DueTargets' page size when limit is not positive.
+const DueTargetsLimit = 1000
+
+// DueTargets lists scheduled targets due at or before until, oldest first;
+// unless all, only those not yet on the queue (queued_version <> version).
+func (s *Store) DueTargets(ctx context.Context, until time.Time, all bool, limit int) ([]rythme.TargetRef, error) {
+	if limit <= 0 {
+		limit = DueTargetsLimit
+	}
+	q := `SELECT id, version, network, scheduled_at FROM targets
+		WHERE status = 'scheduled' AND scheduled_at <= $1`
+	if !all {
+		q += ` AND queued_version <> version`
+	}
+	q += ` ORDER BY scheduled_at, id LIMIT $2`
+	rows, err := s.r.QueryContext(ctx, q, s.ts(until), limit)
+	if err != nil {
+		return nil, s.fail("due targets", err)
+	}
+	defer rows.Close()
+	out := []rythme.TargetRef{}
+	for rows.Next() {
+		var r rythme.TargetRef
+		if err := rows.Scan(&r.ID, &r.Version, &r.Network, timeCol{&r.ScheduledAt}); err != nil {
+			return nil, s.fail("due targets", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.fail("due targets", rows.Err())
+}
+
+// markQueuedBatch is how many refs one MarkQueued statement carries.
+const markQueuedBatch = 100
+
+// MarkQueued records that a task exists for each ref's version: it sets
+// queued_version where the version still matches, in batched statements.
+func (s *Store) MarkQueued(ctx context.Context, refs []rythme.TargetRef) error {
+	for len(refs) > 0 {
+		n := min(len(refs), markQueuedBatch)
+		var sb strings.Builder
+		sb.WriteString(`UPDATE targets SET queued_version = version WHERE `)
+		args := make([]any, 0, 2*n)
+		for i, r := range refs[:n] {
+			if i > 0 {
+				sb.WriteString(" OR ")
+			}
+			sb.WriteString("(id = $" + strconv.Itoa(2*i+1) + " AND version = $" + strconv.Itoa(2*i+2) + ")")
+			args = append(args, r.ID, r.Version)
+		}
+		if _, err := s.w.ExecContext(ctx, sb.String(), args...); err != nil {
+			return s.fail("mark queued", err)
+		}
+		refs = refs[n:]
+	}
+	return nil
+}
+
+// ExpiredLeases lists targets publishing whose lease ended before now,
+// oldest lease first, with Text filled. limit <= 0 means DueTargetsLimit.
+func (s *Store) ExpiredLeases(ctx context.Context, now time.Time, limit int) ([]*rythme.Target, error) {
+	if limit <= 0 {
+		limit = DueTargetsLimit
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+tcols+`, p.content
+		FROM targets t JOIN posts p ON p.id = t.post_id
+		WHERE t.status = 'publishing' AND t.lease_until < $1
+		ORDER BY t.lease_until, t.id LIMIT $2`, s.ts(now), limit)
+	if err != nil {
+		return nil, s.fail("expired leases", err)
+	}
+	defer rows.Close()
+	out := []*rythme.Target{}
+	for rows.Next() {
+		t, err := scanTarget(rows, true)
+		if err != nil {
+			return nil, s.fail("expired leases", err)
+		}
+		out = append(out, t)
+	}
+	return out, s.fail("expired leases", rows.Err())
+}
+
+// HoldAccountTargets moves the account's scheduled targets to held
+// (version bumped, reason in last_error) and returns how many moved.
+func (s *Store) HoldAccountTargets(ctx context.Context, accountID, reason string, now time.Time) (int, error) {
+	return s.moveAccountTargets(ctx, "hold account targets", accountID,
+		rythme.TargetScheduled, rythme.TargetHeld, reason, now)
+}
+
+// ReleaseAccountTargets moves the account's held targets back to scheduled
+// (version bumped, last_error cleared) and returns how many moved.
+func (s *Store) ReleaseAccountTargets(ctx context.Context, accountID string, now time.Time) (int, error) {
+	return s.moveAccountTargets(ctx, "release account targets", accountID,
+		rythme.TargetHeld, rythme.TargetScheduled, "", now)
+}
+
+func (s *Store) moveAccountTargets(ctx context.Context, op, accountID string, from, to rythme.TargetStatus, lastError string, now time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE targets SET status = $1, version = version + 1,
+		last_error = $2, updated_at = $3 WHERE account_id = $4 AND status = $5`,
+		string(to), lastError, s.ts(now), accountID, string(from))
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,60 @@
+// Package web is rythme's browser page: a small dashboard (plain HTML, CSS
+// and JavaScript, embedded in the binary, no CDN and no build step) that
+// signs in with an API token and shows the upcoming posts, each target's
+// status, and the connected accounts, all through the public /v1 API.
+//
+// It serves static files only: it never reads the store, never sees a
+// token on the server side (the page keeps it in the browser's
+// sessionStorage) and never loads anything from another origin.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed static
+var static embed.FS
+
+// Handler serves the page at / and its files at /assets/…; anything else
+// (including directory listings) is 404.
+func Handler() http.Handler {
+	root, err := fs.Sub(static, "static")
+	if err != nil {
+		panic("web: embedded files missing: " + err.Error()) // cannot happen: go:embed checked it
+	}
+	index, err := fs.ReadFile(root, "index.html")
+	if err != nil {
+		panic("web: embedded index.html missing: " + err.Error())
+	}
+	files := http.FileServerFS(root)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := path.Clean("/" + r.URL.Path)
+		switch {
+		case p == "/" || p == "/index.html":
+			h.Set("Cache-Control", "no-cache")
+			http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(index))
+		case strings.HasPrefix(p, "/assets/") && !strings.HasSuffix(r.URL.Path, "/"):
+			h.Set("Cache-Control", "no-cache")
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = p
+			files.ServeHTTP(w, r2)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}

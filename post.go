@@ -188,7 +188,8 @@ func (p *Post) Validate() error {
 		add("author", "at most %d characters", MaxAuthorLength)
 	}
 	if p.Timezone != "" {
-		if _, err := time.LoadLocation(p.Timezone); err != nil {
+		// "Local" would be the server's zone, which no team planned in.
+		if _, err := time.LoadLocation(p.Timezone); err != nil || p.Timezone == "Local" {
 			add("timezone", "is not a known IANA time zone")
 		}
 	}

@@ -86,9 +86,11 @@ func (s *server) redirectURI(network string) string {
 }
 
 // netCtx carries the HTTP client for network calls (oauth2 and connectors
-// read it under oauth2.HTTPClient).
-func (s *server) netCtx(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient)
+// read it under oauth2.HTTPClient) and bounds them: a slow network must not
+// hold a request forever.
+func (s *server) netCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, 2*connectors.DefaultTimeout)
+	return context.WithValue(ctx, oauth2.HTTPClient, s.cfg.HTTPClient), cancel
 }
 
 // connectAccount starts an OAuth authorization (with PKCE) and answers the
@@ -122,7 +124,9 @@ func (s *server) connectAccount(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx, now := s.netCtx(c.Request.Context()), s.now()
+	ctx, cancel := s.netCtx(c.Request.Context())
+	defer cancel()
+	now := s.now()
 	redirect := s.redirectURI(network)
 	oc, err := conn.OAuth2Config(ctx, connectors.ConnectParams(params), redirect, s.store)
 	if err != nil {
@@ -166,7 +170,9 @@ func (s *server) oauthCallback(c *gin.Context) {
 		s.callbackFail(c, err)
 		return
 	}
-	ctx, now := s.netCtx(c.Request.Context()), s.now()
+	ctx, cancel := s.netCtx(c.Request.Context())
+	defer cancel()
+	now := s.now()
 	state := c.Query("state")
 	var st *rythme.OAuthState
 	if state != "" {

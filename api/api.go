@@ -121,6 +121,7 @@ func New(cfg Config) (http.Handler, error) {
 	cfg = cfg.WithDefaults()
 	s := &server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
 
+	// Release mode: no debug route dump; gin keeps the mode process-wide.
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true

@@ -98,7 +98,7 @@ func (s *server) authMiddleware(c *gin.Context) {
 	scheme, secret, ok := strings.Cut(h, " ")
 	secret = strings.TrimSpace(secret)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		s.fail(c, rythme.Errorf(rythme.EUNAUTHORIZED, "an API token is required: send the header Authorization: Bearer <token>"))
+		s.fail(c, rythme.Errorf(rythme.EUNAUTHORIZED, "an API token is required: send the header Authorization: Bearer rym_…"))
 		return
 	}
 	tok, err := s.store.TokenByHash(c.Request.Context(), rythme.HashToken(secret))

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/calendars"
 )
 
 // targetInput is one target of a create or edit request.
@@ -83,24 +84,12 @@ func (fe fieldErrors) err() error {
 	return rythme.Invalid(fe...)
 }
 
-// parseWhen parses a time of the request: RFC 3339 with an offset, or
-// "now". Empty gives the zero time (Post.Validate reports it). A time in
-// the past is refused: "now" is how to say now.
+// parseWhen parses a time of the request (calendars.ParseTime: RFC 3339
+// with an offset, or "now"), reporting a bad one on field.
 func parseWhen(fe *fieldErrors, field, v string, now time.Time) time.Time {
-	switch v {
-	case "":
-		return time.Time{}
-	case "now":
-		return now
-	}
-	at, err := time.Parse(time.RFC3339Nano, v)
+	at, err := calendars.ParseTime(v, now)
 	if err != nil {
-		fe.add(field, `must be an RFC 3339 time with an offset (2025-03-01T09:30:00+01:00) or "now"`)
-		return time.Time{}
-	}
-	at = at.UTC().Truncate(time.Microsecond)
-	if at.Before(now) {
-		fe.add(field, `is in the past; use "now" to publish at once`)
+		fe.add(field, "%s", err.Error())
 	}
 	return at
 }
@@ -125,9 +114,6 @@ func checkContent(fe *fieldErrors, p *rythme.Post) {
 // validatePost runs the domain's checks and each network's rules on the
 // text every target will publish (only editable targets when editing).
 func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool) {
-	if p.Timezone == "Local" {
-		fe.add("timezone", "is not a known IANA time zone")
-	}
 	checkContent(fe, p)
 	if err := p.Validate(); err != nil {
 		for _, f := range rythme.ErrorFields(err) {

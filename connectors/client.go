@@ -107,10 +107,9 @@ func NewHTTPClient() *http.Client {
 }
 
 // AuthorizedClient returns an HTTP client whose requests carry ts's token,
-// built on base (its transport and timeout).
+// built on base's transport. It has no client timeout of its own (oauth2's
+// transport cannot cancel one cleanly): callers bound calls with their
+// context, as the worker's PublishTimeout does.
 func AuthorizedClient(base *http.Client, ts oauth2.TokenSource) *http.Client {
-	return &http.Client{
-		Transport: &oauth2.Transport{Source: ts, Base: base.Transport},
-		Timeout:   base.Timeout,
-	}
+	return &http.Client{Transport: &oauth2.Transport{Source: ts, Base: base.Transport}}
 }

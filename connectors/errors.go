@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -110,11 +111,19 @@ const MaxErrorBody = 64 << 10
 // never saw it), one after is Unknown (it may have been acted on). A
 // response of any status is returned as is; see FromResponse.
 func Do(client *http.Client, req *http.Request) (*http.Response, error) {
+	// wrote is reset when the transport takes a new connection: Go's
+	// transport may retry a request (one with an Idempotency-Key counts as
+	// replayable) on a fresh connection, and a refused dial then means the
+	// retry never left.
+	var mu sync.Mutex
 	var wrote bool
 	trace := &httptrace.ClientTrace{
+		GetConn: func(string) { mu.Lock(); wrote = false; mu.Unlock() },
 		WroteRequest: func(info httptrace.WroteRequestInfo) {
 			if info.Err == nil {
+				mu.Lock()
 				wrote = true
+				mu.Unlock()
 			}
 		},
 	}
@@ -123,10 +132,18 @@ func Do(client *http.Client, req *http.Request) (*http.Response, error) {
 	if err == nil {
 		return resp, nil
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	return nil, classifyTransport(req.Context(), err, wrote)
 }
 
 func classifyTransport(ctx context.Context, err error, wrote bool) error {
+	// An *Error raised below the transport (the token source refusing to
+	// refresh) keeps its kind.
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce
+	}
 	// The token endpoint answered while refreshing the token (oauth2's
 	// transport refreshes before it sends): a refusal means the grant is
 	// gone; a 5xx is passing.

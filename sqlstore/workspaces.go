@@ -11,7 +11,8 @@ import (
 
 // Bootstrap creates ws and its admin token tok if, and only if, the store
 // has no workspace yet. Two concurrent calls: one creates, the other
-// reports false.
+// reports false. Empty ids are filled, and tok joins ws when its
+// WorkspaceID is empty.
 func (s *Store) Bootstrap(ctx context.Context, ws *rythme.Workspace, tok *rythme.APIToken) (bool, error) {
 	created := false
 	err := s.tx(ctx, "bootstrap", func(tx *sql.Tx) error {
@@ -31,6 +32,9 @@ func (s *Store) Bootstrap(ctx context.Context, ws *rythme.Workspace, tok *rythme
 		}
 		if err := s.insertWorkspace(ctx, tx, ws); err != nil {
 			return err
+		}
+		if tok.WorkspaceID == "" {
+			tok.WorkspaceID = ws.ID
 		}
 		if err := s.insertToken(ctx, tx, tok); err != nil {
 			return err

@@ -59,7 +59,7 @@ type proc struct {
 }
 
 func (p *proc) Write(b []byte) (int, error) { p.mu.Lock(); defer p.mu.Unlock(); return p.out.Write(b) }
-func (p *proc) output() string             { p.mu.Lock(); defer p.mu.Unlock(); return p.out.String() }
+func (p *proc) output() string              { p.mu.Lock(); defer p.mu.Unlock(); return p.out.String() }
 
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
@@ -70,14 +70,19 @@ func start(t *testing.T, env []string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// Graceful shutdown: SIGTERM, and the process exits by itself, 0.
 		p.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { p.cmd.Wait(); close(done) }()
+		done := make(chan error, 1)
+		go func() { done <- p.cmd.Wait() }()
 		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
+		case err := <-done:
+			if err != nil {
+				t.Errorf("rythme %v after SIGTERM: %v", args, err)
+			}
+		case <-time.After(45 * time.Second):
 			p.cmd.Process.Kill()
 			<-done
+			t.Errorf("rythme %v did not stop within 45s of SIGTERM", args)
 		}
 		if t.Failed() {
 			t.Logf("output of rythme %v:\n%s", args, p.output())

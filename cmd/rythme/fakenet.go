@@ -17,6 +17,9 @@ import (
 
 func runFakenet(ctx context.Context, cfg config, log *slog.Logger) error {
 	fn := fakenet.New(fakenet.Config{Seed: cfg.FakenetSeed, Logger: log, RateLimit: cfg.FakenetRate})
+	// Closing fakenet releases requests held open by timeout faults, so
+	// that the server's graceful shutdown does not wait for them.
+	go func() { <-ctx.Done(); fn.Close() }()
 	log.Info("fakenet: Mastodon instance at http://" + cfg.FakenetAddr + "/mastodon; record at /_fakenet/posts")
 	return serveHTTP(ctx, cfg.FakenetAddr, fn.Handler(), log)
 }
@@ -28,10 +31,10 @@ func startFakenetForBench(ctx context.Context, log *slog.Logger) (string, func()
 	if err != nil {
 		return "", nil, err
 	}
-	fn := fakenet.New(fakenet.Config{Seed: 1, Logger: log, RateLimit: 1 << 30})
+	fn := fakenet.New(fakenet.Config{Seed: 1, Logger: log, RateLimit: -1})
 	srv := &http.Server{Handler: fn.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
-	return ln.Addr().String(), func() { srv.Close() }, nil
+	return ln.Addr().String(), func() { fn.Close(); srv.Close() }, nil
 }
 
 // freshSchema makes a schema of its own on the PostgreSQL at dbURL and

@@ -3,7 +3,6 @@ package mastodon
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -48,22 +47,6 @@ func errorMessage(body []byte) string {
 	return e.Error
 }
 
-// send is connectors.Do, keeping the kind of an *Error raised by the
-// client's token source (a refused refresh is Auth, not a network failure).
-func send(client *http.Client, req *http.Request) (*http.Response, error) {
-	resp, err := connectors.Do(client, req)
-	if err == nil {
-		return resp, nil
-	}
-	if outer, ok := connectors.AsError(err); ok && outer.Err != nil {
-		var inner *connectors.Error
-		if errors.As(outer.Err, &inner) {
-			return nil, inner
-		}
-	}
-	return nil, err
-}
-
 // getJSON sends a GET and decodes a 2xx answer into out; a non-2xx answer
 // is returned as an *connectors.Error.
 func getJSON(ctx context.Context, client *http.Client, u string, out any) error {
@@ -71,7 +54,7 @@ func getJSON(ctx context.Context, client *http.Client, u string, out any) error 
 	if err != nil {
 		return err
 	}
-	resp, err := send(client, req)
+	resp, err := connectors.Do(client, req)
 	if err != nil {
 		return err
 	}
@@ -209,7 +192,7 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	if req.IdempotencyKey != "" {
 		hr.Header.Set("Idempotency-Key", req.IdempotencyKey)
 	}
-	resp, err := send(client, hr)
+	resp, err := connectors.Do(client, hr)
 	if err != nil {
 		return nil, err
 	}

@@ -178,7 +178,7 @@ func (c *Connector) register(ctx context.Context, inst, redirectURI string) (*ry
 	if err != nil {
 		return nil, err
 	}
-	resp, err := send(c.http, req)
+	resp, err := connectors.Do(c.http, req)
 	if err != nil {
 		return nil, &rythme.Error{Code: rythme.EUNAVAILABLE, Message: "could not reach the Mastodon server at " + inst, Err: err}
 	}

@@ -76,12 +76,20 @@ func (r *Reconciler) Run(ctx context.Context, full bool) (ReconcileStats, error)
 		}
 		full = n == 0
 	}
-	if !full && r.FullEvery > 0 {
-		ok, err := r.Redis.SetNX(ctx, fullPassKey, now.Unix(), r.FullEvery).Result()
-		if err != nil {
-			return st, fmt.Errorf("reconcile: %w", err)
+	if r.FullEvery > 0 {
+		// Full every FullEvery across all workers: whoever sets the key
+		// first does it. A full pass for another reason resets the period.
+		if full {
+			if err := r.Redis.Set(ctx, fullPassKey, now.Unix(), r.FullEvery).Err(); err != nil {
+				return st, fmt.Errorf("reconcile: %w", err)
+			}
+		} else {
+			ok, err := r.Redis.SetNX(ctx, fullPassKey, now.Unix(), r.FullEvery).Result()
+			if err != nil {
+				return st, fmt.Errorf("reconcile: %w", err)
+			}
+			full = ok
 		}
-		full = ok
 	}
 	st.Full = full
 

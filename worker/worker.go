@@ -137,11 +137,20 @@ func New(cfg Config) (*Worker, error) {
 		Batch: 1000, FullLimit: 100_000,
 	}
 	if cfg.Metrics != nil {
-		if err := cfg.Metrics.Registry.Register(&depthCollector{redis: cfg.Redis, queues: w.queueNames()}); err != nil {
-			return nil, fmt.Errorf("worker: register queue depth: %w", err)
+		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {
+			return nil, err
 		}
 	}
 	return w, nil
+}
+
+// RegisterQueueDepth adds the rythme_queue_depth gauge (tasks by queue and
+// state, read from Redis at scrape time) to m; `serve` registers it too.
+func RegisterQueueDepth(m *telemetry.Metrics, rdb redis.UniversalClient, reg *connectors.Registry) error {
+	if err := m.Registry.Register(&depthCollector{redis: rdb, queues: queueNames(reg)}); err != nil {
+		return fmt.Errorf("worker: register queue depth: %w", err)
+	}
+	return nil
 }
 
 // Queue returns the worker's queue (the API uses one of its own).
@@ -150,9 +159,11 @@ func (w *Worker) Queue() *Queue { return w.queue }
 // Reconciler returns the worker's reconciler.
 func (w *Worker) Reconciler() *Reconciler { return w.reconciler }
 
-func (w *Worker) queueNames() []string {
+func (w *Worker) queueNames() []string { return queueNames(w.cfg.Connectors) }
+
+func queueNames(reg *connectors.Registry) []string {
 	names := []string{SystemQueue}
-	for _, c := range w.cfg.Connectors.All() {
+	for _, c := range reg.All() {
 		names = append(names, QueueName(c.Info().Name))
 	}
 	sort.Strings(names)

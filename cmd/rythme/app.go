@@ -219,6 +219,9 @@ func runServe(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := bootstrap(ctx, cfg, c.store, log); err != nil {
 		return err
 	}
+	if err := worker.RegisterQueueDepth(c.metrics, c.redis, c.registry); err != nil {
+		return err
+	}
 	q := worker.NewQueue(asynqClient(c.redis), c.store, cfg.Horizon, nil)
 	h, err := c.api(cfg, log, q)
 	if err != nil {

@@ -17,9 +17,19 @@ type Network struct {
 	URLLength int `json:"url_length,omitempty"`
 	// IdempotencyKey reports whether the network dedupes retries sent with
 	// the same key, so that an unknown outcome can be retried safely.
-	IdempotencyKey bool   `json:"idempotency_key"`
-	Metrics        bool   `json:"metrics"`
-	Docs           string `json:"docs,omitempty"`
+	IdempotencyKey bool `json:"idempotency_key"`
+	Metrics        bool `json:"metrics"`
+	// Threads reports whether a post can be a thread of replies.
+	Threads bool `json:"threads"`
+	// Media limits: at most MaxMedia files of MediaTypes, each within the
+	// size limit of its kind; RequiresMedia for networks that publish only
+	// media (Instagram, TikTok).
+	MaxMedia      int      `json:"max_media"`
+	MediaTypes    []string `json:"media_types,omitempty"`
+	MaxImageBytes int64    `json:"max_image_bytes,omitempty"`
+	MaxVideoBytes int64    `json:"max_video_bytes,omitempty"`
+	RequiresMedia bool     `json:"requires_media,omitempty"`
+	Docs          string   `json:"docs,omitempty"`
 }
 
 // Metrics is one reading of a published post's engagement, normalised

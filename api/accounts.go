@@ -126,6 +126,21 @@ func (s *server) connectAccount(c *gin.Context) {
 	}
 	ctx, cancel := s.netCtx(c.Request.Context())
 	defer cancel()
+	if dc, ok := conn.(connectors.DirectConnector); ok {
+		// A webhook URL or an app password: no browser round trip.
+		id, tok, err := dc.Connect(ctx, connectors.ConnectParams(params), s.cfg.HTTPClient)
+		if err != nil {
+			s.fail(c, connectorErr("connect", err))
+			return
+		}
+		acc, err := s.saveAccount(ctx, c, workspace(c), network, params, id, tok)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"account": acc})
+		return
+	}
 	now := s.now()
 	redirect := s.redirectURI(network)
 	oc, err := conn.OAuth2Config(ctx, connectors.ConnectParams(params), redirect, s.store)
@@ -211,8 +226,17 @@ func (s *server) oauthCallback(c *gin.Context) {
 		s.callbackFail(c, connectorErr("oauth2 config", err))
 		return
 	}
-	tok, err := oc.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
+	var tok *oauth2.Token
+	if ex, ok := conn.(connectors.Exchanger); ok {
+		tok, err = ex.Exchange(ctx, oc, code, st.Verifier)
+	} else {
+		tok, err = oc.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
+	}
 	if err != nil {
+		if _, ok := connectors.AsError(err); ok {
+			s.callbackFail(c, connectorErr("exchange", err))
+			return
+		}
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && (re.Response == nil || re.Response.StatusCode < 500) {
 			s.callbackFail(c, &rythme.Error{Code: rythme.EBADREQUEST, Err: err,
@@ -228,22 +252,40 @@ func (s *server) oauthCallback(c *gin.Context) {
 		s.callbackFail(c, connectorErr("identify", err))
 		return
 	}
+	acc, err := s.saveAccount(ctx, c, st.WorkspaceID, network, params, id, connectors.FromOAuth2(tok))
+	if err != nil {
+		s.callbackFail(c, err)
+		return
+	}
+	acc.Token = rythme.Token{}
+	if s.wantsHTML(c) {
+		c.Status(http.StatusOK)
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		_ = callbackPage.Execute(c.Writer, pageData{Title: "Account connected", Message: fmt.Sprintf("Connected @%s on %s — you can close this page.", acc.Username, conn.Info().Title)})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"account": acc})
+}
+
+// saveAccount stores a connected (or reconnected) account with its
+// credentials, releases its held targets and enqueues what is due. The
+// account comes back without its token.
+func (s *server) saveAccount(ctx context.Context, c *gin.Context, ws, network string, params map[string]string, id *connectors.Identity, tok rythme.Token) (*rythme.Account, error) {
+	now := s.now()
 	acc := &rythme.Account{
-		WorkspaceID: st.WorkspaceID, Network: network, InstanceURL: id.InstanceURL,
+		WorkspaceID: ws, Network: network, InstanceURL: id.InstanceURL,
 		ExternalID: id.ExternalID, Username: id.Username, DisplayName: id.DisplayName,
 		ProfileURL: id.ProfileURL, Status: rythme.AccountConnected, Meta: id.Meta,
-		Token: connectors.FromOAuth2(tok), CreatedAt: now, UpdatedAt: now,
+		Token: tok, CreatedAt: now, UpdatedAt: now,
 	}
 	if acc.InstanceURL == "" {
-		acc.InstanceURL = st.Params["instance_url"]
+		acc.InstanceURL = params["instance_url"]
 	}
 	if err := s.store.UpsertAccount(ctx, acc); err != nil {
-		s.callbackFail(c, fmt.Errorf("api: save account: %w", err))
-		return
+		return nil, fmt.Errorf("api: save account: %w", err)
 	}
 	if n, err := s.store.ReleaseAccountTargets(ctx, acc.ID, now); err != nil {
-		s.callbackFail(c, fmt.Errorf("api: release held targets: %w", err))
-		return
+		return nil, fmt.Errorf("api: release held targets: %w", err)
 	} else if n > 0 {
 		// The released targets are due and not queued; so may be others
 		// (the reconciler's work, done a little early): the queue dedupes
@@ -255,13 +297,7 @@ func (s *server) oauthCallback(c *gin.Context) {
 		s.enqueue(c, refs)
 	}
 	acc.Token = rythme.Token{}
-	if s.wantsHTML(c) {
-		c.Status(http.StatusOK)
-		c.Header("Content-Type", "text/html; charset=utf-8")
-		_ = callbackPage.Execute(c.Writer, pageData{Title: "Account connected", Message: fmt.Sprintf("Connected @%s on %s — you can close this page.", acc.Username, conn.Info().Title)})
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"account": acc})
+	return acc, nil
 }
 
 // wantsHTML reports whether the client prefers HTML over JSON (a browser

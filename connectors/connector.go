@@ -43,6 +43,18 @@ type PublishRequest struct {
 	// IdempotencyKey is the same for every attempt of one target (its id):
 	// a network that honours keys publishes it at most once.
 	IdempotencyKey string
+	// Media attached to the post, in order (validated against the
+	// network's limits before it is scheduled).
+	Media []Media
+	// Thread holds the parts published after Text, each as a reply to the
+	// one before (X, Bluesky, Threads, Mastodon).
+	Thread []string
+	// Title is the headline where a network wants one (Reddit).
+	Title string
+	// Options are network-specific choices (Reddit "subreddit", Slack
+	// "channel", TikTok "privacy_level"…), each connector documenting its
+	// own; unknown keys are ignored.
+	Options map[string]string
 }
 
 // Published is what the network says of a new post.

@@ -127,7 +127,23 @@ func New(cfg Config) *Server {
 	}
 	s.mast = newMastodon(s)
 	s.networks[s.mast.name()] = s.mast
+	for name, build := range networkFactories {
+		s.networks[name] = build(s)
+	}
 	return s
+}
+
+// networkFactories builds the simulated networks other than Mastodon. Each
+// network's file registers itself from init (registerNetwork), so that
+// networks are added side by side without touching this file.
+var networkFactories = map[string]func(*Server) network{}
+
+// registerNetwork adds a network served under the prefix /<name>.
+func registerNetwork(name string, build func(*Server) network) {
+	if _, dup := networkFactories[name]; dup || name == mastodonName {
+		panic("fakenet: network registered twice: " + name)
+	}
+	networkFactories[name] = build
 }
 
 // MastodonURL returns the base URL of the simulated Mastodon instance for a

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"golang.org/x/oauth2"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -142,28 +141,26 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	if acct.Status != rythme.AccountConnected {
 		return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting"), nil
 	}
-	cfg, err := conn.OAuth2Config(ctx, connectors.ConnectParams{"instance_url": acct.InstanceURL}, h.RedirectURI(t.Network), h.Apps)
-	if err != nil {
-		return h.retryOrFail(ctx, t, fmt.Errorf("oauth config: %w", err))
-	}
 	// The publish call is not cut by a worker shutdown: in-flight
 	// publishes finish (bounded by PublishTimeout) and are recorded.
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.PublishTimeout)
 	defer cancel()
-	callCtx = context.WithValue(callCtx, oauth2.HTTPClient, h.HTTPClient)
-	ts := connectors.NewTokenSource(callCtx, cfg, acct.Token, func(ctx context.Context, tok rythme.Token) error {
-		return h.Store.UpdateAccountToken(ctx, acct.ID, tok)
-	})
-	client := connectors.AuthorizedClient(h.HTTPClient, ts)
+	sess, err := connectors.OpenSession(callCtx, conn, acct, h.HTTPClient, h.RedirectURI(t.Network), h.Apps,
+		func(ctx context.Context, tok rythme.Token) error {
+			return h.Store.UpdateAccountToken(ctx, acct.ID, tok)
+		})
+	if err != nil {
+		return h.retryOrFail(ctx, t, fmt.Errorf("open session: %w", err))
+	}
 	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())
 	}
-	res, err := conn.Publish(callCtx, acct, client, req)
-	if connectors.KindOf(err) == connectors.Auth && ts.Invalidate() {
+	res, err := conn.Publish(callCtx, acct, sess.Client(), req)
+	if connectors.KindOf(err) == connectors.Auth && sess.Invalidate() {
 		log.Info("publish: token refused; refreshing once")
-		res, err = conn.Publish(callCtx, acct, client, req)
+		res, err = conn.Publish(callCtx, acct, sess.Client(), req)
 	}
 	if err == nil {
 		out := h.outcome(t, rythme.TargetPublished, "")

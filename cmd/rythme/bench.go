@@ -473,6 +473,8 @@ func benchReport(o benchOptions, rs []benchResult) string {
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %d | %d | %d | %.0f | %.0f |\n", r.backend, r.scenario, r.posts,
 			r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond), r.max.Round(time.Millisecond), r.early, r.dupes, r.lost, r.publishRate, r.createRate)
 	}
+	b.WriteString("\nIn *burst*, lateness is the time the queue takes to drain: every post is due at the same instant, so the last one\n" +
+		"goes out about posts ÷ publishes-per-second after its time; nothing goes out early.\n")
 	b.WriteString("\nGoals (issue: the spine): for 10,000 posts due within one minute across 100 accounts, p99 lateness ≤ 1 s, 0 early,\n" +
 		"0 duplicates, 0 lost; at least 500 publishes per second sustained on PostgreSQL + Redis.\n\n" +
 		"Reproduce: `go run ./cmd/rythme bench` (PostgreSQL and Redis on their default local ports; `--help` for the options).\n")

@@ -46,6 +46,10 @@ type Harness struct {
 	// network's API ignore idempotency keys (GoToSocial for Mastodon),
 	// which fakenet simulates with an ignore_idempotency fault.
 	ServersMayIgnoreIdempotency bool
+	// Direct, for a connectors.DirectConnector (webhook URL, app
+	// password), returns the connect parameters of user's account on the
+	// simulated network, making it there first where needed (a webhook).
+	Direct func(e *Env, user string) connectors.ConnectParams
 }
 
 // RedirectURI is the redirect URI the suite registers. Nothing listens
@@ -157,24 +161,38 @@ func (e *Env) Posts() []fakenet.Post {
 	return out
 }
 
-// Connected is an account connected through the OAuth flow.
+// Connected is an account connected through the OAuth flow, or directly
+// (DirectConnector).
 type Connected struct {
 	Account *rythme.Account
-	Config  *oauth2.Config
-	Tokens  *connectors.TokenSource
-	// Client carries the account's token, with connectors.NewHTTPClient's
-	// transport and timeout.
+	Config  *oauth2.Config          // OAuth 2 networks only
+	Tokens  *connectors.TokenSource // OAuth 2 networks only
+	// Session is the account's session: Client, Invalidate, Refresh.
+	Session connectors.Session
+	// Client carries the account's credentials, with
+	// connectors.NewHTTPClient's transport.
 	Client *http.Client
-	// Saved counts the tokens the token source saved.
+	// Saved counts the credentials the session saved (refreshes).
 	Saved func() int
+
+	env *Env
 }
 
-// ClientWithTimeout returns a client carrying the account's token whose
-// calls give up after d.
+// ClientWithTimeout returns a client carrying the account's credentials
+// whose calls give up after d.
 func (c *Connected) ClientWithTimeout(d time.Duration) *http.Client {
 	base := connectors.NewHTTPClient()
 	base.Timeout = d
-	return connectors.AuthorizedClient(base, c.Tokens)
+	if c.Tokens != nil {
+		return connectors.AuthorizedClient(base, c.Tokens)
+	}
+	sess, err := connectors.OpenSession(c.env.Context(), c.env.Connector, c.Account, base, RedirectURI, c.env.Apps, nil)
+	if err != nil {
+		c.env.T.Fatalf("OpenSession: %v", err)
+	}
+	client := *sess.Client()
+	client.Timeout = d
+	return &client
 }
 
 // noRedirect reads a redirect instead of following it.
@@ -222,39 +240,74 @@ func (e *Env) Context() context.Context {
 	return context.WithValue(context.Background(), oauth2.HTTPClient, connectors.NewHTTPClient())
 }
 
-// Connect runs the whole flow for user and identifies the account.
+// Exchange trades an authorization code for a token, the way the API
+// does: through the connector's Exchanger when it has one.
+func (e *Env) Exchange(ctx context.Context, cfg *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
+	if ex, ok := e.Connector.(connectors.Exchanger); ok {
+		return ex.Exchange(ctx, cfg, code, verifier)
+	}
+	return cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+}
+
+// Connect runs the whole flow for user (OAuth 2, or the direct connect of
+// a DirectConnector) and identifies the account.
 func (e *Env) Connect(user string) *Connected {
 	e.T.Helper()
 	ctx := e.Context()
+	var mu sync.Mutex
+	saved := 0
+	save := func(context.Context, rythme.Token) error {
+		mu.Lock()
+		saved++
+		mu.Unlock()
+		return nil
+	}
+	c := &Connected{env: e, Saved: func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return saved
+	}}
+	if dc, ok := e.Connector.(connectors.DirectConnector); ok {
+		if e.Harness.Direct == nil {
+			e.T.Fatal("connectortest: a DirectConnector needs Harness.Direct")
+		}
+		params := e.Harness.Direct(e, user)
+		id, tok, err := dc.Connect(ctx, params, connectors.NewHTTPClient())
+		if err != nil {
+			e.T.Fatalf("Connect: %v", err)
+		}
+		c.Account = account(e, user, id, tok)
+		if c.Session, err = connectors.OpenSession(ctx, e.Connector, c.Account, connectors.NewHTTPClient(), RedirectURI, e.Apps, save); err != nil {
+			e.T.Fatalf("OpenSession: %v", err)
+		}
+		c.Client = c.Session.Client()
+		return c
+	}
 	cfg, err := e.Connector.OAuth2Config(ctx, e.Params, RedirectURI, e.Apps)
 	if err != nil {
 		e.T.Fatalf("OAuth2Config: %v", err)
 	}
 	verifier := oauth2.GenerateVerifier()
 	code := e.Authorize(cfg, user, verifier)
-	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	tok, err := e.Exchange(ctx, cfg, code, verifier)
 	if err != nil {
 		e.T.Fatalf("exchange: %v", err)
 	}
-	var mu sync.Mutex
-	saved := 0
-	ts := connectors.NewTokenSource(ctx, cfg, connectors.FromOAuth2(tok), func(context.Context, rythme.Token) error {
-		mu.Lock()
-		saved++
-		mu.Unlock()
-		return nil
-	})
-	client := connectors.AuthorizedClient(connectors.NewHTTPClient(), ts)
-	id, err := e.Connector.Identify(ctx, e.Params, client)
+	ts := connectors.NewTokenSource(ctx, cfg, connectors.FromOAuth2(tok), save)
+	base := connectors.NewHTTPClient()
+	c.Config, c.Tokens = cfg, ts
+	c.Session = connectors.NewOAuth2Session(ts, base)
+	c.Client = c.Session.Client()
+	id, err := e.Connector.Identify(ctx, e.Params, c.Client)
 	if err != nil {
 		e.T.Fatalf("Identify: %v", err)
 	}
-	acct := &rythme.Account{ID: "acct-" + user, WorkspaceID: "ws", Network: e.Harness.Network, InstanceURL: id.InstanceURL,
+	c.Account = account(e, user, id, connectors.FromOAuth2(tok))
+	return c
+}
+
+func account(e *Env, user string, id *connectors.Identity, tok rythme.Token) *rythme.Account {
+	return &rythme.Account{ID: "acct-" + user, WorkspaceID: "ws", Network: e.Harness.Network, InstanceURL: id.InstanceURL,
 		ExternalID: id.ExternalID, Username: id.Username, DisplayName: id.DisplayName, ProfileURL: id.ProfileURL,
-		Status: rythme.AccountConnected, Meta: id.Meta, Token: connectors.FromOAuth2(tok)}
-	return &Connected{Account: acct, Config: cfg, Tokens: ts, Client: client, Saved: func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return saved
-	}}
+		Status: rythme.AccountConnected, Meta: id.Meta, Token: tok}
 }

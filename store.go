@@ -44,6 +44,9 @@ type Store interface {
 	AccountByID(ctx context.Context, id string) (*Account, error)
 	ListAccounts(ctx context.Context, workspaceID string) ([]*Account, error)
 	UpdateAccountToken(ctx context.Context, id string, tok Token) error
+	// AccountsExpiring lists connected accounts whose token expires before
+	// before, soonest first (the refresh-ahead sweep).
+	AccountsExpiring(ctx context.Context, before time.Time, limit int) ([]*Account, error)
 	// SetAccountStatus changes the status; AccountDisconnected also wipes
 	// the token.
 	SetAccountStatus(ctx context.Context, id string, status AccountStatus, reason string) error

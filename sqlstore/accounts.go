@@ -80,15 +80,17 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 		return err
 	}
 	var status string
-	err = s.w.QueryRowContext(ctx, `INSERT INTO accounts (`+accountCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	err = s.w.QueryRowContext(ctx, `INSERT INTO accounts (`+accountCols+`, token_expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (workspace_id, network, instance_url, external_id) DO UPDATE SET
 			username = excluded.username, display_name = excluded.display_name,
 			profile_url = excluded.profile_url, meta = excluded.meta, token = excluded.token,
+			token_expires_at = excluded.token_expires_at,
 			status = 'connected', status_reason = '', updated_at = excluded.updated_at
 		RETURNING id, status, status_reason, created_at`,
 		a.ID, a.WorkspaceID, a.Network, a.InstanceURL, a.ExternalID, a.Username, a.DisplayName,
-		a.ProfileURL, string(a.Status), a.StatusReason, meta, token, s.ts(a.CreatedAt), s.ts(a.UpdatedAt)).
+		a.ProfileURL, string(a.Status), a.StatusReason, meta, token, s.ts(a.CreatedAt), s.ts(a.UpdatedAt),
+		s.expiry(a.Token)).
 		Scan(&a.ID, &status, &a.StatusReason, timeCol{&a.CreatedAt})
 	if err != nil {
 		return s.fail("upsert account", err)
@@ -142,9 +144,42 @@ func (s *Store) UpdateAccountToken(ctx context.Context, id string, tok rythme.To
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET token = $1, updated_at = $2 WHERE id = $3`,
-		token, s.ts(time.Now()), id)
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET token = $1, token_expires_at = $2, updated_at = $3 WHERE id = $4`,
+		token, s.expiry(tok), s.ts(time.Now()), id)
 	return s.affected("update account token", res, err, func() error { return notFound("account", id) })
+}
+
+// expiry is the token_expires_at argument: NULL for a token that never
+// expires.
+func (s *Store) expiry(tok rythme.Token) any {
+	if tok.Expiry.IsZero() {
+		return nil
+	}
+	return s.ts(tok.Expiry)
+}
+
+// AccountsExpiring lists connected accounts whose token expires before
+// before, soonest first, at most limit (default 100).
+func (s *Store) AccountsExpiring(ctx context.Context, before time.Time, limit int) ([]*rythme.Account, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts
+		WHERE status = 'connected' AND token_expires_at IS NOT NULL AND token_expires_at < $1
+		ORDER BY token_expires_at, id LIMIT $2`, s.ts(before), limit)
+	if err != nil {
+		return nil, s.fail("accounts expiring", err)
+	}
+	defer rows.Close()
+	out := []*rythme.Account{}
+	for rows.Next() {
+		a, err := s.scanAccount(rows)
+		if err != nil {
+			return nil, s.fail("accounts expiring", err)
+		}
+		out = append(out, a)
+	}
+	return out, s.fail("accounts expiring", rows.Err())
 }
 
 // SetAccountStatus changes the status (EINVALID for an unknown one);

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -60,7 +61,16 @@ type PublishHandler struct {
 	RedirectURI func(network string) string
 	// Apps stores OAuth client registrations (the store).
 	Apps connectors.Apps
+	// Redis holds the per-account refresh lock (nil: no lock, one process).
+	Redis redis.UniversalClient
 }
+
+// lockWait is how long a publish waits for another worker's refresh of
+// the same account.
+const lockWait = 10 * time.Second
+
+// refreshAhead: a token expiring within it is refreshed before use.
+const refreshAhead = time.Minute
 
 // maxEarlyWait is the longest the handler sleeps for a task handed over
 // early; asynq is early by at most a second, so more means a clock moved.
@@ -145,10 +155,14 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	// publishes finish (bounded by PublishTimeout) and are recorded.
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.PublishTimeout)
 	defer cancel()
-	sess, err := connectors.OpenSession(callCtx, conn, acct, h.HTTPClient, h.RedirectURI(t.Network), h.Apps,
-		func(ctx context.Context, tok rythme.Token) error {
-			return h.Store.UpdateAccountToken(ctx, acct.ID, tok)
-		})
+	if exp := acct.Token.Expiry; !exp.IsZero() && exp.Before(h.Clock.Now().Add(refreshAhead)) {
+		// Refresh before use, under the account's lock: another worker may
+		// be refreshing it (a rotated refresh token works once).
+		if acct, err = h.refreshed(callCtx, conn, acct); err != nil {
+			return h.authOrRetry(ctx, log, t, acct, err)
+		}
+	}
+	sess, err := h.session(callCtx, conn, acct)
 	if err != nil {
 		return h.retryOrFail(ctx, t, fmt.Errorf("open session: %w", err))
 	}
@@ -158,9 +172,8 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())
 	}
 	res, err := conn.Publish(callCtx, acct, sess.Client(), req)
-	if connectors.KindOf(err) == connectors.Auth && sess.Invalidate() {
-		log.Info("publish: token refused; refreshing once")
-		res, err = conn.Publish(callCtx, acct, sess.Client(), req)
+	if connectors.KindOf(err) == connectors.Auth {
+		res, err = h.retryAfterRefresh(callCtx, log, conn, acct, sess, req, err)
 	}
 	if err == nil {
 		out := h.outcome(t, rythme.TargetPublished, "")
@@ -177,8 +190,7 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	case connectors.Permanent:
 		return h.outcome(t, rythme.TargetFailed, "the network refused the post: "+msg), nil
 	case connectors.Auth:
-		h.needsReconnect(log, acct, msg)
-		return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting: "+msg), nil
+		return h.authOrRetry(ctx, log, t, acct, err)
 	case connectors.RateLimited:
 		wait := time.Duration(0)
 		if ce != nil {
@@ -216,17 +228,89 @@ func (h *PublishHandler) outcome(t *rythme.Target, s rythme.TargetStatus, msg st
 	return rythme.Outcome{Status: s, Error: msg, At: h.Clock.Now()}
 }
 
-func (h *PublishHandler) needsReconnect(log *slog.Logger, acct *rythme.Account, msg string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.Store.SetAccountStatus(ctx, acct.ID, rythme.AccountNeedsReconnect, msg); err != nil {
-		log.Error("publish: mark account needs_reconnect", slog.Any("err", err))
-	}
-	n, err := h.Store.HoldAccountTargets(ctx, acct.ID, "the account needs reconnecting", h.Clock.Now())
+// session opens the account's session; new tokens are saved as they come.
+func (h *PublishHandler) session(ctx context.Context, conn connectors.Connector, acct *rythme.Account) (connectors.Session, error) {
+	return connectors.OpenSession(ctx, conn, acct, h.HTTPClient, h.RedirectURI(acct.Network), h.Apps,
+		func(ctx context.Context, tok rythme.Token) error {
+			return h.Store.UpdateAccountToken(ctx, acct.ID, tok)
+		})
+}
+
+// refreshed returns the account with a token good for refreshAhead:
+// under its lock, it reloads the account (another worker may have just
+// refreshed it) and refreshes only if it must.
+func (h *PublishHandler) refreshed(ctx context.Context, conn connectors.Connector, acct *rythme.Account) (*rythme.Account, error) {
+	out := acct
+	err := withAccountLock(ctx, h.Redis, acct.ID, lockWait, func() error {
+		fresh, err := h.Store.AccountByID(ctx, acct.ID)
+		if err != nil {
+			return err
+		}
+		out = fresh
+		if fresh.Token.Expiry.IsZero() || fresh.Token.Expiry.After(h.Clock.Now().Add(refreshAhead)) {
+			return nil
+		}
+		sess, err := h.session(ctx, conn, fresh)
+		if err != nil {
+			return err
+		}
+		if err := sess.Refresh(ctx); err != nil {
+			return err
+		}
+		out, err = h.Store.AccountByID(ctx, acct.ID)
+		return err
+	})
+	return out, err
+}
+
+// retryAfterRefresh handles a refused token: under the account's lock, it
+// uses a token another worker refreshed meanwhile, or refreshes once, and
+// publishes again. Without a way to refresh, the first error stands.
+func (h *PublishHandler) retryAfterRefresh(ctx context.Context, log *slog.Logger, conn connectors.Connector, acct *rythme.Account,
+	sess connectors.Session, req connectors.PublishRequest, first error) (*connectors.Published, error) {
+	var res *connectors.Published
+	perr := first
+	err := withAccountLock(ctx, h.Redis, acct.ID, lockWait, func() error {
+		fresh, err := h.Store.AccountByID(ctx, acct.ID)
+		if err != nil {
+			return err
+		}
+		if fresh.Token.AccessToken != acct.Token.AccessToken {
+			log.Info("publish: token refused; using the one another worker refreshed")
+			s2, err := h.session(ctx, conn, fresh)
+			if err != nil {
+				return err
+			}
+			res, perr = conn.Publish(ctx, fresh, s2.Client(), req)
+			return nil
+		}
+		if !sess.Invalidate() {
+			return nil
+		}
+		log.Info("publish: token refused; refreshing once")
+		res, perr = conn.Publish(ctx, acct, sess.Client(), req)
+		return nil
+	})
 	if err != nil {
-		log.Error("publish: hold account targets", slog.Any("err", err))
+		return nil, &connectors.Error{Kind: connectors.Retryable, Message: "could not refresh the token", Err: err}
 	}
-	log.Warn("publish: account needs reconnecting; its posts are held", slog.Int("held", n))
+	return res, perr
+}
+
+// authOrRetry acts on a credential failure: Auth means the account needs
+// reconnecting (its posts held); anything else (Redis or the store down
+// during a refresh) is retried.
+func (h *PublishHandler) authOrRetry(ctx context.Context, log *slog.Logger, t *rythme.Target, acct *rythme.Account, err error) (rythme.Outcome, error) {
+	if connectors.KindOf(err) != connectors.Auth {
+		return h.retryOrFail(ctx, t, err)
+	}
+	msg := errMessage(err)
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if merr := markNeedsReconnect(mctx, h.Store, log, acct.ID, msg, h.Clock.Now()); merr != nil {
+		log.Error("publish: mark account needs_reconnect", slog.Any("err", merr))
+	}
+	return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting: "+msg), nil
 }
 
 // finish records the outcome. The post may already be on the network, so

@@ -48,6 +48,10 @@ type Config struct {
 	PollInterval time.Duration
 	// ShutdownTimeout lets in-flight publishes finish (default 40s).
 	ShutdownTimeout time.Duration
+	// RefreshInterval between refresh sweeps (default 1m); RefreshAhead:
+	// tokens expiring within it are refreshed (default 10m).
+	RefreshInterval time.Duration
+	RefreshAhead    time.Duration
 }
 
 // WithDefaults returns cfg with every zero field set to its default.
@@ -82,6 +86,12 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 40 * time.Second
 	}
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval = time.Minute
+	}
+	if cfg.RefreshAhead == 0 {
+		cfg.RefreshAhead = 10 * time.Minute
+	}
 	return cfg
 }
 
@@ -113,6 +123,7 @@ type Worker struct {
 	client     *asynq.Client
 	queue      *Queue
 	reconciler *Reconciler
+	refresher  *Refresher
 	publish    *PublishHandler
 	servers    []*asynq.Server
 }
@@ -130,6 +141,11 @@ func New(cfg Config) (*Worker, error) {
 		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: connectors.DefaultTimeout,
 		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
+		Redis: cfg.Redis,
+	}
+	w.refresher = &Refresher{
+		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
+		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead,
 	}
 	w.reconciler = &Reconciler{
 		Store: cfg.Store, Queue: q, Redis: cfg.Redis, Connectors: cfg.Connectors, Clock: cfg.Clock,
@@ -196,6 +212,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypePublish, w.publish)
 	mux.Handle(TypeReconcile, reconcileHandler{w.reconciler})
+	mux.Handle(TypeRefreshTokens, refreshHandler{w.refresher})
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
@@ -218,17 +235,27 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(w.cfg.ReconcileInterval)
 	defer tick.Stop()
+	refresh := time.NewTicker(w.cfg.RefreshInterval)
+	defer refresh.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			w.stop()
 			return nil
 		case <-tick.C:
-			if _, err := w.client.EnqueueContext(ctx, NewReconcileTask()); err != nil &&
-				!errors.Is(err, asynq.ErrTaskIDConflict) && ctx.Err() == nil {
-				w.cfg.Logger.Warn("worker: ask for a sweep", slog.Any("err", err))
-			}
+			w.askSweep(ctx, NewReconcileTask())
+		case <-refresh.C:
+			w.askSweep(ctx, NewRefreshTask())
 		}
+	}
+}
+
+// askSweep enqueues a sweep; its fixed task id makes a second ask, from
+// this worker or another, a no-op while one is pending or running.
+func (w *Worker) askSweep(ctx context.Context, task *asynq.Task) {
+	if _, err := w.client.EnqueueContext(ctx, task); err != nil &&
+		!errors.Is(err, asynq.ErrTaskIDConflict) && ctx.Err() == nil {
+		w.cfg.Logger.Warn("worker: ask for a sweep", slog.String("type", task.Type()), slog.Any("err", err))
 	}
 }
 

@@ -20,6 +20,7 @@ func init() {
 		suiteCase{"OAuthStateConcurrentConsume", testOAuthStateConcurrent},
 		suiteCase{"Accounts", testAccounts},
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
+		suiteCase{"AccountsExpiring", testAccountsExpiring},
 		suiteCase{"Ping", func(t *testing.T, s rythme.Store) { must(t, s.Ping(ctx(t))) }},
 	)
 }
@@ -310,4 +311,43 @@ func testAccountTokenAndStatus(t *testing.T, s rythme.Store) {
 	}
 	wantCode(t, s.SetAccountStatus(ctx(t), a.ID, "bogus", ""), rythme.EINVALID)
 	wantCode(t, s.SetAccountStatus(ctx(t), rythme.NewID(rythme.PrefixAccount), rythme.AccountConnected, ""), rythme.ENOTFOUND)
+}
+
+func testAccountsExpiring(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	never := newAccount(t, s, ws.ID, "mastodon") // no expiry
+	soon := newAccount(t, s, ws.ID, "x")
+	later := newAccount(t, s, ws.ID, "linkedin")
+	sooner := newAccount(t, s, ws.ID, "tiktok")
+	for a, exp := range map[*rythme.Account]time.Time{soon: T0.Add(30 * time.Minute), later: T0.Add(48 * time.Hour), sooner: T0.Add(5 * time.Minute)} {
+		must(t, s.UpdateAccountToken(ctx(t), a.ID, rythme.Token{AccessToken: "a", RefreshToken: "r", Expiry: exp}))
+	}
+	got, err := s.AccountsExpiring(ctx(t), T0.Add(time.Hour), 10)
+	must(t, err)
+	var ids []string
+	for _, a := range got {
+		ids = append(ids, a.ID)
+	}
+	deepEqual(t, "accounts expiring within the hour, soonest first", ids, []string{sooner.ID, soon.ID})
+	if got[0].Token.RefreshToken != "r" {
+		t.Errorf("the listed account lacks its token")
+	}
+	// Not connected: not listed. A token without expiry: never listed.
+	must(t, s.SetAccountStatus(ctx(t), sooner.ID, rythme.AccountNeedsReconnect, "refused"))
+	got, err = s.AccountsExpiring(ctx(t), T0.Add(100*time.Hour), 10)
+	must(t, err)
+	ids = nil
+	for _, a := range got {
+		ids = append(ids, a.ID)
+	}
+	deepEqual(t, "connected accounts with an expiry", ids, []string{soon.ID, later.ID})
+	_ = never
+	// Reconnecting with a token that never expires drops it from the list.
+	soon.Token = rythme.Token{AccessToken: "forever"}
+	must(t, s.UpsertAccount(ctx(t), soon))
+	got, err = s.AccountsExpiring(ctx(t), T0.Add(100*time.Hour), 10)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != later.ID {
+		t.Fatalf("after reconnecting without expiry: %d accounts", len(got))
+	}
 }

@@ -1,0 +1,201 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+)
+
+// TypeRefreshTokens is the sweep that refreshes tokens before they expire.
+const TypeRefreshTokens = "tokens:refresh"
+
+// NewRefreshTask returns the refresh sweep task (one at a time across
+// workers, by its fixed id).
+func NewRefreshTask() *asynq.Task {
+	return asynq.NewTask(TypeRefreshTokens, nil, asynq.TaskID("sweep:tokens"), asynq.Queue(SystemQueue),
+		asynq.MaxRetry(0), asynq.Timeout(5*time.Minute))
+}
+
+// Refresher keeps OAuth tokens alive: it refreshes those that expire within
+// Ahead, one account at a time across all workers (a Redis lock), saving
+// the new tokens (and rotated refresh tokens) before anyone uses them. A
+// refresh the network refuses for good marks the account needs_reconnect
+// and holds its posts.
+type Refresher struct {
+	Store       rythme.Store
+	Connectors  *connectors.Registry
+	Redis       redis.UniversalClient
+	HTTPClient  *http.Client
+	Clock       Clock
+	Logger      *slog.Logger
+	RedirectURI func(network string) string
+	// Ahead: tokens expiring within it are refreshed (default 10m).
+	Ahead time.Duration
+}
+
+// RefreshStats says what a sweep did.
+type RefreshStats struct{ Refreshed, Skipped, Failed, Reconnect int }
+
+// Run refreshes every connected account whose token expires within Ahead.
+func (r *Refresher) Run(ctx context.Context) (RefreshStats, error) {
+	var st RefreshStats
+	accts, err := r.Store.AccountsExpiring(ctx, r.Clock.Now().Add(r.Ahead), 200)
+	if err != nil {
+		return st, fmt.Errorf("refresh: list accounts: %w", err)
+	}
+	for _, a := range accts {
+		switch res, err := r.Refresh(ctx, a.ID, false); {
+		case err != nil:
+			st.Failed++
+			r.Logger.Warn("refresh: failed; the next sweep tries again", slog.String("account_id", a.ID), slog.Any("err", err))
+		case res == refreshDone:
+			st.Refreshed++
+		case res == refreshReconnect:
+			st.Reconnect++
+		default:
+			st.Skipped++
+		}
+	}
+	return st, nil
+}
+
+type refreshResult int
+
+const (
+	refreshSkipped   refreshResult = iota // fresh enough, or another worker has it
+	refreshDone                           // new token saved
+	refreshReconnect                      // refused for good: needs_reconnect
+)
+
+// Refresh renews the account's token under its lock. Unless force, a token
+// that is still good for Ahead (another worker just refreshed it) is left.
+func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (refreshResult, error) {
+	res := refreshSkipped
+	err := withAccountLock(ctx, r.Redis, accountID, 0, func() error {
+		acct, err := r.Store.AccountByID(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		now := r.Clock.Now()
+		if acct.Status != rythme.AccountConnected || (!force && (acct.Token.Expiry.IsZero() || acct.Token.Expiry.After(now.Add(r.Ahead)))) {
+			return nil
+		}
+		conn, err := r.Connectors.Get(acct.Network)
+		if err != nil {
+			return err
+		}
+		sess, err := connectors.OpenSession(ctx, conn, acct, r.HTTPClient, r.RedirectURI(acct.Network), r.Store,
+			func(ctx context.Context, tok rythme.Token) error {
+				return r.Store.UpdateAccountToken(ctx, acct.ID, tok)
+			})
+		if err != nil {
+			return err
+		}
+		err = sess.Refresh(ctx)
+		if err == nil {
+			res = refreshDone
+			r.Logger.Info("refresh: token renewed", slog.String("account_id", acct.ID), slog.String("network", acct.Network))
+			return nil
+		}
+		if connectors.KindOf(err) != connectors.Auth {
+			return err
+		}
+		if acct.Token.Expiry.After(now) && !force {
+			// Refused, but the token still works for a while: try again
+			// next sweep rather than cut the account off early.
+			return err
+		}
+		res = refreshReconnect
+		return markNeedsReconnect(ctx, r.Store, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err), now)
+	})
+	if errors.Is(err, errLocked) {
+		return refreshSkipped, nil
+	}
+	return res, err
+}
+
+func errMessage(err error) string {
+	if ce, ok := connectors.AsError(err); ok {
+		return ce.Message
+	}
+	return err.Error()
+}
+
+// markNeedsReconnect marks the account and holds its scheduled posts
+// (kept, not lost: reconnecting releases them).
+func markNeedsReconnect(ctx context.Context, st rythme.Store, log *slog.Logger, accountID, reason string, now time.Time) error {
+	if err := st.SetAccountStatus(ctx, accountID, rythme.AccountNeedsReconnect, reason); err != nil {
+		return fmt.Errorf("mark account needs_reconnect: %w", err)
+	}
+	n, err := st.HoldAccountTargets(ctx, accountID, "the account needs reconnecting", now)
+	if err != nil {
+		return fmt.Errorf("hold account targets: %w", err)
+	}
+	log.Warn("account needs reconnecting; its posts are held", slog.String("account_id", accountID), slog.Int("held", n), slog.String("reason", reason))
+	return nil
+}
+
+// The account lock: SET NX with a TTL and a random value, released only by
+// its holder (compare-and-delete), so that one refresh at a time runs per
+// account whatever the number of workers.
+var errLocked = errors.New("account locked by another worker")
+
+const lockTTL = time.Minute
+
+var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// withAccountLock runs fn holding the account's lock. With wait 0 it gives
+// up at once (errLocked) when another worker holds it; otherwise it polls
+// for up to wait.
+func withAccountLock(ctx context.Context, rdb redis.UniversalClient, accountID string, wait time.Duration, fn func() error) error {
+	if rdb == nil {
+		return fn() // a single process without Redis (unit tests)
+	}
+	key := "rythme:lock:account:" + accountID
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	val := hex.EncodeToString(b)
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := rdb.SetNX(ctx, key, val, lockTTL).Result()
+		if err != nil {
+			return fmt.Errorf("account lock: %w", err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errLocked
+		}
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	defer unlockScript.Run(context.WithoutCancel(ctx), rdb, []string{key}, val)
+	return fn()
+}
+
+type refreshHandler struct{ r *Refresher }
+
+func (h refreshHandler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
+	st, err := h.r.Run(ctx)
+	if st.Refreshed+st.Failed+st.Reconnect > 0 {
+		h.r.Logger.Info("refresh: sweep", slog.Int("refreshed", st.Refreshed), slog.Int("failed", st.Failed), slog.Int("reconnect", st.Reconnect))
+	}
+	return err
+}

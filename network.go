@@ -29,7 +29,19 @@ type Network struct {
 	MaxImageBytes int64    `json:"max_image_bytes,omitempty"`
 	MaxVideoBytes int64    `json:"max_video_bytes,omitempty"`
 	RequiresMedia bool     `json:"requires_media,omitempty"`
-	Docs          string   `json:"docs,omitempty"`
+	// RateLimits are the network's documented publishing limits; workers
+	// share them (in Redis) and wait rather than earn a 429.
+	RateLimits []RateLimit `json:"rate_limits,omitempty"`
+	Docs       string      `json:"docs,omitempty"`
+}
+
+// RateLimit is at most Requests publish calls per Period, counted per
+// account ("account") or for the whole app ("app").
+type RateLimit struct {
+	Scope    string `json:"scope"`
+	Requests int    `json:"requests"`
+	// PeriodSeconds is the window, in seconds.
+	PeriodSeconds int `json:"period_seconds"`
 }
 
 // Metrics is one reading of a published post's engagement, normalised

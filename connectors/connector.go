@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -61,6 +62,9 @@ type PublishRequest struct {
 type Published struct {
 	ExternalID string
 	URL        string
+	// QuotaResetAt, when set, says the network's rate-limit headers
+	// reported the account's quota used up until then: workers wait.
+	QuotaResetAt time.Time
 }
 
 // Apps stores OAuth client registrations, for networks that register a

@@ -241,3 +241,33 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 	}
 	return d
 }
+
+// QuotaExhausted reads a successful answer's rate-limit headers: when the
+// remaining count (X-RateLimit-Remaining, X-Rate-Limit-Remaining or
+// RateLimit-Remaining) is 0, it returns when the quota frees up (from the
+// reset headers RetryAfter reads, or RateLimit-Reset in epoch seconds); the
+// zero time otherwise.
+func QuotaExhausted(h http.Header, now time.Time) time.Time {
+	rem := ""
+	for _, name := range []string{"X-Ratelimit-Remaining", "X-Rate-Limit-Remaining", "Ratelimit-Remaining"} {
+		if v := strings.TrimSpace(h.Get(name)); v != "" {
+			rem = v
+			break
+		}
+	}
+	if n, err := strconv.ParseFloat(rem, 64); err != nil || n > 0 {
+		return time.Time{}
+	}
+	d := RetryAfter(h, now)
+	if d == 0 {
+		if s, err := strconv.ParseInt(strings.TrimSpace(h.Get("Ratelimit-Reset")), 10, 64); err == nil {
+			if t := time.Unix(s, 0); t.After(now) && t.Sub(now) <= time.Hour {
+				d = t.Sub(now)
+			}
+		}
+	}
+	if d == 0 {
+		return time.Time{}
+	}
+	return now.Add(d)
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -226,5 +227,26 @@ func TestRegistry(t *testing.T) {
 	}
 	if len(r.All()) != 0 {
 		t.Fatal("empty registry lists connectors")
+	}
+}
+
+func TestQuotaExhausted(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	h := http.Header{}
+	h.Set("X-RateLimit-Remaining", "3")
+	h.Set("X-RateLimit-Reset", now.Add(4*time.Minute).Format(time.RFC3339))
+	if got := connectors.QuotaExhausted(h, now); !got.IsZero() {
+		t.Fatalf("quota left: %s, want zero", got)
+	}
+	h.Set("X-RateLimit-Remaining", "0")
+	if got := connectors.QuotaExhausted(h, now); !got.Equal(now.Add(4 * time.Minute)) {
+		t.Fatalf("quota used up: %s, want the reset time", got)
+	}
+	bsky := http.Header{}
+	bsky.Set("RateLimit-Remaining", "0")
+	bsky.Set("RateLimit-Reset", strconv.FormatInt(now.Add(90*time.Second).Unix(), 10))
+	if got := connectors.QuotaExhausted(bsky, now); !got.Equal(now.Add(90 * time.Second)) {
+		t.Fatalf("RateLimit-Reset: %s", got)
 	}
 }

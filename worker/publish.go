@@ -63,6 +63,8 @@ type PublishHandler struct {
 	Apps connectors.Apps
 	// Redis holds the per-account refresh lock (nil: no lock, one process).
 	Redis redis.UniversalClient
+	// Limits shares the networks' rate limits between workers (nil: none).
+	Limits *Limits
 }
 
 // lockWait is how long a publish waits for another worker's refresh of
@@ -126,6 +128,19 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	if err != nil {
 		return fmt.Errorf("worker: load account: %w", err)
 	}
+	if conn, err := h.Connectors.Get(t.Network); err == nil && h.Limits != nil && acct.Status == rythme.AccountConnected {
+		// Wait on the queue, not on the network: another worker may have
+		// used the account's quota, or the network asked us to wait.
+		wait, err := h.Limits.Wait(ctx, conn.Info(), acct)
+		if err != nil {
+			return fmt.Errorf("worker: %w", err)
+		}
+		if wait > 0 {
+			h.count(t.Network, "rate_limited")
+			log.Debug("publish: waiting for the network's rate limit", slog.Duration("wait", wait))
+			return &rateLimitedError{wait: wait, err: fmt.Errorf("rate limit of %s reached for the account", t.Network)}
+		}
+	}
 	now := h.Clock.Now()
 	t, err = h.Store.ClaimTarget(ctx, t.ID, t.Version, now, now.Add(h.Lease))
 	if rythme.ErrorCode(err) == rythme.ECONFLICT {
@@ -176,6 +191,11 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 		res, err = h.retryAfterRefresh(callCtx, log, conn, acct, sess, req, err)
 	}
 	if err == nil {
+		if h.Limits != nil && !res.QuotaResetAt.IsZero() {
+			if berr := h.Limits.Block(ctx, t.Network, acct.ID, res.QuotaResetAt.Sub(h.Clock.Now())); berr != nil {
+				log.Warn("publish: record the network's quota", slog.Any("err", berr))
+			}
+		}
 		out := h.outcome(t, rythme.TargetPublished, "")
 		out.ExternalID, out.URL = res.ExternalID, res.URL
 		return out, nil
@@ -197,6 +217,16 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 			wait = ce.RetryAfter
 		}
 		h.count(t.Network, "rate_limited")
+		if h.Limits != nil {
+			// Every worker waits, not just this one.
+			d := wait
+			if d <= 0 {
+				d = 30 * time.Second
+			}
+			if berr := h.Limits.Block(ctx, t.Network, acct.ID, d); berr != nil {
+				log.Warn("publish: record the network's rate limit", slog.Any("err", berr))
+			}
+		}
 		return h.outcome(t, rythme.TargetScheduled, "rate limited by the network; retrying"), &rateLimitedError{wait: wait, err: err}
 	case connectors.Unknown:
 		if !conn.Idempotent(acct) {

@@ -141,7 +141,7 @@ func New(cfg Config) (*Worker, error) {
 		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: connectors.DefaultTimeout,
 		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
-		Redis: cfg.Redis,
+		Redis: cfg.Redis, Limits: NewLimits(cfg.Redis),
 	}
 	w.refresher = &Refresher{
 		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -209,7 +210,7 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	if u == "" {
 		u = st.URI
 	}
-	return &connectors.Published{ExternalID: st.ID, URL: u}, nil
+	return &connectors.Published{ExternalID: st.ID, URL: u, QuotaResetAt: connectors.QuotaExhausted(resp.Header, time.Now())}, nil
 }
 
 // FetchMetrics reads statuses in batches of 20 with

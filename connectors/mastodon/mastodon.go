@@ -101,7 +101,10 @@ func (c *Connector) Info() rythme.Network {
 		URLLength:      URLCharacters,
 		IdempotencyKey: true,
 		Metrics:        true,
-		Docs:           "https://docs.joinmastodon.org/client/intro/",
+		// https://docs.joinmastodon.org/api/rate-limits/: 300 requests per
+		// 5 minutes per account, every endpoint included.
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300}},
+		Docs:       "https://docs.joinmastodon.org/client/intro/",
 	}
 }
 

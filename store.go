@@ -86,6 +86,18 @@ type Store interface {
 	HoldAccountTargets(ctx context.Context, accountID, reason string, now time.Time) (int, error)
 	ReleaseAccountTargets(ctx context.Context, accountID string, now time.Time) (int, error)
 
+	// CreateWebhook stores a subscription (its secret sealed);
+	// ListWebhooks lists the workspace's; DeleteWebhook removes one
+	// (ENOTFOUND if none); WebhooksFor lists, with their secrets, those of
+	// the workspace subscribed to event (for workers).
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	ListWebhooks(ctx context.Context, workspaceID string) ([]*Webhook, error)
+	DeleteWebhook(ctx context.Context, workspaceID, id string) error
+	WebhooksFor(ctx context.Context, workspaceID, event string) ([]*Webhook, error)
+	// GetWebhook returns a webhook with its secret, without workspace
+	// scope (for workers); ENOTFOUND if none.
+	GetWebhook(ctx context.Context, id string) (*Webhook, error)
+
 	// Ping reports whether the database answers (EUNAVAILABLE if not).
 	Ping(ctx context.Context) error
 	Close() error

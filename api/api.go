@@ -166,6 +166,10 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/tokens", admin, s.listTokens)
 	v1.POST("/tokens", admin, s.createToken)
 	v1.DELETE("/tokens/:id", admin, s.revokeToken)
+
+	v1.GET("/webhooks", manager, s.listWebhooks)
+	v1.POST("/webhooks", manager, s.createWebhook)
+	v1.DELETE("/webhooks/:id", manager, s.deleteWebhook)
 	return r, nil
 }
 

@@ -37,6 +37,9 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/tokens":                     rythme.RoleAdmin,
 	"POST /v1/tokens":                    rythme.RoleAdmin,
 	"DELETE /v1/tokens/:id":              rythme.RoleAdmin,
+	"GET /v1/webhooks":                   rythme.RoleManager,
+	"POST /v1/webhooks":                  rythme.RoleManager,
+	"DELETE /v1/webhooks/:id":            rythme.RoleManager,
 }
 
 var roles = []rythme.Role{rythme.RoleViewer, rythme.RoleEditor, rythme.RoleManager, rythme.RoleAdmin}
@@ -57,6 +60,8 @@ func concrete(path string) string {
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixAccount), 1)
 	case strings.HasPrefix(p, "/v1/tokens/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixToken), 1)
+	case strings.HasPrefix(p, "/v1/webhooks/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixWebhook), 1)
 	}
 	return p
 }

@@ -65,6 +65,8 @@ type PublishHandler struct {
 	Redis redis.UniversalClient
 	// Limits shares the networks' rate limits between workers (nil: none).
 	Limits *Limits
+	// Notifier emits events to the workspace's webhooks (nil: none).
+	Notifier *Notifier
 }
 
 // lockWait is how long a publish waits for another worker's refresh of
@@ -152,7 +154,7 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	log = log.With(slog.String("network", t.Network), slog.String("account_id", t.AccountID))
 
 	out, retryErr := h.publish(ctx, log, t, acct)
-	h.finish(log, t, out)
+	h.finish(log, t, acct, out)
 	return retryErr
 }
 
@@ -337,7 +339,7 @@ func (h *PublishHandler) authOrRetry(ctx context.Context, log *slog.Logger, t *r
 	msg := errMessage(err)
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if merr := markNeedsReconnect(mctx, h.Store, log, acct.ID, msg, h.Clock.Now()); merr != nil {
+	if merr := markNeedsReconnect(mctx, h.Store, h.Notifier, log, acct.ID, msg, h.Clock.Now()); merr != nil {
 		log.Error("publish: mark account needs_reconnect", slog.Any("err", merr))
 	}
 	return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting: "+msg), nil
@@ -345,7 +347,7 @@ func (h *PublishHandler) authOrRetry(ctx context.Context, log *slog.Logger, t *r
 
 // finish records the outcome. The post may already be on the network, so
 // it insists (the database may be restarting) on a context of its own.
-func (h *PublishHandler) finish(log *slog.Logger, t *rythme.Target, out rythme.Outcome) {
+func (h *PublishHandler) finish(log *slog.Logger, t *rythme.Target, acct *rythme.Account, out rythme.Outcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.Lease/2)
 	defer cancel()
 	delay := 100 * time.Millisecond
@@ -364,6 +366,9 @@ func (h *PublishHandler) finish(log *slog.Logger, t *rythme.Target, out rythme.O
 			return
 		}
 		delay = min(delay*2, 5*time.Second)
+	}
+	if ev, ok := targetEvent(t, acct, out); ok {
+		h.Notifier.Emit(ctx, ev)
 	}
 	switch out.Status {
 	case rythme.TargetScheduled:

@@ -53,6 +53,8 @@ type Reconciler struct {
 	Batch int
 	// FullLimit bounds the targets a full sweep lists at once.
 	FullLimit int
+	// Notifier emits post.unconfirmed (nil: none).
+	Notifier *Notifier
 }
 
 // ReconcileStats says what one sweep did.
@@ -182,6 +184,9 @@ func (r *Reconciler) resolveLease(ctx context.Context, t *rythme.Target, st *Rec
 	}
 	st.Unconfirmed++
 	log.Warn("reconcile: lease expired; unconfirmed")
+	if ev, ok := targetEvent(nt, nil, out); ok {
+		r.Notifier.Emit(ctx, ev)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -42,6 +43,8 @@ type Refresher struct {
 	RedirectURI func(network string) string
 	// Ahead: tokens expiring within it are refreshed (default 10m).
 	Ahead time.Duration
+	// Notifier emits account.needs_reconnect (nil: none).
+	Notifier *Notifier
 }
 
 // RefreshStats says what a sweep did.
@@ -117,7 +120,7 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 			return err
 		}
 		res = refreshReconnect
-		return markNeedsReconnect(ctx, r.Store, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err), now)
+		return markNeedsReconnect(ctx, r.Store, r.Notifier, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err), now)
 	})
 	if errors.Is(err, errLocked) {
 		return refreshSkipped, nil
@@ -134,15 +137,21 @@ func errMessage(err error) string {
 
 // markNeedsReconnect marks the account and holds its scheduled posts
 // (kept, not lost: reconnecting releases them).
-func markNeedsReconnect(ctx context.Context, st rythme.Store, log *slog.Logger, accountID, reason string, now time.Time) error {
+func markNeedsReconnect(ctx context.Context, st rythme.Store, n *Notifier, log *slog.Logger, accountID, reason string, now time.Time) error {
 	if err := st.SetAccountStatus(ctx, accountID, rythme.AccountNeedsReconnect, reason); err != nil {
 		return fmt.Errorf("mark account needs_reconnect: %w", err)
 	}
-	n, err := st.HoldAccountTargets(ctx, accountID, "the account needs reconnecting", now)
+	held, err := st.HoldAccountTargets(ctx, accountID, "the account needs reconnecting", now)
 	if err != nil {
 		return fmt.Errorf("hold account targets: %w", err)
 	}
-	log.Warn("account needs reconnecting; its posts are held", slog.String("account_id", accountID), slog.Int("held", n), slog.String("reason", reason))
+	if acct, err := st.AccountByID(ctx, accountID); err == nil {
+		n.Emit(ctx, rythme.Event{ID: "evt_" + accountID + "_reconnect_" + strconv.FormatInt(now.Unix(), 10),
+			Type: rythme.EventAccountNeedsReconnect, CreatedAt: now, Workspace: acct.WorkspaceID,
+			Data: rythme.EventData{AccountID: acct.ID, Username: acct.Username, Network: acct.Network,
+				Status: string(rythme.AccountNeedsReconnect), Reason: reason}})
+	}
+	log.Warn("account needs reconnecting; its posts are held", slog.String("account_id", accountID), slog.Int("held", held), slog.String("reason", reason))
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,9 @@ type Config struct {
 	// tokens expiring within it are refreshed (default 10m).
 	RefreshInterval time.Duration
 	RefreshAhead    time.Duration
+	// AllowPrivateWebhooks lets webhooks reach loopback and private
+	// addresses (development, tests); off, they are refused (no SSRF).
+	AllowPrivateWebhooks bool
 }
 
 // WithDefaults returns cfg with every zero field set to its default.
@@ -125,6 +129,7 @@ type Worker struct {
 	reconciler *Reconciler
 	refresher  *Refresher
 	publish    *PublishHandler
+	deliverer  *Deliverer
 	servers    []*asynq.Server
 }
 
@@ -137,20 +142,23 @@ func New(cfg Config) (*Worker, error) {
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	q := NewQueue(client, cfg.Store, cfg.Horizon, cfg.Clock)
 	w := &Worker{cfg: cfg, client: client, queue: q}
+	notifier := &Notifier{Store: cfg.Store, Client: client, Logger: cfg.Logger}
 	w.publish = &PublishHandler{
 		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: connectors.DefaultTimeout,
 		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
-		Redis: cfg.Redis, Limits: NewLimits(cfg.Redis),
+		Redis: cfg.Redis, Limits: NewLimits(cfg.Redis), Notifier: notifier,
 	}
 	w.refresher = &Refresher{
 		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
-		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead,
+		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
 	}
+	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
+		Channels: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
 	w.reconciler = &Reconciler{
 		Store: cfg.Store, Queue: q, Redis: cfg.Redis, Connectors: cfg.Connectors, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
-		Batch: 1000, FullLimit: 100_000,
+		Batch: 1000, FullLimit: 100_000, Notifier: notifier,
 	}
 	if cfg.Metrics != nil {
 		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {
@@ -178,7 +186,7 @@ func (w *Worker) Reconciler() *Reconciler { return w.reconciler }
 func (w *Worker) queueNames() []string { return queueNames(w.cfg.Connectors) }
 
 func queueNames(reg *connectors.Registry) []string {
-	names := []string{SystemQueue}
+	names := []string{SystemQueue, WebhookQueue}
 	for _, c := range reg.All() {
 		names = append(names, QueueName(c.Info().Name))
 	}
@@ -213,13 +221,19 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypePublish, w.publish)
 	mux.Handle(TypeReconcile, reconcileHandler{w.reconciler})
 	mux.Handle(TypeRefreshTokens, refreshHandler{w.refresher})
+	mux.Handle(TypeDeliverWebhook, w.deliverer)
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
-		if name == SystemQueue {
+		switch name {
+		case SystemQueue:
 			conc = 2
-		} else if n, ok := w.cfg.Concurrency[name[len("publish."):]]; ok && n > 0 {
-			conc = n
+		case WebhookQueue:
+			conc = 16
+		default:
+			if n, ok := w.cfg.Concurrency[strings.TrimPrefix(name, "publish.")]; ok && n > 0 {
+				conc = n
+			}
 		}
 		srv := w.server(name, conc)
 		if err := srv.Start(mux); err != nil {

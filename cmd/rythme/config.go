@@ -34,6 +34,7 @@ type config struct {
 	FakenetAddr    string        // FAKENET_ADDR: where `rythme fakenet` listens (default 127.0.0.1:8090)
 	FakenetSeed    int64         // FAKENET_SEED: seed of fakenet's engagement growth (default 1)
 	FakenetRate    int           // FAKENET_RATE_LIMIT: fakenet's requests per token per 5 min (default 300, as Mastodon)
+	AllowPrivate   bool          // RYTHME_ALLOW_PRIVATE_WEBHOOKS: let webhooks reach loopback/private addresses (default false)
 }
 
 // envVar documents one setting for the README table and reads it.
@@ -84,6 +85,14 @@ var envVars = []envVar{
 	stringVar("RYTHME_CONCURRENCY", "default=64", "Publish workers per network queue, e.g. mastodon=128,default=32.", func(c *config) *string { return &c.Concurrency }),
 	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
 	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),
+	{"RYTHME_ALLOW_PRIVATE_WEBHOOKS", "false", "Let webhook URLs reach loopback and private addresses (development only; off, they are refused).", func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("RYTHME_ALLOW_PRIVATE_WEBHOOKS: %q is not true or false", v)
+		}
+		c.AllowPrivate = b
+		return nil
+	}},
 	{"FAKENET_SEED", "1", "Seed of fakenet's deterministic engagement growth.", func(c *config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

@@ -325,6 +325,9 @@ func testSecretsAtRest(t *testing.T, s rythme.Store) {
 	must(t, s.CreateOAuthState(ctx(t), &rythme.OAuthState{StateHash: []byte("h"), WorkspaceID: ws.ID,
 		Network: "mastodon", Verifier: secrets[3], ExpiresAt: T0}))
 
+	must(t, s.CreateWebhook(ctx(t), &rythme.Webhook{WorkspaceID: ws.ID, URL: "https://hooks.example/in",
+		Events: []string{rythme.EventPostPublished}, Secret: "whsec-PLAINTEXT-5"}))
+
 	// And they read back.
 	got, err := s.AccountByID(ctx(t), a.ID)
 	must(t, err)
@@ -333,7 +336,7 @@ func testSecretsAtRest(t *testing.T, s rythme.Store) {
 	}
 
 	checked := 0
-	for _, table := range []string{"workspaces", "api_tokens", "oauth_apps", "oauth_states", "accounts", "posts", "targets"} {
+	for _, table := range []string{"workspaces", "api_tokens", "oauth_apps", "oauth_states", "accounts", "posts", "targets", "webhooks"} {
 		rows, err := raw.DB().QueryContext(ctx(t), `SELECT * FROM `+table)
 		must(t, err)
 		cols, err := rows.Columns()

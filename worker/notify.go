@@ -1,0 +1,229 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+)
+
+// TypeDeliverWebhook delivers one event to one webhook.
+const TypeDeliverWebhook = "webhook:deliver"
+
+// WebhookQueue holds deliveries, apart from publishing.
+const WebhookQueue = "webhooks"
+
+// DeliverPayload is the payload of a webhook:deliver task.
+type DeliverPayload struct {
+	WebhookID string       `json:"webhook_id"`
+	Event     rythme.Event `json:"event"`
+}
+
+// Notifier turns what happened into deliveries: one task per subscribed
+// webhook, its id derived from the event's so that an event emitted twice
+// is delivered once.
+type Notifier struct {
+	Store  rythme.Store
+	Client *asynq.Client
+	Logger *slog.Logger
+}
+
+// Emit enqueues ev for every webhook of its workspace subscribed to it.
+// Failures are logged: a notification never fails a publish.
+func (n *Notifier) Emit(ctx context.Context, ev rythme.Event) {
+	if n == nil {
+		return
+	}
+	hooks, err := n.Store.WebhooksFor(ctx, ev.Workspace, ev.Type)
+	if err != nil {
+		n.Logger.Warn("notify: list webhooks", slog.String("event", ev.Type), slog.Any("err", err))
+		return
+	}
+	for _, w := range hooks {
+		b, _ := json.Marshal(DeliverPayload{WebhookID: w.ID, Event: ev})
+		task := asynq.NewTask(TypeDeliverWebhook, b, asynq.TaskID("webhook:"+w.ID+":"+ev.ID), asynq.Queue(WebhookQueue),
+			asynq.MaxRetry(12), asynq.Timeout(time.Minute))
+		if _, err := n.Client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			n.Logger.Warn("notify: enqueue delivery", slog.String("webhook_id", w.ID), slog.Any("err", err))
+		}
+	}
+}
+
+// targetEvent describes a target's outcome as an event.
+func targetEvent(t *rythme.Target, acct *rythme.Account, out rythme.Outcome) (rythme.Event, bool) {
+	typ := map[rythme.TargetStatus]string{rythme.TargetPublished: rythme.EventPostPublished,
+		rythme.TargetFailed: rythme.EventPostFailed, rythme.TargetUnconfirmed: rythme.EventPostUnconfirmed}[out.Status]
+	if typ == "" {
+		return rythme.Event{}, false
+	}
+	sched := t.ScheduledAt
+	d := rythme.EventData{PostID: t.PostID, TargetID: t.ID, AccountID: t.AccountID, Network: t.Network, Status: string(out.Status),
+		URL: out.URL, ExternalID: out.ExternalID, Reason: out.Error, ScheduledAt: &sched}
+	if acct != nil {
+		d.Username = acct.Username
+	}
+	if out.Status == rythme.TargetPublished {
+		at := out.At
+		d.PublishedAt = &at
+	}
+	return rythme.Event{ID: "evt_" + t.ID + "_" + strconv.Itoa(t.Version) + "_" + string(out.Status), Type: typ,
+		CreatedAt: out.At, Workspace: t.WorkspaceID, Data: d}, true
+}
+
+// Deliverer sends one event to one webhook: a signed POST to its URL, or a
+// message to its channel account through that network's connector.
+type Deliverer struct {
+	Store       rythme.Store
+	Connectors  *connectors.Registry
+	HTTPClient  *http.Client // for URLs: see GuardedClient
+	Channels    *http.Client // base client for channel connectors
+	Clock       Clock
+	Logger      *slog.Logger
+	RedirectURI func(network string) string
+}
+
+// SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// "<t>.<body>" keyed with the webhook's secret>".
+const SignatureHeader = "Rythme-Signature"
+
+// Sign returns the signature header value of body at t.
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// ProcessTask implements asynq.Handler.
+func (d *Deliverer) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p DeliverPayload
+	if err := json.Unmarshal(task.Payload(), &p); err != nil {
+		return fmt.Errorf("worker: bad delivery payload: %v: %w", err, asynq.SkipRetry)
+	}
+	w, err := d.Store.GetWebhook(ctx, p.WebhookID)
+	if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+		return nil // deleted since
+	} else if err != nil {
+		return err
+	}
+	if w.AccountID != "" {
+		return d.toChannel(ctx, w, p.Event)
+	}
+	body, _ := json.Marshal(p.Event)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("worker: webhook request: %v: %w", err, asynq.SkipRetry)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "rythme-webhooks/1")
+	req.Header.Set("Rythme-Event", p.Event.Type)
+	req.Header.Set("Rythme-Delivery", p.Event.ID)
+	req.Header.Set(SignatureHeader, Sign(w.Secret, d.Clock.Now(), body))
+	resp, err := d.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("worker: deliver webhook %s: %w", w.ID, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode/100 == 2:
+		return nil
+	case resp.StatusCode == http.StatusGone:
+		d.Logger.Warn("webhook: receiver answered 410 Gone; not retried", slog.String("webhook_id", w.ID))
+		return nil
+	}
+	return fmt.Errorf("worker: webhook %s answered %d", w.ID, resp.StatusCode)
+}
+
+// toChannel posts the event as a message to the team's channel account.
+func (d *Deliverer) toChannel(ctx context.Context, w *rythme.Webhook, ev rythme.Event) error {
+	acct, err := d.Store.AccountByID(ctx, w.AccountID)
+	if err != nil {
+		return err
+	}
+	conn, err := d.Connectors.Get(acct.Network)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	sess, err := connectors.OpenSession(ctx, conn, acct, d.Channels, d.RedirectURI(acct.Network), d.Store,
+		func(ctx context.Context, tok rythme.Token) error {
+			return d.Store.UpdateAccountToken(ctx, acct.ID, tok)
+		})
+	if err != nil {
+		return err
+	}
+	_, err = conn.Publish(ctx, acct, sess.Client(), connectors.PublishRequest{Text: EventText(ev), IdempotencyKey: ev.ID})
+	if connectors.KindOf(err) == connectors.Permanent || connectors.KindOf(err) == connectors.Auth {
+		return fmt.Errorf("worker: notify channel %s: %w: %w", acct.ID, err, asynq.SkipRetry)
+	}
+	return err
+}
+
+// EventText is an event as a message to a team's channel.
+func EventText(ev rythme.Event) string {
+	who := ev.Data.Network
+	if ev.Data.Username != "" {
+		who += " (@" + ev.Data.Username + ")"
+	}
+	switch ev.Type {
+	case rythme.EventPostPublished:
+		return "✅ Published on " + who + ": " + ev.Data.URL
+	case rythme.EventPostFailed:
+		return "❌ A post to " + who + " failed: " + ev.Data.Reason
+	case rythme.EventPostUnconfirmed:
+		return "⚠️ A post to " + who + " may or may not have gone out: check the account, then resolve it in rythme. " + ev.Data.Reason
+	case rythme.EventAccountNeedsReconnect:
+		return "🔌 The " + who + " account needs reconnecting in rythme; its posts are held until then. " + ev.Data.Reason
+	}
+	return ev.Type
+}
+
+// GuardedClient returns a client for webhook URLs that refuses to connect
+// to loopback, private, link-local and other non-public addresses (checked
+// on the resolved address, so DNS tricks do not get around it), unless
+// allowPrivate.
+func GuardedClient(allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		if allowPrivate {
+			return nil
+		}
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || !PublicIP(ip) {
+			return fmt.Errorf("refusing to connect to the non-public address %s", host)
+		}
+		return nil
+	}}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = dialer.DialContext
+	tr.Proxy = nil
+	return &http.Client{Transport: tr, Timeout: 15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// PublicIP reports whether ip is a public unicast address.
+func PublicIP(ip net.IP) bool {
+	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() ||
+		ip.Equal(net.IPv4bcast) || (ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64)) // 100.64/10 (CGNAT)
+}

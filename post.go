@@ -67,9 +67,11 @@ type Target struct {
 	QueuedVersion int       `json:"-"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
-	// Text is the content to publish (the variant, or the post's content).
-	// Filled by Store.GetTarget and Store.ClaimTarget.
-	Text string `json:"-"`
+	// Text is the content to publish (the variant, or the post's content),
+	// and Media the post's media ids. Filled by Store.GetTarget and
+	// Store.ClaimTarget.
+	Text  string   `json:"-"`
+	Media []string `json:"-"`
 }
 
 // Editable reports whether a person may still change the target.
@@ -82,8 +84,10 @@ type Post struct {
 	Content     string    `json:"content"`
 	ScheduledAt time.Time `json:"scheduled_at"`
 	// Timezone is the IANA zone the post was planned in (default UTC).
-	Timezone  string    `json:"timezone"`
-	Tags      []string  `json:"tags"`
+	Timezone string   `json:"timezone"`
+	Tags     []string `json:"tags"`
+	// Media are the ids of the files the post carries, in order.
+	Media     []string  `json:"media"`
 	Author    string    `json:"author,omitempty"`
 	CreatedBy string    `json:"created_by,omitempty"` // API token id
 	CreatedAt time.Time `json:"created_at"`
@@ -176,6 +180,18 @@ func (p *Post) Validate() error {
 	if len(p.Targets) == 0 && strings.TrimSpace(p.Content) == "" {
 		add("content", "is required")
 	}
+	if len(p.Media) > MaxMediaPerPost {
+		add("media", "at most %d files", MaxMediaPerPost)
+	}
+	seenMedia := map[string]bool{}
+	for i, id := range p.Media {
+		if !ValidID(PrefixMedia, id) {
+			add(fmt.Sprintf("media[%d]", i), "is not a media id")
+		} else if seenMedia[id] {
+			add(fmt.Sprintf("media[%d]", i), "is listed twice")
+		}
+		seenMedia[id] = true
+	}
 	if len(p.Tags) > MaxTags {
 		add("tags", "at most %d tags", MaxTags)
 	}
@@ -208,6 +224,7 @@ type PostEdit struct {
 	ScheduledAt *time.Time
 	Timezone    *string
 	Tags        *[]string
+	Media       *[]string
 	Author      *string
 	// TargetContent sets per-account variants; an empty string removes one.
 	TargetContent map[string]string
@@ -229,6 +246,9 @@ func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
 	}
 	if e.Tags != nil {
 		p.Tags = *e.Tags
+	}
+	if e.Media != nil {
+		p.Media = *e.Media
 	}
 	if e.Author != nil {
 		p.Author = *e.Author

@@ -98,6 +98,13 @@ type Store interface {
 	// scope (for workers); ENOTFOUND if none.
 	GetWebhook(ctx context.Context, id string) (*Webhook, error)
 
+	// CreateMedia records an uploaded file (its bytes are stored apart);
+	// GetMedia returns the workspace's (ENOTFOUND otherwise); MediaByID is
+	// GetMedia without workspace scope, for workers and the public file URL.
+	CreateMedia(ctx context.Context, m *Media) error
+	GetMedia(ctx context.Context, workspaceID, id string) (*Media, error)
+	MediaByID(ctx context.Context, id string) (*Media, error)
+
 	// Ping reports whether the database answers (EUNAVAILABLE if not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -22,6 +22,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/telemetry"
 	"github.com/rythmehq/rythme/web"
 )
@@ -60,6 +61,12 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// MaxBodyBytes bounds request bodies; default 1 MiB. Larger: 413.
 	MaxBodyBytes int64
+	// Media stores uploaded files and MediaSigner signs their public URLs
+	// (nil: uploads are refused with 503). MaxMediaBytes bounds one file
+	// (default 512 MiB).
+	Media         *media.Dir
+	MediaSigner   *media.Signer
+	MaxMediaBytes int64
 	// Horizon: targets due within it are enqueued at once; later ones are
 	// enqueued by the reconciler's sweeps. Default 1h.
 	Horizon time.Duration
@@ -78,6 +85,9 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxMediaBytes <= 0 {
+		cfg.MaxMediaBytes = 512 << 20
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
@@ -146,6 +156,7 @@ func New(cfg Config) (http.Handler, error) {
 	// The browser comes back from the network here, without a bearer token:
 	// the single-use state binds the request to the workspace that started it.
 	r.GET("/v1/oauth/:network/callback", s.oauthCallback)
+	r.GET("/media/:id", s.serveMedia)
 
 	v1 := r.Group("/v1", s.authMiddleware)
 	viewer, editor := require(rythme.RoleViewer), require(rythme.RoleEditor)
@@ -157,6 +168,9 @@ func New(cfg Config) (http.Handler, error) {
 	v1.PATCH("/posts/:id", editor, s.updatePost)
 	v1.DELETE("/posts/:id", editor, s.cancelPost)
 	v1.POST("/posts/:id/targets/:target_id/resolve", manager, s.resolveTarget)
+
+	v1.POST("/media", editor, s.uploadMedia)
+	v1.GET("/media/:id", viewer, s.getMedia)
 
 	v1.GET("/networks", viewer, s.listNetworks)
 	v1.GET("/accounts", viewer, s.listAccounts)

@@ -19,6 +19,7 @@ var public = map[string]bool{
 	"GET /":                           true,
 	"GET /assets/*filepath":           true,
 	"GET /v1/oauth/:network/callback": true,
+	"GET /media/:id":                  true, // signed links only: 404 otherwise
 }
 
 // minRole is the least role of each authenticated route. A route missing
@@ -37,6 +38,8 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/tokens":                     rythme.RoleAdmin,
 	"POST /v1/tokens":                    rythme.RoleAdmin,
 	"DELETE /v1/tokens/:id":              rythme.RoleAdmin,
+	"POST /v1/media":                     rythme.RoleEditor,
+	"GET /v1/media/:id":                  rythme.RoleViewer,
 	"GET /v1/webhooks":                   rythme.RoleManager,
 	"POST /v1/webhooks":                  rythme.RoleManager,
 	"DELETE /v1/webhooks/:id":            rythme.RoleManager,
@@ -60,6 +63,10 @@ func concrete(path string) string {
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixAccount), 1)
 	case strings.HasPrefix(p, "/v1/tokens/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixToken), 1)
+	case strings.HasPrefix(p, "/media/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixMedia), 1)
+	case strings.HasPrefix(p, "/v1/media/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixMedia), 1)
 	case strings.HasPrefix(p, "/v1/webhooks/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixWebhook), 1)
 	}

@@ -82,6 +82,10 @@ func (s *server) recoverMiddleware(c *gin.Context) {
 // bodyLimitMiddleware bounds request bodies to MaxBodyBytes: a declared
 // length over it is refused at once; an undeclared one fails while read.
 func (s *server) bodyLimitMiddleware(c *gin.Context) {
+	if c.FullPath() == "/v1/media" && c.Request.Method == http.MethodPost {
+		c.Next() // uploads have a limit of their own (MaxMediaBytes)
+		return
+	}
 	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
 		s.fail(c, rythme.Errorf(rythme.ETOOLARGE, "the body is larger than %d bytes", s.cfg.MaxBodyBytes))
 		return

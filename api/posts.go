@@ -27,6 +27,7 @@ type createPostRequest struct {
 	Timezone    string        `json:"timezone"`
 	Targets     []targetInput `json:"targets"`
 	Tags        []string      `json:"tags"`
+	Media       []string      `json:"media"`
 	Author      string        `json:"author"`
 }
 
@@ -35,6 +36,7 @@ type updatePostRequest struct {
 	ScheduledAt *string       `json:"scheduled_at"`
 	Timezone    *string       `json:"timezone"`
 	Tags        *[]string     `json:"tags"`
+	Media       *[]string     `json:"media"`
 	Author      *string       `json:"author"`
 	Targets     []targetInput `json:"targets"`
 }
@@ -111,6 +113,47 @@ func checkContent(fe *fieldErrors, p *rythme.Post) {
 	}
 }
 
+// loadMedia returns the workspace's media with the given ids, reporting
+// unknown ones on media[i].
+func (s *server) loadMedia(ctx context.Context, ws string, ids []string, fe *fieldErrors) ([]*rythme.Media, error) {
+	out := make([]*rythme.Media, 0, len(ids))
+	for i, id := range ids {
+		if !rythme.ValidID(rythme.PrefixMedia, id) {
+			continue // Post.Validate says so
+		}
+		m, err := s.store.GetMedia(ctx, ws, id)
+		if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+			fe.add(fmt.Sprintf("media[%d]", i), "no such media in this workspace (upload it with POST /v1/media)")
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("api: get media: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// checkMedia reports on "media" what a target's network refuses of the
+// post's media (only editable targets when editing).
+func (s *server) checkMedia(fe *fieldErrors, p *rythme.Post, media []*rythme.Media, editableOnly bool) {
+	seen := map[string]bool{}
+	for _, t := range p.Targets {
+		if t.Network == "" || (editableOnly && !t.Editable()) {
+			continue
+		}
+		conn, err := s.cfg.Connectors.Get(t.Network)
+		if err != nil {
+			continue // validatePost says so
+		}
+		for _, msg := range rythme.CheckMedia(conn.Info(), media) {
+			if !seen[msg] {
+				seen[msg] = true
+				fe.add("media", "%s", msg)
+			}
+		}
+	}
+}
+
 // validatePost runs the domain's checks and each network's rules on the
 // text every target will publish (only editable targets when editing).
 func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool) {
@@ -165,8 +208,11 @@ func (s *server) createPost(c *gin.Context) {
 	at := parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
 	p := &rythme.Post{
 		ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: req.Content, ScheduledAt: at,
-		Timezone: req.Timezone, Tags: req.Tags, Author: req.Author, CreatedBy: tokenOf(c).ID,
+		Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Author: req.Author, CreatedBy: tokenOf(c).ID,
 		CreatedAt: now, UpdatedAt: now,
+	}
+	if p.Media == nil {
+		p.Media = []string{}
 	}
 	if p.Timezone == "" {
 		p.Timezone = "UTC"
@@ -202,6 +248,12 @@ func (s *server) createPost(c *gin.Context) {
 		}
 	}
 	s.validatePost(&fe, p, false)
+	media, err := s.loadMedia(ctx, ws, p.Media, &fe)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.checkMedia(&fe, p, media, false)
 	if err := fe.err(); err != nil {
 		s.fail(c, err)
 		return
@@ -321,7 +373,7 @@ func (s *server) updatePost(c *gin.Context) {
 	}
 	now := s.now()
 	var fe fieldErrors
-	edit := rythme.PostEdit{Content: req.Content, Timezone: req.Timezone, Tags: req.Tags, Author: req.Author}
+	edit := rythme.PostEdit{Content: req.Content, Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Author: req.Author}
 	if req.ScheduledAt != nil {
 		at := parseWhen(&fe, "scheduled_at", *req.ScheduledAt, now)
 		if *req.ScheduledAt == "" {
@@ -345,9 +397,17 @@ func (s *server) updatePost(c *gin.Context) {
 			edit.TargetContent[in.AccountID] = in.Content
 		}
 	}
-	if req.Content == nil && req.ScheduledAt == nil && req.Timezone == nil && req.Tags == nil && req.Author == nil && req.Targets == nil {
+	if req.Content == nil && req.ScheduledAt == nil && req.Timezone == nil && req.Tags == nil && req.Media == nil && req.Author == nil && req.Targets == nil {
 		s.fail(c, rythme.Errorf(rythme.EINVALID, "nothing to change: give at least one field"))
 		return
+	}
+	var media []*rythme.Media
+	if req.Media != nil {
+		var err error
+		if media, err = s.loadMedia(c.Request.Context(), workspace(c), *req.Media, &fe); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	if err := fe.err(); err != nil {
 		s.fail(c, err)
@@ -359,6 +419,9 @@ func (s *server) updatePost(c *gin.Context) {
 		}
 		var fe fieldErrors
 		s.validatePost(&fe, p, true)
+		if req.Media != nil {
+			s.checkMedia(&fe, p, media, true)
+		}
 		return fe.err()
 	})
 	if err != nil {

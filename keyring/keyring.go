@@ -9,6 +9,7 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -36,6 +37,7 @@ type Keyring struct {
 type key struct {
 	id   [idSize]byte
 	aead cipher.AEAD
+	raw  []byte
 }
 
 var _ rythme.Sealer = (*Keyring)(nil)
@@ -61,7 +63,7 @@ func New(keys ...[]byte) (*Keyring, error) {
 		sum := sha256.Sum256(k)
 		var id [idSize]byte
 		copy(id[:], sum[:idSize])
-		kr.keys = append(kr.keys, key{id: id, aead: aead})
+		kr.keys = append(kr.keys, key{id: id, aead: aead, raw: append([]byte(nil), k...)})
 	}
 	return kr, nil
 }
@@ -173,4 +175,17 @@ func (kr *Keyring) Open(sealed []byte) ([]byte, error) {
 // rotation can re-encrypt it.
 func (kr *Keyring) NeedsReseal(sealed []byte) bool {
 	return len(sealed) >= overhead0 && string(sealed[1:overhead0]) != string(kr.keys[0].id[:])
+}
+
+// Derive returns, for each key of the ring (current first), a 32-byte key
+// for another purpose named by label (HMAC-SHA256 of the label): signing
+// media URLs, for instance, without reusing the sealing key itself.
+func (kr *Keyring) Derive(label string) [][]byte {
+	out := make([][]byte, 0, len(kr.keys))
+	for _, k := range kr.keys {
+		m := hmac.New(sha256.New, k.raw)
+		m.Write([]byte("rythme:" + label))
+		out = append(out, m.Sum(nil))
+	}
+	return out
 }

@@ -80,3 +80,20 @@ func TestLoadOrCreateFileKeepsTheKey(t *testing.T) {
 		t.Fatalf("reopened key cannot open: %q %v", got, err)
 	}
 }
+
+func TestDerive(t *testing.T) {
+	t.Parallel()
+	a, b := keyring.GenerateKey(), keyring.GenerateKey()
+	kr, _ := keyring.Parse(a + "," + b)
+	d := kr.Derive("media-url")
+	if len(d) != 2 || len(d[0]) != 32 || bytes.Equal(d[0], d[1]) {
+		t.Fatalf("derived %d keys", len(d))
+	}
+	if bytes.Equal(kr.Derive("other")[0], d[0]) {
+		t.Fatal("two labels give the same key")
+	}
+	again, _ := keyring.Parse(a)
+	if !bytes.Equal(again.Derive("media-url")[0], d[0]) {
+		t.Fatal("derivation is not stable")
+	}
+}

@@ -5,22 +5,26 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/rythmehq/rythme"
 )
 
-const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at`
+const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media`
 
 func scanPost(sc scanner) (*rythme.Post, error) {
 	p := &rythme.Post{}
-	var tags string
+	var tags, media string
 	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
-		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}); err != nil {
+		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media); err != nil {
 		return nil, err
 	}
 	var err error
-	p.Tags, err = parseTags(tags)
+	if p.Tags, err = parseTags(tags); err != nil {
+		return nil, err
+	}
+	p.Media, err = parseTags(media) // the same JSON array of strings
 	p.Targets = []*rythme.Target{}
 	return p, err
 }
@@ -29,6 +33,9 @@ func scanPost(sc scanner) (*rythme.Post, error) {
 // keeps, in place, so that what the caller holds equals what it reads back.
 func normPost(p *rythme.Post) {
 	p.ScheduledAt, p.CreatedAt, p.UpdatedAt = norm(p.ScheduledAt), norm(p.CreatedAt), norm(p.UpdatedAt)
+	if p.Media == nil {
+		p.Media = []string{} // as it reads back
+	}
 	for _, t := range p.Targets {
 		t.ScheduledAt, t.CreatedAt, t.UpdatedAt = norm(t.ScheduledAt), norm(t.CreatedAt), norm(t.UpdatedAt)
 		t.LeaseUntil, t.PublishedAt = normPtr(t.LeaseUntil), normPtr(t.PublishedAt)
@@ -46,11 +53,15 @@ func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
 	if err != nil {
 		return err
 	}
+	media, err := tagsText(p.Media)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, "create post", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
-			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt)); err != nil {
+			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media); err != nil {
 			return err
 		}
 		for i, t := range p.Targets {
@@ -159,9 +170,13 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(
 		if err != nil {
 			return err
 		}
+		media, err := tagsText(p.Media)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET content = $1, scheduled_at = $2, timezone = $3,
-			tags = $4, author = $5, updated_at = $6 WHERE id = $7 AND workspace_id = $8`,
-			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt),
+			tags = $4, author = $5, updated_at = $6, media = $7 WHERE id = $8 AND workspace_id = $9`,
+			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media,
 			p.ID, p.WorkspaceID); err != nil {
 			return err
 		}
@@ -219,13 +234,15 @@ func targetEqual(a, b *rythme.Target) bool {
 	a2, b2 := *a, *b
 	a2.LeaseUntil, a2.PublishedAt, b2.LeaseUntil, b2.PublishedAt = nil, nil, nil, nil
 	a2.Text, b2.Text = "", ""
+	a2.Media, b2.Media = nil, nil // the post's, not the target's
 	return ta && tb && a2.ScheduledAt.Equal(b2.ScheduledAt) && a2.UpdatedAt.Equal(b2.UpdatedAt) &&
 		a2.CreatedAt.Equal(b2.CreatedAt) && sameScalars(a2, b2)
 }
 
 func sameScalars(a, b rythme.Target) bool {
 	a.ScheduledAt, a.UpdatedAt, a.CreatedAt = b.ScheduledAt, b.UpdatedAt, b.CreatedAt
-	return a == b
+	a.Media, b.Media = nil, nil
+	return reflect.DeepEqual(a, b)
 }
 
 func timePtrEqual(a, b *time.Time) bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/telemetry"
 )
 
@@ -67,6 +69,38 @@ type PublishHandler struct {
 	Limits *Limits
 	// Notifier emits events to the workspace's webhooks (nil: none).
 	Notifier *Notifier
+	// Media holds the posts' files, MediaSigner signs the links networks
+	// fetch them through, on the API at PublicURL.
+	Media       *media.Dir
+	MediaSigner *media.Signer
+	PublicURL   string
+}
+
+// mediaLinkTTL is how long a network may take to fetch a post's media.
+const mediaLinkTTL = 24 * time.Hour
+
+// mediaFor returns the post's files as a connector takes them; a file
+// that is gone fails the post (Permanent).
+func (h *PublishHandler) mediaFor(ctx context.Context, t *rythme.Target) ([]connectors.Media, error) {
+	if len(t.Media) == 0 {
+		return nil, nil
+	}
+	if h.Media == nil || h.MediaSigner == nil {
+		return nil, connectors.Errorf(connectors.Permanent, "this worker has no media directory configured")
+	}
+	out := make([]connectors.Media, 0, len(t.Media))
+	for _, id := range t.Media {
+		m, err := h.Store.MediaByID(ctx, id)
+		if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+			return nil, connectors.Errorf(connectors.Permanent, "the post's file %s no longer exists", id)
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, connectors.Media{ID: m.ID, ContentType: m.ContentType, Size: m.Size, AltText: m.AltText,
+			URL:  h.MediaSigner.URL(h.PublicURL, m.ID, h.Clock.Now().Add(mediaLinkTTL)),
+			Open: func() (io.ReadCloser, error) { return h.Media.Open(m.ID) }})
+	}
+	return out, nil
 }
 
 // lockWait is how long a publish waits for another worker's refresh of
@@ -183,7 +217,13 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	if err != nil {
 		return h.retryOrFail(ctx, t, fmt.Errorf("open session: %w", err))
 	}
-	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID}
+	files, err := h.mediaFor(ctx, t)
+	if connectors.KindOf(err) == connectors.Permanent {
+		return h.outcome(t, rythme.TargetFailed, errMessage(err)), nil
+	} else if err != nil {
+		return h.retryOrFail(ctx, t, err)
+	}
+	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/telemetry"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	// AllowPrivateWebhooks lets webhooks reach loopback and private
 	// addresses (development, tests); off, they are refused (no SSRF).
 	AllowPrivateWebhooks bool
+	// Media and MediaSigner: the posts' files and the signer of their
+	// public links (nil: posts with media fail with a clear reason).
+	Media       *media.Dir
+	MediaSigner *media.Signer
 }
 
 // WithDefaults returns cfg with every zero field set to its default.
@@ -148,6 +153,7 @@ func New(cfg Config) (*Worker, error) {
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: connectors.DefaultTimeout,
 		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
 		Redis: cfg.Redis, Limits: NewLimits(cfg.Redis), Notifier: notifier,
+		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,
 	}
 	w.refresher = &Refresher{
 		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,

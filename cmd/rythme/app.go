@@ -21,6 +21,7 @@ import (
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/connectors/mastodon"
 	"github.com/rythmehq/rythme/keyring"
+	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/sqlstore"
 	"github.com/rythmehq/rythme/telemetry"
 	"github.com/rythmehq/rythme/worker"
@@ -45,11 +46,7 @@ func openKeyring(cfg config) (*keyring.Keyring, error) {
 	return keyring.LoadOrCreateFile(filepath.Join(cfg.DataDir, "secret.key"))
 }
 
-func openStore(ctx context.Context, cfg config, log *slog.Logger) (*sqlstore.Store, error) {
-	kr, err := openKeyring(cfg)
-	if err != nil {
-		return nil, err
-	}
+func openStore(ctx context.Context, cfg config, kr *keyring.Keyring, log *slog.Logger) (*sqlstore.Store, error) {
 	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Sealer: kr, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -121,6 +118,8 @@ func bootstrap(ctx context.Context, cfg config, st rythme.Store, log *slog.Logge
 // components is what serve and work share.
 type components struct {
 	store    *sqlstore.Store
+	media    *media.Dir
+	signer   *media.Signer
 	redis    redis.UniversalClient
 	metrics  *telemetry.Metrics
 	registry *connectors.Registry
@@ -135,7 +134,15 @@ func (c *components) close() {
 
 func open(ctx context.Context, cfg config, embeddedRedis bool, log *slog.Logger) (*components, error) {
 	c := &components{metrics: telemetry.New(), registry: registry()}
-	st, err := openStore(ctx, cfg, log)
+	kr, err := openKeyring(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if c.media, err = media.NewDir(cfg.MediaDir); err != nil {
+		return nil, err
+	}
+	c.signer = media.NewSigner(kr.Derive("media-url")...)
+	st, err := openStore(ctx, cfg, kr, log)
 	if err != nil {
 		return nil, err
 	}
@@ -158,12 +165,12 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 	return worker.New(worker.Config{Redis: c.redis, Store: c.store, Connectors: c.registry, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
 		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PollInterval: cfg.PollInterval,
-		AllowPrivateWebhooks: cfg.AllowPrivate})
+		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer})
 }
 
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
 	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
-		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon,
+		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon, Media: c.media, MediaSigner: c.signer, MaxMediaBytes: cfg.MediaMaxBytes,
 		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ type config struct {
 	FakenetSeed    int64         // FAKENET_SEED: seed of fakenet's engagement growth (default 1)
 	FakenetRate    int           // FAKENET_RATE_LIMIT: fakenet's requests per token per 5 min (default 300, as Mastodon)
 	AllowPrivate   bool          // RYTHME_ALLOW_PRIVATE_WEBHOOKS: let webhooks reach loopback/private addresses (default false)
+	MediaDir       string        // RYTHME_MEDIA_DIR: where uploaded files live (default RYTHME_DATA/media)
+	MediaMaxBytes  int64         // RYTHME_MEDIA_MAX_BYTES: largest upload (default 512 MiB)
 }
 
 // envVar documents one setting for the README table and reads it.
@@ -93,6 +96,15 @@ var envVars = []envVar{
 		c.AllowPrivate = b
 		return nil
 	}},
+	stringVar("RYTHME_MEDIA_DIR", "RYTHME_DATA/media", "Where uploaded images and videos live; a shared volume when several replicas run.", func(c *config) *string { return &c.MediaDir }),
+	{"RYTHME_MEDIA_MAX_BYTES", "536870912", "Largest upload, in bytes (512 MiB).", func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("RYTHME_MEDIA_MAX_BYTES: %q is not a positive number of bytes", v)
+		}
+		c.MediaMaxBytes = n
+		return nil
+	}},
 	{"FAKENET_SEED", "1", "Seed of fakenet's deterministic engagement growth.", func(c *config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -147,6 +159,9 @@ func loadConfig(getenv func(string) string, flags []string) (config, error) {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
+	}
+	if c.MediaDir == "" {
+		c.MediaDir = filepath.Join(c.DataDir, "media")
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -50,6 +50,7 @@ type mastodon struct {
 	users    map[string]*mUser  // by username
 	statuses map[string]*mStatus
 	idem     map[string]idemEntry // account id + key
+	media    map[string]*mMedia
 	nextID   int64
 }
 
@@ -83,6 +84,8 @@ type mStatus struct {
 	user                                    *mUser
 	app                                     *mApp
 	created                                 time.Time
+	media                                   []*mMedia
+	replyTo                                 string
 }
 
 type idemEntry struct {
@@ -106,6 +109,7 @@ func (m *mastodon) reset() {
 	m.users = map[string]*mUser{}
 	m.statuses = map[string]*mStatus{}
 	m.idem = map[string]idemEntry{}
+	m.media = map[string]*mMedia{}
 	m.nextID = 0
 	m.mu.Unlock()
 	m.lim.reset()
@@ -148,6 +152,13 @@ func (m *mastodon) route(method, path string) (op, pattern string, h http.Handle
 		return "publish", path, m.api(required, []string{"write", "write:statuses"}, m.publish)
 	case "GET /api/v1/statuses":
 		return "get_statuses", path, m.api(optional, []string{"read", "read:statuses"}, m.getStatuses)
+	case "POST /api/v2/media":
+		return "upload_media", path, m.api(required, []string{"write", "write:media"}, m.uploadMedia)
+	}
+	if id, ok := strings.CutPrefix(path, "/api/v1/media/"); ok && id != "" && !strings.Contains(id, "/") && method == http.MethodGet {
+		return "get_media", "/api/v1/media/:id", m.api(required, []string{"write", "write:media"}, func(w http.ResponseWriter, r *http.Request, t *mToken) {
+			m.getMedia(w, r, t, id)
+		})
 	}
 	if id, ok := strings.CutPrefix(path, "/api/v1/statuses/"); ok && id != "" && !strings.Contains(id, "/") {
 		const p = "/api/v1/statuses/:id"

@@ -105,6 +105,12 @@ func (m *mastodon) statusJSON(base string, st *mStatus, now time.Time) mastStatu
 		Account: m.accountJSON(base, st.user, now), MediaAttachments: []any{}, Mentions: []any{}, Tags: []any{},
 		Emojis: []any{}, Filtered: []any{},
 	}
+	for _, md := range st.media {
+		out.MediaAttachments = append(out.MediaAttachments, m.mediaJSON(base, md))
+	}
+	if st.replyTo != "" {
+		out.InReplyToID = &st.replyTo
+	}
 	if st.language != "" {
 		out.Language = &st.language
 	}
@@ -165,8 +171,17 @@ func (m *mastodon) publish(w http.ResponseWriter, r *http.Request, tok *mToken) 
 	}
 	vis := first(p, "visibility")
 	msg := ""
+	media, mediaMsg := m.attachMedia(p["media_ids[]"], u)
+	replyTo := first(p, "in_reply_to_id")
+	if replyTo != "" {
+		if parent, ok := m.statuses[replyTo]; !ok || parent.deleted {
+			mediaMsg = "Validation failed: Thread is invalid" // a reply to nothing (404 in Mastodon; 422 keeps it a refusal)
+		}
+	}
 	switch n := mastodonLength(text + first(p, "spoiler_text")); {
-	case strings.TrimSpace(text) == "":
+	case mediaMsg != "":
+		msg = mediaMsg
+	case strings.TrimSpace(text) == "" && len(media) == 0:
 		msg = errBlank
 	case n > mastodonMaxChars:
 		msg = fmt.Sprintf("Validation failed: Text character limit of %d exceeded", mastodonMaxChars)
@@ -185,7 +200,12 @@ func (m *mastodon) publish(w http.ResponseWriter, r *http.Request, tok *mToken) 
 	}
 	st := &mStatus{id: m.newID(), text: text, spoiler: first(p, "spoiler_text"), visibility: vis,
 		language: first(p, "language"), sensitive: first(p, "sensitive") == "true", user: u,
-		app: m.apps[tok.clientID], created: now}
+		app: m.apps[tok.clientID], created: now, media: media, replyTo: replyTo}
+	for _, md := range media {
+		md.attached = true
+		rec.Media = append(rec.Media, md.id)
+	}
+	rec.ReplyTo = replyTo
 	m.statuses[st.id] = st
 	u.statuses++
 	u.lastStatus = now

@@ -58,6 +58,10 @@ type Post struct {
 	ReceivedAt     time.Time `json:"received_at"` // RFC 3339 with nanoseconds
 	Created        bool      `json:"created"`
 	Error          string    `json:"error,omitempty"` // the network's refusal
+	// Media lists the media attached (ids or URLs, as the network took
+	// them); ReplyTo is the post this one answers (threads).
+	Media   []string `json:"media,omitempty"`
+	ReplyTo string   `json:"reply_to,omitempty"`
 }
 
 // Stats counts what the server saw since it started or was reset.

@@ -179,19 +179,50 @@ func mastodonVersion(v string) [2]int {
 // Publish posts a status (POST /api/v1/statuses,
 // https://docs.joinmastodon.org/methods/statuses/#create) with
 // req.IdempotencyKey as its Idempotency-Key, which Mastodon keeps for an
-// hour: a retry within it returns the same status.
+// hour: a retry within it returns the same status. Media are uploaded
+// first (POST /api/v2/media, https://docs.joinmastodon.org/methods/media/)
+// and waited for while the server processes them; each part of
+// req.Thread follows as a reply to the one before, with a key of its own.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
 	inst, err := instanceOf(acct)
 	if err != nil {
 		return nil, err
 	}
-	body := url.Values{"status": {req.Text}}.Encode()
+	form := url.Values{"status": {req.Text}}
+	for _, m := range req.Media {
+		id, err := c.uploadMedia(ctx, client, inst, m)
+		if err != nil {
+			return nil, err
+		}
+		form.Add("media_ids[]", id)
+	}
+	first, err := c.postStatus(ctx, client, inst, form, req.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	prev := first.ExternalID
+	for i, part := range req.Thread {
+		key := ""
+		if req.IdempotencyKey != "" {
+			key = req.IdempotencyKey + "-" + strconv.Itoa(i+1)
+		}
+		p, err := c.postStatus(ctx, client, inst, url.Values{"status": {part}, "in_reply_to_id": {prev}}, key)
+		if err != nil {
+			return nil, err
+		}
+		prev = p.ExternalID
+	}
+	return first, nil
+}
+
+func (c *Connector) postStatus(ctx context.Context, client *http.Client, inst string, form url.Values, key string) (*connectors.Published, error) {
+	body := form.Encode()
 	hr, err := newRequest(ctx, http.MethodPost, inst+"/api/v1/statuses", &body)
 	if err != nil {
 		return nil, err
 	}
-	if req.IdempotencyKey != "" {
-		hr.Header.Set("Idempotency-Key", req.IdempotencyKey)
+	if key != "" {
+		hr.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := connectors.Do(client, hr)
 	if err != nil {

@@ -26,7 +26,7 @@ const Name = "mastodon"
 // account, publish statuses and read them back
 // (https://docs.joinmastodon.org/api/oauth-scopes/). The granular scopes
 // exist since Mastodon 2.4, so older servers are not left out.
-var Scopes = []string{"read:accounts", "read:statuses", "write:statuses"}
+var Scopes = []string{"read:accounts", "read:statuses", "write:statuses", "write:media"}
 
 // Meta keys the connector writes at Identify time.
 const (
@@ -101,6 +101,14 @@ func (c *Connector) Info() rythme.Network {
 		URLLength:      URLCharacters,
 		IdempotencyKey: true,
 		Metrics:        true,
+		Threads:        true,
+		// https://docs.joinmastodon.org/methods/statuses/#create: at most 4
+		// attachments; default limits 16 MB per image, 99 MB per video
+		// (an instance may differ: /api/v2/instance says).
+		MaxMedia:      4,
+		MediaTypes:    []string{"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime"},
+		MaxImageBytes: 16 << 20,
+		MaxVideoBytes: 99 << 20,
 		// https://docs.joinmastodon.org/api/rate-limits/: 300 requests per
 		// 5 minutes per account, every endpoint included.
 		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300}},

@@ -184,7 +184,9 @@ func (c *Connected) ClientWithTimeout(d time.Duration) *http.Client {
 	base := connectors.NewHTTPClient()
 	base.Timeout = d
 	if c.Tokens != nil {
-		return connectors.AuthorizedClient(base, c.Tokens)
+		client := connectors.AuthorizedClient(base, c.Tokens)
+		client.Timeout = d // the suite's own bound (AuthorizedClient sets none)
+		return client
 	}
 	sess, err := connectors.OpenSession(c.env.Context(), c.env.Connector, c.Account, base, RedirectURI, c.env.Apps, nil)
 	if err != nil {

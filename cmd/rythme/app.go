@@ -19,7 +19,6 @@ import (
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/api"
 	"github.com/rythmehq/rythme/connectors"
-	"github.com/rythmehq/rythme/connectors/mastodon"
 	"github.com/rythmehq/rythme/keyring"
 	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/sqlstore"
@@ -28,11 +27,6 @@ import (
 )
 
 func newSecretKey() string { return keyring.GenerateKey() }
-
-// registry returns every connector this build supports.
-func registry() *connectors.Registry {
-	return connectors.NewRegistry(mastodon.New())
-}
 
 // openKeyring uses RYTHME_SECRET_KEY, or, for the embedded default only,
 // a key generated once into the data directory.
@@ -133,7 +127,7 @@ func (c *components) close() {
 }
 
 func open(ctx context.Context, cfg config, embeddedRedis bool, log *slog.Logger) (*components, error) {
-	c := &components{metrics: telemetry.New(), registry: registry()}
+	c := &components{metrics: telemetry.New(), registry: registry(cfg)}
 	kr, err := openKeyring(cfg)
 	if err != nil {
 		return nil, err

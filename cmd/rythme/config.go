@@ -38,6 +38,9 @@ type config struct {
 	AllowPrivate   bool          // RYTHME_ALLOW_PRIVATE_WEBHOOKS: let webhooks reach loopback/private addresses (default false)
 	MediaDir       string        // RYTHME_MEDIA_DIR: where uploaded files live (default RYTHME_DATA/media)
 	MediaMaxBytes  int64         // RYTHME_MEDIA_MAX_BYTES: largest upload (default 512 MiB)
+	FakenetURL     string        // RYTHME_FAKENET_URL: point every network at the simulator (default off)
+	// Apps holds RYTHME_<NETWORK>_CLIENT_ID/_SECRET by network.
+	Apps map[string][2]string
 }
 
 // envVar documents one setting for the README table and reads it.
@@ -105,6 +108,7 @@ var envVars = []envVar{
 		c.MediaMaxBytes = n
 		return nil
 	}},
+	stringVar("RYTHME_FAKENET_URL", "(off)", "Point every network at `rythme fakenet` (e.g. http://127.0.0.1:8090), with its demo app credentials: try every network without real accounts.", func(c *config) *string { return &c.FakenetURL }),
 	{"FAKENET_SEED", "1", "Seed of fakenet's deterministic engagement growth.", func(c *config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -149,6 +153,7 @@ func loadConfig(getenv func(string) string, flags []string) (config, error) {
 		}
 		values[key] = val
 	}
+	c.Apps = appCredentials(getenv)
 	var errs []error
 	for _, v := range envVars {
 		if s, ok := values[v.name]; ok {
@@ -226,7 +231,8 @@ func (c config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("database", db),
 		slog.String("redis", rd), slog.String("secret_key", mask(c.SecretKey)), slog.String("bootstrap_token", mask(c.BootstrapToken)),
-		slog.Duration("horizon", c.Horizon), slog.Duration("poll_interval", c.PollInterval))
+		slog.Duration("horizon", c.Horizon), slog.Duration("poll_interval", c.PollInterval), slog.Int("network_apps", len(c.Apps)),
+		slog.String("fakenet_url", c.FakenetURL))
 }
 
 func redactURL(s string) string {

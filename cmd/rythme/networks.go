@@ -1,0 +1,74 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/linkedin"
+	"github.com/rythmehq/rythme/connectors/mastodon"
+	"github.com/rythmehq/rythme/connectors/reddit"
+	"github.com/rythmehq/rythme/connectors/x"
+)
+
+// appNetwork is a network whose app is registered once, out of band, on
+// the network's developer site: rythme needs its client id and secret
+// (RYTHME_<NAME>_CLIENT_ID and RYTHME_<NAME>_CLIENT_SECRET), or, with
+// RYTHME_FAKENET_URL, the simulator's.
+type appNetwork struct {
+	name  string
+	build func(id, secret, fakenetURL string) connectors.Connector
+}
+
+var appNetworks = []appNetwork{
+	{"x", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return x.New(x.FakenetConfig(fn))
+		}
+		return x.New(x.Config{ClientID: id, ClientSecret: secret})
+	}},
+	{"linkedin", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return linkedin.New(linkedin.FakenetConfig(fn))
+		}
+		return linkedin.New(linkedin.Config{ClientID: id, ClientSecret: secret})
+	}},
+	{"reddit", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return reddit.New(reddit.FakenetConfig(fn))
+		}
+		return reddit.New(reddit.Config{ClientID: id, ClientSecret: secret})
+	}},
+}
+
+// openNetworks need no app of rythme's own: Mastodon registers one on each
+// instance, webhook and app-password networks need none.
+func openNetworks(fakenetURL string) []connectors.Connector {
+	return []connectors.Connector{mastodon.New()}
+}
+
+// appCredentials reads RYTHME_<NAME>_CLIENT_ID/_SECRET for every app
+// network.
+func appCredentials(getenv func(string) string) map[string][2]string {
+	out := map[string][2]string{}
+	for _, n := range appNetworks {
+		p := "RYTHME_" + strings.ToUpper(n.name) + "_CLIENT_"
+		if id := getenv(p + "ID"); id != "" {
+			out[n.name] = [2]string{id, getenv(p + "SECRET")}
+		}
+	}
+	return out
+}
+
+// registry returns the connectors this server offers: every open network,
+// and each app network whose credentials are set (all of them, on the
+// simulator, with RYTHME_FAKENET_URL).
+func registry(cfg config) *connectors.Registry {
+	r := connectors.NewRegistry(openNetworks(cfg.FakenetURL)...)
+	for _, n := range appNetworks {
+		cred, ok := cfg.Apps[n.name]
+		if ok || cfg.FakenetURL != "" {
+			r.Register(n.build(cred[0], cred[1], cfg.FakenetURL))
+		}
+	}
+	return r
+}

@@ -70,8 +70,9 @@ type Target struct {
 	// Text is the content to publish (the variant, or the post's content),
 	// and Media the post's media ids. Filled by Store.GetTarget and
 	// Store.ClaimTarget.
-	Text  string   `json:"-"`
-	Media []string `json:"-"`
+	Text   string   `json:"-"`
+	Media  []string `json:"-"`
+	Thread []string `json:"-"`
 }
 
 // Editable reports whether a person may still change the target.
@@ -87,7 +88,10 @@ type Post struct {
 	Timezone string   `json:"timezone"`
 	Tags     []string `json:"tags"`
 	// Media are the ids of the files the post carries, in order.
-	Media     []string  `json:"media"`
+	Media []string `json:"media"`
+	// Thread holds the parts published after Content, each as a reply to
+	// the one before, on networks that have threads.
+	Thread    []string  `json:"thread"`
 	Author    string    `json:"author,omitempty"`
 	CreatedBy string    `json:"created_by,omitempty"` // API token id
 	CreatedAt time.Time `json:"created_at"`
@@ -139,6 +143,7 @@ const (
 	MaxTagLength    = 64
 	MaxAuthorLength = 200
 	MaxTargets      = 50
+	MaxThreadParts  = 25
 )
 
 // Validate checks what does not depend on a network: non-empty content
@@ -179,6 +184,14 @@ func (p *Post) Validate() error {
 	}
 	if len(p.Targets) == 0 && strings.TrimSpace(p.Content) == "" {
 		add("content", "is required")
+	}
+	if len(p.Thread) > MaxThreadParts {
+		add("thread", "at most %d parts after the first", MaxThreadParts)
+	}
+	for i, part := range p.Thread {
+		if strings.TrimSpace(part) == "" || len(part) > MaxContentBytes || !utf8.ValidString(part) {
+			add(fmt.Sprintf("thread[%d]", i), "must be non-empty UTF-8 text of at most %d bytes", MaxContentBytes)
+		}
 	}
 	if len(p.Media) > MaxMediaPerPost {
 		add("media", "at most %d files", MaxMediaPerPost)
@@ -225,6 +238,7 @@ type PostEdit struct {
 	Timezone    *string
 	Tags        *[]string
 	Media       *[]string
+	Thread      *[]string
 	Author      *string
 	// TargetContent sets per-account variants; an empty string removes one.
 	TargetContent map[string]string
@@ -249,6 +263,9 @@ func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
 	}
 	if e.Media != nil {
 		p.Media = *e.Media
+	}
+	if e.Thread != nil {
+		p.Thread = *e.Thread
 	}
 	if e.Author != nil {
 		p.Author = *e.Author

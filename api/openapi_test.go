@@ -188,7 +188,7 @@ func TestResponseCheckerCatches(t *testing.T) {
 	t.Parallel()
 	o := loadDoc(t)
 	jsonHdr := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
-	okPost := `{"id":"pst_1","workspace_id":"ws_1","content":"c","scheduled_at":"2030-01-01T00:00:00Z","timezone":"UTC","tags":[],"media":[],"created_at":"2030-01-01T00:00:00Z","updated_at":"2030-01-01T00:00:00Z","targets":[],"status":"scheduled"}`
+	okPost := `{"id":"pst_1","workspace_id":"ws_1","content":"c","scheduled_at":"2030-01-01T00:00:00Z","timezone":"UTC","tags":[],"media":[],"thread":[],"created_at":"2030-01-01T00:00:00Z","updated_at":"2030-01-01T00:00:00Z","targets":[],"status":"scheduled"}`
 	tests := []struct {
 		name         string
 		method, path string

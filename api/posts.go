@@ -28,6 +28,7 @@ type createPostRequest struct {
 	Targets     []targetInput `json:"targets"`
 	Tags        []string      `json:"tags"`
 	Media       []string      `json:"media"`
+	Thread      []string      `json:"thread"`
 	Author      string        `json:"author"`
 }
 
@@ -37,6 +38,7 @@ type updatePostRequest struct {
 	Timezone    *string       `json:"timezone"`
 	Tags        *[]string     `json:"tags"`
 	Media       *[]string     `json:"media"`
+	Thread      *[]string     `json:"thread"`
 	Author      *string       `json:"author"`
 	Targets     []targetInput `json:"targets"`
 }
@@ -193,6 +195,22 @@ func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool
 				fe.add(field, "%s: %s", conn.Info().Title, msg)
 			}
 		}
+		if len(p.Thread) > 0 && !conn.Info().Threads {
+			if key := "thread\x00" + t.Network; !seen[key] {
+				seen[key] = true
+				fe.add("thread", "%s does not publish threads: drop the thread or this target", conn.Info().Title)
+			}
+			continue
+		}
+		for j, part := range p.Thread {
+			for _, msg := range conn.Validate(part) {
+				f := fmt.Sprintf("thread[%d]", j)
+				if key := f + "\x00" + t.Network + "\x00" + msg; !seen[key] {
+					seen[key] = true
+					fe.add(f, "%s: %s", conn.Info().Title, msg)
+				}
+			}
+		}
 	}
 }
 
@@ -208,11 +226,14 @@ func (s *server) createPost(c *gin.Context) {
 	at := parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
 	p := &rythme.Post{
 		ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: req.Content, ScheduledAt: at,
-		Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Author: req.Author, CreatedBy: tokenOf(c).ID,
+		Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Thread: req.Thread, Author: req.Author, CreatedBy: tokenOf(c).ID,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if p.Media == nil {
 		p.Media = []string{}
+	}
+	if p.Thread == nil {
+		p.Thread = []string{}
 	}
 	if p.Timezone == "" {
 		p.Timezone = "UTC"
@@ -373,7 +394,7 @@ func (s *server) updatePost(c *gin.Context) {
 	}
 	now := s.now()
 	var fe fieldErrors
-	edit := rythme.PostEdit{Content: req.Content, Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Author: req.Author}
+	edit := rythme.PostEdit{Content: req.Content, Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Thread: req.Thread, Author: req.Author}
 	if req.ScheduledAt != nil {
 		at := parseWhen(&fe, "scheduled_at", *req.ScheduledAt, now)
 		if *req.ScheduledAt == "" {
@@ -397,7 +418,7 @@ func (s *server) updatePost(c *gin.Context) {
 			edit.TargetContent[in.AccountID] = in.Content
 		}
 	}
-	if req.Content == nil && req.ScheduledAt == nil && req.Timezone == nil && req.Tags == nil && req.Media == nil && req.Author == nil && req.Targets == nil {
+	if req.Content == nil && req.ScheduledAt == nil && req.Timezone == nil && req.Tags == nil && req.Media == nil && req.Thread == nil && req.Author == nil && req.Targets == nil {
 		s.fail(c, rythme.Errorf(rythme.EINVALID, "nothing to change: give at least one field"))
 		return
 	}

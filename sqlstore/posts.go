@@ -11,17 +11,20 @@ import (
 	"github.com/rythmehq/rythme"
 )
 
-const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media`
+const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread`
 
 func scanPost(sc scanner) (*rythme.Post, error) {
 	p := &rythme.Post{}
-	var tags, media string
+	var tags, media, thread string
 	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
-		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media); err != nil {
+		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread); err != nil {
 		return nil, err
 	}
 	var err error
 	if p.Tags, err = parseTags(tags); err != nil {
+		return nil, err
+	}
+	if p.Thread, err = parseTags(thread); err != nil {
 		return nil, err
 	}
 	p.Media, err = parseTags(media) // the same JSON array of strings
@@ -35,6 +38,9 @@ func normPost(p *rythme.Post) {
 	p.ScheduledAt, p.CreatedAt, p.UpdatedAt = norm(p.ScheduledAt), norm(p.CreatedAt), norm(p.UpdatedAt)
 	if p.Media == nil {
 		p.Media = []string{} // as it reads back
+	}
+	if p.Thread == nil {
+		p.Thread = []string{}
 	}
 	for _, t := range p.Targets {
 		t.ScheduledAt, t.CreatedAt, t.UpdatedAt = norm(t.ScheduledAt), norm(t.CreatedAt), norm(t.UpdatedAt)
@@ -57,11 +63,15 @@ func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
 	if err != nil {
 		return err
 	}
+	thread, err := tagsText(p.Thread)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, "create post", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
-			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media); err != nil {
+			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread); err != nil {
 			return err
 		}
 		for i, t := range p.Targets {
@@ -174,9 +184,13 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(
 		if err != nil {
 			return err
 		}
+		thread, err := tagsText(p.Thread)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET content = $1, scheduled_at = $2, timezone = $3,
-			tags = $4, author = $5, updated_at = $6, media = $7 WHERE id = $8 AND workspace_id = $9`,
-			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media,
+			tags = $4, author = $5, updated_at = $6, media = $7, thread = $8 WHERE id = $9 AND workspace_id = $10`,
+			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media, thread,
 			p.ID, p.WorkspaceID); err != nil {
 			return err
 		}
@@ -234,14 +248,14 @@ func targetEqual(a, b *rythme.Target) bool {
 	a2, b2 := *a, *b
 	a2.LeaseUntil, a2.PublishedAt, b2.LeaseUntil, b2.PublishedAt = nil, nil, nil, nil
 	a2.Text, b2.Text = "", ""
-	a2.Media, b2.Media = nil, nil // the post's, not the target's
+	a2.Media, b2.Media, a2.Thread, b2.Thread = nil, nil, nil, nil // the post's, not the target's
 	return ta && tb && a2.ScheduledAt.Equal(b2.ScheduledAt) && a2.UpdatedAt.Equal(b2.UpdatedAt) &&
 		a2.CreatedAt.Equal(b2.CreatedAt) && sameScalars(a2, b2)
 }
 
 func sameScalars(a, b rythme.Target) bool {
 	a.ScheduledAt, a.UpdatedAt, a.CreatedAt = b.ScheduledAt, b.UpdatedAt, b.CreatedAt
-	a.Media, b.Media = nil, nil
+	a.Media, b.Media, a.Thread, b.Thread = nil, nil, nil, nil
 	return reflect.DeepEqual(a, b)
 }
 

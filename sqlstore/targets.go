@@ -23,19 +23,20 @@ var tcols = "t." + strings.Join(strings.Split(strings.ReplaceAll(targetCols, "\n
 // backends allow a scalar subquery there, which keeps a claim one statement.
 // https://sqlite.org/lang_returning.html (limitations, item 6)
 const postText = `(SELECT p.content FROM posts p WHERE p.id = targets.post_id),
-	(SELECT p.media FROM posts p WHERE p.id = targets.post_id)`
+	(SELECT p.media FROM posts p WHERE p.id = targets.post_id),
+	(SELECT p.thread FROM posts p WHERE p.id = targets.post_id)`
 
 // scanTarget scans targetCols and then, when withText, the post's content,
 // from which it fills Text.
 func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
 	t := &rythme.Target{}
-	var status, postContent, postMedia string
+	var status, postContent, postMedia, postThread string
 	dest := []any{&t.ID, &t.PostID, &t.WorkspaceID, &t.AccountID, &t.Network, &t.Content, &status,
 		&t.Version, &t.QueuedVersion, timeCol{&t.ScheduledAt}, &t.ExternalID, &t.URL, &t.LastError,
 		&t.Attempts, nullTimeCol{&t.LeaseUntil}, nullTimeCol{&t.PublishedAt}, timeCol{&t.CreatedAt},
 		timeCol{&t.UpdatedAt}}
 	if withText {
-		dest = append(dest, &postContent, &postMedia)
+		dest = append(dest, &postContent, &postMedia, &postThread)
 	}
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
@@ -48,6 +49,13 @@ func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
 		if len(media) > 0 {
 			t.Media = media
 		}
+		thread, err := parseTags(postThread)
+		if err != nil {
+			return nil, err
+		}
+		if len(thread) > 0 {
+			t.Thread = thread
+		}
 	}
 	t.Status = rythme.TargetStatus(status)
 	t.Text = t.Content
@@ -59,7 +67,7 @@ func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
 
 // GetTarget returns a target with Text filled; ENOTFOUND if none.
 func (s *Store) GetTarget(ctx context.Context, id string) (*rythme.Target, error) {
-	t, err := scanTarget(s.r.QueryRowContext(ctx, `SELECT `+tcols+`, p.content, p.media
+	t, err := scanTarget(s.r.QueryRowContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread
 		FROM targets t JOIN posts p ON p.id = t.post_id WHERE t.id = $1`, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("target", id)
@@ -200,7 +208,7 @@ func (s *Store) ExpiredLeases(ctx context.Context, now time.Time, limit int) ([]
 	if limit <= 0 {
 		limit = DueTargetsLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+tcols+`, p.content, p.media
+	rows, err := s.r.QueryContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread
 		FROM targets t JOIN posts p ON p.id = t.post_id
 		WHERE t.status = 'publishing' AND t.lease_until < $1
 		ORDER BY t.lease_until, t.id LIMIT $2`, s.ts(now), limit)

@@ -223,7 +223,7 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	} else if err != nil {
 		return h.retryOrFail(ctx, t, err)
 	}
-	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files}
+	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())

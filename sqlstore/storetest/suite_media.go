@@ -35,12 +35,17 @@ func testMedia(t *testing.T, s rythme.Store) {
 	}
 	_, err = s.UpdatePost(ctx(t), ws.ID, p.ID, func(p *rythme.Post) error {
 		p.Media = []string{m.ID}
+		p.Thread = []string{"part two", "part three"}
 		return nil
 	})
 	must(t, err)
 	tg, err := s.GetTarget(ctx(t), p.Targets[0].ID)
 	must(t, err)
 	deepEqual(t, "target media", tg.Media, []string{m.ID})
+	deepEqual(t, "target thread", tg.Thread, []string{"part two", "part three"})
+	again, err := s.GetPost(ctx(t), ws.ID, p.ID)
+	must(t, err)
+	deepEqual(t, "post thread", again.Thread, []string{"part two", "part three"})
 	claimed, err := s.ClaimTarget(ctx(t), tg.ID, tg.Version, T0, T0.Add(time.Minute))
 	must(t, err)
 	deepEqual(t, "claimed target media", claimed.Media, []string{m.ID})

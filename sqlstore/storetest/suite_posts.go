@@ -37,7 +37,7 @@ func testCreateGetPost(t *testing.T, s rythme.Store) {
 	must(t, s.CreatePost(ctx(t), p))
 
 	want := &rythme.Post{ID: p.ID, WorkspaceID: ws.ID, Content: "Hello", ScheduledAt: us(at),
-		Timezone: "Europe/Paris", Tags: []string{}, Media: []string{}, Author: "Alice", CreatedBy: "tok_1",
+		Timezone: "Europe/Paris", Tags: []string{}, Media: []string{}, Thread: []string{}, Author: "Alice", CreatedBy: "tok_1",
 		CreatedAt: us(T0), UpdatedAt: us(T0), Targets: []*rythme.Target{
 			{ID: p.Targets[0].ID, PostID: p.ID, WorkspaceID: ws.ID, AccountID: b.ID, Network: "bluesky",
 				Content: "Hi Bluesky", Status: rythme.TargetScheduled, Version: 1, ScheduledAt: us(at),

@@ -226,51 +226,7 @@ func scenario(t *testing.T, api, fakenet string) {
 	c := newClient(t, api, adminToken)
 
 	// Connect a Mastodon account through the OAuth flow on fakenet.
-	var connect struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	c.call("POST", "/v1/accounts/mastodon/connect", map[string]string{"instance_url": fakenet + "/mastodon"}, 200, &connect)
-	u, err := url.Parse(connect.AuthorizeURL)
-	if err != nil || u.Query().Get("code_challenge_method") != "S256" || u.Query().Get("state") == "" {
-		t.Fatalf("authorize URL %q lacks PKCE or state", connect.AuthorizeURL)
-	}
-	resp, err := c.http.Get(connect.AuthorizeURL + "&fakenet_user=e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	callback := resp.Header.Get("Location")
-	if !strings.HasPrefix(callback, api+"/v1/oauth/mastodon/callback?") {
-		t.Fatalf("authorize redirected to %q, want the API's callback", callback)
-	}
-	var connected struct {
-		Account struct {
-			ID       string `json:"id"`
-			Username string `json:"username"`
-			Status   string `json:"status"`
-		} `json:"account"`
-	}
-	req, _ := http.NewRequest("GET", callback, nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err = c.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || json.Unmarshal(b, &connected) != nil || connected.Account.Status != "connected" {
-		t.Fatalf("callback = %d %s", resp.StatusCode, b)
-	}
-	// The state is single-use.
-	resp, err = c.http.Get(callback)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("replayed callback = %d, want 400", resp.StatusCode)
-	}
-	acct := connected.Account.ID
+	acct := connectOAuth(t, c, api, "mastodon", map[string]string{"instance_url": fakenet + "/mastodon"}, "e2e")
 
 	due := time.Now().Add(4 * time.Second).UTC().Truncate(time.Millisecond)
 	newPost := func(text string) post {
@@ -312,7 +268,7 @@ func scenario(t *testing.T, api, fakenet string) {
 		t.Fatalf("cancelled post is %s", cp.Status)
 	}
 
-	resp, err = http.Get(fakenet + "/_fakenet/posts")
+	resp, err := http.Get(fakenet + "/_fakenet/posts")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,4 +290,57 @@ func scenario(t *testing.T, api, fakenet string) {
 			t.Errorf("fakenet has %q %d times, want %d (record: %+v)", text, seen[text], n, recs)
 		}
 	}
+}
+
+// connectOAuth runs the OAuth 2 flow (authorization code + PKCE + state)
+// for user on fakenet through the API, checks that the state is single
+// use, and returns the account id.
+func connectOAuth(t *testing.T, c *client, api, network string, params map[string]string, user string) string {
+	t.Helper()
+	var connect struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	c.call("POST", "/v1/accounts/"+network+"/connect", params, 200, &connect)
+	u, err := url.Parse(connect.AuthorizeURL)
+	if err != nil || u.Query().Get("state") == "" {
+		t.Fatalf("%s: authorize URL %q lacks a state", network, connect.AuthorizeURL)
+	}
+	if network == "mastodon" && u.Query().Get("code_challenge_method") != "S256" {
+		t.Fatalf("authorize URL %q lacks PKCE", connect.AuthorizeURL)
+	}
+	resp, err := c.http.Get(connect.AuthorizeURL + "&fakenet_user=" + user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, api+"/v1/oauth/"+network+"/callback?") {
+		t.Fatalf("%s: authorize redirected to %q (%d), want the API's callback", network, callback, resp.StatusCode)
+	}
+	var connected struct {
+		Account struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"account"`
+	}
+	req, _ := http.NewRequest("GET", callback, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err = c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || json.Unmarshal(b, &connected) != nil || connected.Account.Status != "connected" {
+		t.Fatalf("%s callback = %d %s", network, resp.StatusCode, b)
+	}
+	resp, err = c.http.Get(callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("%s: replayed callback = %d, want 400", network, resp.StatusCode)
+	}
+	return connected.Account.ID
 }

@@ -4,9 +4,14 @@ import (
 	"strings"
 
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/bluesky"
+	"github.com/rythmehq/rythme/connectors/discord"
 	"github.com/rythmehq/rythme/connectors/linkedin"
 	"github.com/rythmehq/rythme/connectors/mastodon"
 	"github.com/rythmehq/rythme/connectors/reddit"
+	"github.com/rythmehq/rythme/connectors/slack"
+	"github.com/rythmehq/rythme/connectors/teams"
+	"github.com/rythmehq/rythme/connectors/tiktok"
 	"github.com/rythmehq/rythme/connectors/x"
 )
 
@@ -38,12 +43,28 @@ var appNetworks = []appNetwork{
 		}
 		return reddit.New(reddit.Config{ClientID: id, ClientSecret: secret})
 	}},
+	{"slack", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return slack.New(slack.FakenetConfig(fn))
+		}
+		return slack.New(slack.Config{ClientID: id, ClientSecret: secret})
+	}},
+	{"tiktok", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return tiktok.New(tiktok.FakenetConfig(fn))
+		}
+		return tiktok.New(tiktok.Config{ClientKey: id, ClientSecret: secret})
+	}},
 }
 
 // openNetworks need no app of rythme's own: Mastodon registers one on each
 // instance, webhook and app-password networks need none.
 func openNetworks(fakenetURL string) []connectors.Connector {
-	return []connectors.Connector{mastodon.New()}
+	if fakenetURL != "" {
+		return []connectors.Connector{mastodon.New(), bluesky.New(bluesky.FakenetConfig(fakenetURL)),
+			discord.New(discord.FakenetConfig(fakenetURL)), teams.New(teams.FakenetConfig(fakenetURL))}
+	}
+	return []connectors.Connector{mastodon.New(), bluesky.New(bluesky.Config{}), discord.New(discord.Config{}), teams.New(teams.Config{})}
 }
 
 // appCredentials reads RYTHME_<NAME>_CLIENT_ID/_SECRET for every app

@@ -1,0 +1,191 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEveryNetworkOnFakenet runs the real binaries with RYTHME_FAKENET_URL:
+// every network the server offers is connected the way it connects (OAuth
+// 2, webhook URL, app password), a post goes to all of them at once (a
+// video post to those that publish only media), and each one publishes,
+// once, where fakenet can see it.
+func TestEveryNetworkOnFakenet(t *testing.T) {
+	t.Parallel()
+	fakenet := "http://" + freeAddr(t)
+	start(t, []string{"FAKENET_ADDR=" + strings.TrimPrefix(fakenet, "http://")}, "fakenet")
+	api := "http://" + freeAddr(t)
+	start(t, []string{"RYTHME_ADDR=" + strings.TrimPrefix(api, "http://"), "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
+		"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=", "RYTHME_FAKENET_URL=" + fakenet})
+	waitHTTP(t, api+"/readyz", 30*time.Second)
+	waitHTTP(t, fakenet+"/_fakenet/posts", 10*time.Second)
+	c := newClient(t, api, adminToken)
+
+	var networks struct {
+		Data []struct {
+			Name          string   `json:"name"`
+			Auth          string   `json:"auth"`
+			RequiresMedia bool     `json:"requires_media"`
+			MediaTypes    []string `json:"media_types"`
+		} `json:"data"`
+	}
+	c.call("GET", "/v1/networks", nil, 200, &networks)
+	if len(networks.Data) < 9 {
+		t.Fatalf("the server offers %d networks on fakenet, want every one", len(networks.Data))
+	}
+	fakePost := func(path string, out any) {
+		t.Helper()
+		resp, err := http.Post(fakenet+path, "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("fakenet %s: %d %v", path, resp.StatusCode, err)
+		}
+	}
+	var textTargets, videoTargets []map[string]string
+	for _, n := range networks.Data {
+		var acct string
+		switch {
+		case n.Auth == "oauth2":
+			params := map[string]string{}
+			switch n.Name {
+			case "mastodon":
+				params["instance_url"] = fakenet + "/mastodon"
+			case "slack":
+				params["channel"] = "general"
+			}
+			acct = connectOAuth(t, c, api, n.Name, params, "e2e")
+		case n.Name == "discord":
+			var hook struct {
+				URL string `json:"url"`
+			}
+			fakePost("/discord/fakenet/webhooks?user=e2e", &hook)
+			acct = connectDirect(t, c, n.Name, map[string]string{"webhook_url": hook.URL})
+		case n.Name == "teams":
+			var flow struct {
+				Webhook string `json:"webhook_url"`
+				Channel string `json:"channel_url"`
+			}
+			fakePost("/teams/fakenet/workflows?user=e2e", &flow)
+			acct = connectDirect(t, c, n.Name, map[string]string{"webhook_url": flow.Webhook, "channel_url": flow.Channel})
+		case n.Name == "bluesky":
+			var pw struct {
+				Identifier string `json:"identifier"`
+				Password   string `json:"app_password"`
+			}
+			fakePost("/bluesky/_fakenet/app-password?user=e2e", &pw)
+			acct = connectDirect(t, c, n.Name, map[string]string{"identifier": pw.Identifier, "app_password": pw.Password})
+		default:
+			t.Fatalf("network %s (%s): this test does not know how to connect it yet", n.Name, n.Auth)
+		}
+		target := map[string]string{"account_id": acct}
+		if n.RequiresMedia {
+			if !slices.Contains(n.MediaTypes, "video/mp4") {
+				t.Fatalf("%s requires media but takes no MP4", n.Name)
+			}
+			videoTargets = append(videoTargets, target)
+		} else {
+			textTargets = append(textTargets, target)
+		}
+	}
+
+	due := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339Nano)
+	var text, video post
+	c.call("POST", "/v1/posts", map[string]any{"content": "Our themed week starts today #rythme https://example.com/week",
+		"scheduled_at": due, "targets": textTargets}, 201, &text)
+	posts := []*post{&text}
+	if len(videoTargets) > 0 {
+		mediaID := uploadVideo(t, api)
+		c.call("POST", "/v1/posts", map[string]any{"content": "Behind the scenes #rythme", "scheduled_at": due,
+			"targets": videoTargets, "media": []string{mediaID}}, 201, &video)
+		posts = append(posts, &video)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, p := range posts {
+		for {
+			var got post
+			c.call("GET", "/v1/posts/"+p.ID, nil, 200, &got)
+			if got.Status == "published" {
+				*p = got
+				break
+			}
+			if time.Now().After(deadline) || (got.Status != "scheduled" && got.Status != "publishing") {
+				b, _ := json.Marshal(got)
+				t.Fatalf("post %s is %s: %s", p.ID, got.Status, b)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	resp, err := http.Get(fakenet + "/_fakenet/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []struct {
+		Network string `json:"network"`
+		Created bool   `json:"created"`
+	}
+	json.NewDecoder(resp.Body).Decode(&recs)
+	resp.Body.Close()
+	created := map[string]int{}
+	for _, r := range recs {
+		if r.Created {
+			created[r.Network]++
+		}
+	}
+	for _, n := range networks.Data {
+		if created[n.Name] != 1 {
+			t.Errorf("%s: fakenet holds %d posts, want exactly 1 (%v)", n.Name, created[n.Name], created)
+		}
+	}
+}
+
+func connectDirect(t *testing.T, c *client, network string, params map[string]string) string {
+	t.Helper()
+	var out struct {
+		Account struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"account"`
+	}
+	c.call("POST", "/v1/accounts/"+network+"/connect", params, 201, &out)
+	if out.Account.Status != "connected" {
+		t.Fatalf("%s: account %+v", network, out.Account)
+	}
+	return out.Account.ID
+}
+
+// uploadVideo uploads a tiny MP4 and returns its media id.
+func uploadVideo(t *testing.T, api string) string {
+	t.Helper()
+	mp4 := append([]byte{0, 0, 0, 0x18}, []byte("ftypisom\x00\x00\x02\x00isomiso2")...)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "clip.mp4")
+	fw.Write(mp4)
+	mw.Close()
+	req, _ := http.NewRequest("POST", api+"/v1/media", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m struct {
+		ID string `json:"id"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal(b, &m) != nil {
+		t.Fatalf("upload: %d %s", resp.StatusCode, b)
+	}
+	return m.ID
+}

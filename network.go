@@ -9,8 +9,10 @@ type Network struct {
 	Title string `json:"title"` // "Mastodon"
 	// Auth is how an account connects: "oauth2", "webhook" or "app_password".
 	Auth string `json:"auth"`
-	// ConnectParams names what POST /v1/accounts/{network}/connect needs.
-	ConnectParams []string `json:"connect_params"`
+	// ConnectParams names what POST /v1/accounts/{network}/connect needs;
+	// ConnectOptional what it may also take (Facebook's page_id…).
+	ConnectParams   []string `json:"connect_params"`
+	ConnectOptional []string `json:"connect_optional,omitempty"`
 	// MaxLength is the longest post, counted as the network counts.
 	MaxLength int `json:"max_length"`
 	// URLLength is what one URL counts for (0: as written).

@@ -109,8 +109,8 @@ func (s *server) connectAccount(c *gin.Context) {
 	}
 	info := conn.Info()
 	for k := range params {
-		if !slices.Contains(info.ConnectParams, k) {
-			s.fail(c, badRequest(k, "unknown field %q: %s takes %v", k, info.Title, info.ConnectParams))
+		if !slices.Contains(info.ConnectParams, k) && !slices.Contains(info.ConnectOptional, k) {
+			s.fail(c, badRequest(k, "unknown field %q: %s takes %v", k, info.Title, append(info.ConnectParams, info.ConnectOptional...)))
 			return
 		}
 	}

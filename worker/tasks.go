@@ -62,8 +62,8 @@ func NewPublishTask(ref rythme.TargetRef) (*asynq.Task, error) {
 		asynq.ProcessAt(ref.ScheduledAt),
 		asynq.MaxRetry(MaxPublishRetries),
 		// asynq's own lease is renewed while the handler runs; this bounds a
-		// handler that hangs.
-		asynq.Timeout(2*time.Minute),
+		// handler that hangs (a publish may take minutes for a video).
+		asynq.Timeout(8*time.Minute),
 	), nil
 }
 

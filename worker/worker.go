@@ -43,8 +43,12 @@ type Config struct {
 	// between full sweeps (default 5m).
 	ReconcileInterval  time.Duration
 	FullReconcileEvery time.Duration
-	// Lease of a publishing target (default 5m).
+	// Lease of a publishing target (default 10m): at least twice
+	// PublishTimeout, so that a live worker always finishes first.
 	Lease time.Duration
+	// PublishTimeout bounds one publish, media processing included
+	// (default 4m: Instagram and Threads take minutes to process a video).
+	PublishTimeout time.Duration
 	// PollInterval is how often due tasks are moved to their queue and empty
 	// queues are polled (default 100ms): it bounds lateness.
 	PollInterval time.Duration
@@ -86,8 +90,11 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.FullReconcileEvery == 0 {
 		cfg.FullReconcileEvery = 5 * time.Minute
 	}
+	if cfg.PublishTimeout == 0 {
+		cfg.PublishTimeout = 4 * time.Minute
+	}
 	if cfg.Lease == 0 {
-		cfg.Lease = 5 * time.Minute
+		cfg.Lease = 10 * time.Minute
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 100 * time.Millisecond
@@ -113,8 +120,8 @@ func (cfg Config) Validate() error {
 		return errors.New("worker: Store is required")
 	case cfg.Connectors == nil:
 		return errors.New("worker: Connectors is required")
-	case cfg.Lease < 2*connectors.DefaultTimeout:
-		return fmt.Errorf("worker: lease %s must be at least twice the network timeout %s", cfg.Lease, connectors.DefaultTimeout)
+	case cfg.Lease < 2*cfg.PublishTimeout:
+		return fmt.Errorf("worker: lease %s must be at least twice the publish timeout %s", cfg.Lease, cfg.PublishTimeout)
 	}
 	return nil
 }
@@ -150,7 +157,7 @@ func New(cfg Config) (*Worker, error) {
 	notifier := &Notifier{Store: cfg.Store, Client: client, Logger: cfg.Logger}
 	w.publish = &PublishHandler{
 		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
-		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: connectors.DefaultTimeout,
+		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout,
 		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
 		Redis: cfg.Redis, Limits: NewLimits(cfg.Redis), Notifier: notifier,
 		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,

@@ -29,7 +29,7 @@ type config struct {
 	Horizon        time.Duration // RYTHME_HORIZON: how far ahead tasks are put on the queue (default 1h)
 	Reconcile      time.Duration // RYTHME_RECONCILE_INTERVAL: between reconciler sweeps (default 10s)
 	PollInterval   time.Duration // RYTHME_POLL_INTERVAL: how often due tasks are picked up (default 100ms)
-	Lease          time.Duration // RYTHME_LEASE: how long a publishing target is leased (default 5m)
+	Lease          time.Duration // RYTHME_LEASE: how long a publishing target is leased (default 10m)
 	Concurrency    string        // RYTHME_CONCURRENCY: publish workers per network, e.g. "mastodon=64,default=32" (default 64 each)
 	WorkerAddr     string        // RYTHME_WORKER_ADDR: `rythme work` serves /metrics and /healthz here (default off)
 	FakenetAddr    string        // FAKENET_ADDR: where `rythme fakenet` listens (default 127.0.0.1:8090)
@@ -87,7 +87,7 @@ var envVars = []envVar{
 	durationVar("RYTHME_HORIZON", "1h", "Posts due within it are on the Redis queue; later ones wait in the store.", func(c *config) *time.Duration { return &c.Horizon }),
 	durationVar("RYTHME_RECONCILE_INTERVAL", "10s", "Time between reconciler sweeps.", func(c *config) *time.Duration { return &c.Reconcile }),
 	durationVar("RYTHME_POLL_INTERVAL", "100ms", "How often due tasks are picked up; bounds lateness.", func(c *config) *time.Duration { return &c.PollInterval }),
-	durationVar("RYTHME_LEASE", "5m", "How long a publishing target is leased to its worker.", func(c *config) *time.Duration { return &c.Lease }),
+	durationVar("RYTHME_LEASE", "10m", "How long a publishing target is leased to its worker.", func(c *config) *time.Duration { return &c.Lease }),
 	stringVar("RYTHME_CONCURRENCY", "default=64", "Publish workers per network queue, e.g. mastodon=128,default=32.", func(c *config) *string { return &c.Concurrency }),
 	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
 	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),
@@ -131,7 +131,7 @@ var envVars = []envVar{
 // --addr=…), and validates.
 func loadConfig(getenv func(string) string, flags []string) (config, error) {
 	c := config{Addr: "127.0.0.1:8080", DataDir: "./rythme-data", LogLevel: slog.LevelInfo, LogFormat: "json",
-		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 5 * time.Minute,
+		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute,
 		FakenetAddr: "127.0.0.1:8090", FakenetSeed: 1, FakenetRate: 300}
 	values := map[string]string{}
 	for _, v := range envVars {

@@ -6,11 +6,14 @@ import (
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/connectors/bluesky"
 	"github.com/rythmehq/rythme/connectors/discord"
+	"github.com/rythmehq/rythme/connectors/facebook"
+	"github.com/rythmehq/rythme/connectors/instagram"
 	"github.com/rythmehq/rythme/connectors/linkedin"
 	"github.com/rythmehq/rythme/connectors/mastodon"
 	"github.com/rythmehq/rythme/connectors/reddit"
 	"github.com/rythmehq/rythme/connectors/slack"
 	"github.com/rythmehq/rythme/connectors/teams"
+	"github.com/rythmehq/rythme/connectors/threads"
 	"github.com/rythmehq/rythme/connectors/tiktok"
 	"github.com/rythmehq/rythme/connectors/x"
 )
@@ -42,6 +45,24 @@ var appNetworks = []appNetwork{
 			return reddit.New(reddit.FakenetConfig(fn))
 		}
 		return reddit.New(reddit.Config{ClientID: id, ClientSecret: secret})
+	}},
+	{"facebook", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return facebook.New(facebook.FakenetConfig(fn))
+		}
+		return facebook.New(facebook.Config{ClientID: id, ClientSecret: secret})
+	}},
+	{"instagram", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return instagram.New(instagram.FakenetConfig(fn))
+		}
+		return instagram.New(instagram.Config{ClientID: id, ClientSecret: secret})
+	}},
+	{"threads", func(id, secret, fn string) connectors.Connector {
+		if fn != "" {
+			return threads.New(threads.FakenetConfig(fn))
+		}
+		return threads.New(threads.Config{ClientID: id, ClientSecret: secret})
 	}},
 	{"slack", func(id, secret, fn string) connectors.Connector {
 		if fn != "" {

@@ -37,7 +37,7 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 		} `json:"data"`
 	}
 	c.call("GET", "/v1/networks", nil, 200, &networks)
-	if len(networks.Data) < 9 {
+	if len(networks.Data) < 12 {
 		t.Fatalf("the server offers %d networks on fakenet, want every one", len(networks.Data))
 	}
 	fakePost := func(path string, out any) {

@@ -128,7 +128,8 @@ func (c *Connector) Info() rythme.Network {
 		Name:          Name,
 		Title:         "Microsoft Teams",
 		Auth:          "webhook",
-		ConnectParams: []string{"webhook_url", "channel_url"},
+		ConnectParams:   []string{"webhook_url"},
+		ConnectOptional: []string{"channel_url"},
 		MaxLength:     c.maxLength,
 		Docs:          "https://learn.microsoft.com/connectors/teams/#microsoft-teams-webhook",
 	}

@@ -1,0 +1,172 @@
+package threads
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/meta"
+)
+
+// insightMetrics are the media insights read
+// (https://developers.facebook.com/docs/threads/insights).
+const insightMetrics = "views,likes,replies,reposts,quotes,shares"
+
+// Publish publishes req.Text (with its one medium, if any), then each part
+// of req.Thread as a reply to the part before. The result is the first
+// post. When a reply fails after the first post was published, the first
+// post is still the result (it exists, and a retry would publish it again)
+// and the failure is logged; the parts after it are not published.
+func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
+	if acct == nil || acct.ExternalID == "" {
+		return nil, connectors.Errorf(connectors.Permanent, "the account has no Threads user id")
+	}
+	if len(req.Media) > 1 {
+		return nil, connectors.Errorf(connectors.Permanent, "rythme publishes one image or video per Threads post")
+	}
+	form := url.Values{"media_type": {"TEXT"}, "text": {req.Text}}
+	if len(req.Media) == 1 {
+		m := req.Media[0]
+		if u, err := url.Parse(m.URL); m.URL == "" || err != nil || !u.IsAbs() {
+			return nil, connectors.Errorf(connectors.Permanent, "the media has no public URL for Threads to fetch")
+		}
+		switch {
+		case strings.HasPrefix(m.ContentType, "video/"):
+			form.Set("media_type", "VIDEO")
+			form.Set("video_url", m.URL)
+		default:
+			form.Set("media_type", "IMAGE")
+			form.Set("image_url", m.URL)
+		}
+		if m.AltText != "" {
+			form.Set("alt_text", m.AltText)
+		}
+	}
+	if rc := req.Options["reply_control"]; rc != "" {
+		form.Set("reply_control", rc)
+	}
+	root, err := c.post(ctx, client, acct.ExternalID, form)
+	if err != nil {
+		return nil, err
+	}
+	pub := &connectors.Published{ExternalID: root, URL: c.permalink(ctx, client, root, acct.Username)}
+	parent := root
+	for i, part := range req.Thread {
+		reply := url.Values{"media_type": {"TEXT"}, "text": {part}, "reply_to_id": {parent}}
+		id, err := c.post(ctx, client, acct.ExternalID, reply)
+		if err != nil {
+			c.cfg.Logger.WarnContext(ctx, "threads: a reply of the thread failed; the first post is published",
+				slog.String("post_id", root), slog.Int("part", i+2), slog.String("kind", connectors.KindOf(err).String()),
+				slog.String("error", errorMessage(err)))
+			break
+		}
+		parent = id
+	}
+	return pub, nil
+}
+
+func errorMessage(err error) string {
+	if ce, ok := connectors.AsError(err); ok {
+		return ce.Message
+	}
+	return err.Error()
+}
+
+// post makes a container from form, waits until it is FINISHED and
+// publishes it, returning the post id. Before threads_publish nothing can
+// have been published, so a lost answer there is Retryable.
+func (c *Connector) post(ctx context.Context, client *http.Client, userID string, form url.Values) (string, error) {
+	user := c.graph() + "/" + url.PathEscape(userID)
+	var container struct {
+		ID string `json:"id"`
+	}
+	if err := meta.Post(ctx, client, user+"/threads", form, c.cfg.Now, &container); err != nil {
+		if ce, ok := connectors.AsError(err); ok && ce.Kind == connectors.Unknown {
+			ce.Kind = connectors.Retryable
+		}
+		return "", err
+	}
+	if container.ID == "" {
+		return "", connectors.Errorf(connectors.Retryable, "Threads made no media container")
+	}
+	w := meta.Waiter{Client: client, Now: c.cfg.Now, Sleep: c.cfg.Sleep, MaxWait: c.cfg.MaxWait}
+	if err := w.Wait(ctx, c.graph()+"/"+url.PathEscape(container.ID), "status,error_message"); err != nil {
+		return "", err
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := meta.Post(ctx, client, user+"/threads_publish", url.Values{"creation_id": {container.ID}}, c.cfg.Now, &out)
+	if e, ok := meta.ErrorOf(err); ok && e.Code == meta.CodePublishLimit && e.Subcode == meta.SubcodePublishLimit {
+		ce, _ := connectors.AsError(err)
+		ce.Kind = connectors.RateLimited
+		ce.RetryAfter = meta.QuotaWait(ctx, client, user+"/threads_publishing_limit", user+"/threads", QuotaPosts, c.cfg.Now)
+		return "", ce
+	}
+	if err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", &connectors.Error{Kind: connectors.Unknown, Message: "Threads accepted the post but its answer has no id"}
+	}
+	return out.ID, nil
+}
+
+// permalink reads the post's web address; the profile's when that fails
+// (the post is published whatever this read answers).
+func (c *Connector) permalink(ctx context.Context, client *http.Client, id, username string) string {
+	var m struct {
+		Permalink string `json:"permalink"`
+	}
+	if meta.Get(ctx, client, c.graph()+"/"+url.PathEscape(id), url.Values{"fields": {"permalink"}}, c.cfg.Now, &m) == nil && m.Permalink != "" {
+		return m.Permalink
+	}
+	return "https://www.threads.com/@" + username
+}
+
+// FetchMetrics reads each post's insights with
+// GET /{media-id}/insights?metric=views,likes,replies,reposts,quotes,shares
+// (Threads has no multiple-id read). Views are impressions, replies
+// comments, and reposts, quotes and shares add up to shares. Code 100
+// subcode 33 means the post was deleted.
+func (c *Connector) FetchMetrics(ctx context.Context, _ *rythme.Account, client *http.Client, externalIDs []string) ([]rythme.Metrics, error) {
+	at := c.cfg.Now().UTC()
+	seen := map[string]bool{}
+	out := make([]rythme.Metrics, 0, len(externalIDs))
+	for _, id := range externalIDs {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		var ins struct {
+			Data []meta.Insight `json:"data"`
+		}
+		err := meta.Get(ctx, client, c.graph()+"/"+url.PathEscape(id)+"/insights", url.Values{"metric": {insightMetrics}}, c.cfg.Now, &ins)
+		if meta.Deleted(err) {
+			out = append(out, rythme.Metrics{ExternalID: id, At: at, Deleted: true})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		v := meta.InsightValues(ins.Data)
+		m := rythme.Metrics{ExternalID: id, At: at, Impressions: meta.Ptr(v, "views"), Likes: meta.Ptr(v, "likes"), Comments: meta.Ptr(v, "replies")}
+		var shares int64
+		got := false
+		for _, k := range []string{"reposts", "quotes", "shares"} {
+			if n, ok := v[k]; ok {
+				shares += n
+				got = true
+			}
+		}
+		if got {
+			m.Shares = &shares
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

@@ -118,16 +118,16 @@ func (c *Connector) graph() string { return c.cfg.GraphURL + "/" + c.cfg.Version
 // Info describes Facebook Pages.
 func (c *Connector) Info() rythme.Network {
 	return rythme.Network{
-		Name:           Name,
-		Title:          "Facebook Pages",
-		Auth:           "oauth2",
+		Name:  Name,
+		Title: "Facebook Pages",
+		Auth:  "oauth2",
 		// Which Page to connect; without it, the first the person can
 		// create content on.
 		ConnectOptional: []string{ParamPageID},
-		MaxLength:      MaxMessage,
-		IdempotencyKey: false,
-		Metrics:        true,
-		Docs:           "https://developers.facebook.com/docs/pages-api/",
+		MaxLength:       MaxMessage,
+		IdempotencyKey:  false,
+		Metrics:         true,
+		Docs:            "https://developers.facebook.com/docs/pages-api/",
 	}
 }
 

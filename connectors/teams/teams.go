@@ -125,13 +125,13 @@ func New(cfg Config) *Connector {
 // JSON-encoded in the card.
 func (c *Connector) Info() rythme.Network {
 	return rythme.Network{
-		Name:          Name,
-		Title:         "Microsoft Teams",
-		Auth:          "webhook",
+		Name:            Name,
+		Title:           "Microsoft Teams",
+		Auth:            "webhook",
 		ConnectParams:   []string{"webhook_url"},
 		ConnectOptional: []string{"channel_url"},
-		MaxLength:     c.maxLength,
-		Docs:          "https://learn.microsoft.com/connectors/teams/#microsoft-teams-webhook",
+		MaxLength:       c.maxLength,
+		Docs:            "https://learn.microsoft.com/connectors/teams/#microsoft-teams-webhook",
 	}
 }
 

@@ -115,9 +115,11 @@ func (s *server) connectAccount(c *gin.Context) {
 		}
 	}
 	var fe fieldErrors
-	for _, k := range info.ConnectParams {
-		if params[k] == "" {
-			fe.add(k, "is required")
+	if _, direct := connectors.ConnectsDirectly(conn, connectors.ConnectParams(params)); !direct || !isDual(conn) {
+		for _, k := range info.ConnectParams {
+			if params[k] == "" {
+				fe.add(k, "is required")
+			}
 		}
 	}
 	if err := fe.err(); err != nil {
@@ -126,7 +128,7 @@ func (s *server) connectAccount(c *gin.Context) {
 	}
 	ctx, cancel := s.netCtx(c.Request.Context())
 	defer cancel()
-	if dc, ok := conn.(connectors.DirectConnector); ok {
+	if dc, ok := connectors.ConnectsDirectly(conn, connectors.ConnectParams(params)); ok {
 		// A webhook URL or an app password: no browser round trip.
 		id, tok, err := dc.Connect(ctx, connectors.ConnectParams(params), s.cfg.HTTPClient)
 		if err != nil {
@@ -265,6 +267,13 @@ func (s *server) oauthCallback(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"account": acc})
+}
+
+// isDual reports whether the connector connects two ways (its direct
+// parameters are then optional ones, checked by the connector).
+func isDual(c connectors.Connector) bool {
+	_, ok := c.(connectors.DualConnector)
+	return ok
 }
 
 // saveAccount stores a connected (or reconnected) account with its

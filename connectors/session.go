@@ -115,3 +115,24 @@ func (s staticSession) Client() *http.Client        { return s.c }
 func (staticSession) Invalidate() bool              { return false }
 func (staticSession) Refresh(context.Context) error { return nil }
 func (staticSession) Expiry() time.Time             { return time.Time{} }
+
+// DualConnector is a network that connects either through OAuth 2 or
+// directly (X: the OAuth 1.0a keys of a bot account). UseDirect says which,
+// from what the user gave.
+type DualConnector interface {
+	DirectConnector
+	UseDirect(p ConnectParams) bool
+}
+
+// ConnectsDirectly reports whether c connects without a browser redirect
+// for p: a DirectConnector always, a DualConnector when it says so.
+func ConnectsDirectly(c Connector, p ConnectParams) (DirectConnector, bool) {
+	dc, ok := c.(DirectConnector)
+	if !ok {
+		return nil, false
+	}
+	if dual, ok := c.(DualConnector); ok {
+		return dc, dual.UseDirect(p)
+	}
+	return dc, true
+}

@@ -158,7 +158,7 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 	delete(conc, "default")
 	return worker.New(worker.Config{Redis: c.redis, Store: c.store, Connectors: c.registry, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
-		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PollInterval: cfg.PollInterval,
+		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout, PollInterval: cfg.PollInterval,
 		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer})
 }
 

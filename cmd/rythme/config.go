@@ -30,6 +30,7 @@ type config struct {
 	Reconcile      time.Duration // RYTHME_RECONCILE_INTERVAL: between reconciler sweeps (default 10s)
 	PollInterval   time.Duration // RYTHME_POLL_INTERVAL: how often due tasks are picked up (default 100ms)
 	Lease          time.Duration // RYTHME_LEASE: how long a publishing target is leased (default 10m)
+	PublishTimeout time.Duration // RYTHME_PUBLISH_TIMEOUT: bound of one publish, media processing included (default 4m)
 	Concurrency    string        // RYTHME_CONCURRENCY: publish workers per network, e.g. "mastodon=64,default=32" (default 64 each)
 	WorkerAddr     string        // RYTHME_WORKER_ADDR: `rythme work` serves /metrics and /healthz here (default off)
 	FakenetAddr    string        // FAKENET_ADDR: where `rythme fakenet` listens (default 127.0.0.1:8090)
@@ -88,6 +89,7 @@ var envVars = []envVar{
 	durationVar("RYTHME_RECONCILE_INTERVAL", "10s", "Time between reconciler sweeps.", func(c *config) *time.Duration { return &c.Reconcile }),
 	durationVar("RYTHME_POLL_INTERVAL", "100ms", "How often due tasks are picked up; bounds lateness.", func(c *config) *time.Duration { return &c.PollInterval }),
 	durationVar("RYTHME_LEASE", "10m", "How long a publishing target is leased to its worker.", func(c *config) *time.Duration { return &c.Lease }),
+	durationVar("RYTHME_PUBLISH_TIMEOUT", "4m", "Bound of one publish, media processing included; the lease must be at least twice it.", func(c *config) *time.Duration { return &c.PublishTimeout }),
 	stringVar("RYTHME_CONCURRENCY", "default=64", "Publish workers per network queue, e.g. mastodon=128,default=32.", func(c *config) *string { return &c.Concurrency }),
 	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
 	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),
@@ -131,7 +133,7 @@ var envVars = []envVar{
 // --addr=…), and validates.
 func loadConfig(getenv func(string) string, flags []string) (config, error) {
 	c := config{Addr: "127.0.0.1:8080", DataDir: "./rythme-data", LogLevel: slog.LevelInfo, LogFormat: "json",
-		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute,
+		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute, PublishTimeout: 4 * time.Minute,
 		FakenetAddr: "127.0.0.1:8090", FakenetSeed: 1, FakenetRate: 300}
 	values := map[string]string{}
 	for _, v := range envVars {
@@ -177,6 +179,9 @@ func loadConfig(getenv func(string) string, flags []string) (config, error) {
 	}
 	if c.BootstrapToken != "" && len(c.BootstrapToken) < 16 {
 		errs = append(errs, errors.New("RYTHME_BOOTSTRAP_TOKEN: at least 16 characters"))
+	}
+	if c.Lease < 2*c.PublishTimeout {
+		errs = append(errs, fmt.Errorf("RYTHME_LEASE (%s) must be at least twice RYTHME_PUBLISH_TIMEOUT (%s)", c.Lease, c.PublishTimeout))
 	}
 	if _, err := c.concurrency(); err != nil {
 		errs = append(errs, err)

@@ -135,11 +135,15 @@ func (c *Connector) Info() rythme.Network {
 		MaxLength:      MaxGraphemes,
 		IdempotencyKey: true,
 		Metrics:        true,
-		Threads:        true,
-		MaxMedia:       MaxImages,
-		MediaTypes:     []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
-		MaxImageBytes:  MaxImageBytes,
-		Docs:           "https://docs.bsky.app/docs/get-started",
+		// 5,000 write points an hour and 35,000 a day per account; a post
+		// costs 3 (https://docs.bsky.app/docs/advanced-guides/rate-limits).
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 1666, PeriodSeconds: 3600},
+			{Scope: "account", Requests: 11666, PeriodSeconds: 86400}},
+		Threads:       true,
+		MaxMedia:      MaxImages,
+		MediaTypes:    []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
+		MaxImageBytes: MaxImageBytes,
+		Docs:          "https://docs.bsky.app/docs/get-started",
 	}
 }
 

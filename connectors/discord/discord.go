@@ -121,7 +121,11 @@ func (c *Connector) Info() rythme.Network {
 		Auth:          "webhook",
 		ConnectParams: []string{"webhook_url"},
 		MaxLength:     MaxContent,
-		Docs:          "https://discord.com/developers/docs/resources/webhook#execute-webhook",
+		// Discord documents no fixed numbers (its headers say, and every
+		// worker honours them); 30 executions a minute per webhook keeps
+		// well within what webhooks are known to take.
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 30, PeriodSeconds: 60}},
+		Docs:       "https://discord.com/developers/docs/resources/webhook#execute-webhook",
 	}
 }
 

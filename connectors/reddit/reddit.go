@@ -139,7 +139,10 @@ func (c *Connector) Info() rythme.Network {
 		MaxLength:      MaxSelfText,
 		IdempotencyKey: false,
 		Metrics:        true,
-		Docs:           "https://www.reddit.com/dev/api#POST_api_submit",
+		// 100 requests a minute per OAuth client (the Data API wiki): the
+		// whole app shares it.
+		RateLimits: []rythme.RateLimit{{Scope: "app", Requests: 100, PeriodSeconds: 60}},
+		Docs:       "https://www.reddit.com/dev/api#POST_api_submit",
 	}
 }
 

@@ -164,7 +164,10 @@ func (c *Connector) Info() rythme.Network {
 		MediaTypes:    []string{"video/mp4", "video/quicktime", "video/webm"},
 		MaxVideoBytes: MaxVideoBytes,
 		RequiresMedia: true,
-		Docs:          "https://developers.tiktok.com/doc/content-posting-api-get-started",
+		// 6 video/init calls per minute per user access token (Content
+		// Posting API rate limits); one per post.
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 6, PeriodSeconds: 60}},
+		Docs:       "https://developers.tiktok.com/doc/content-posting-api-get-started",
 	}
 }
 

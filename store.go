@@ -105,6 +105,23 @@ type Store interface {
 	GetMedia(ctx context.Context, workspaceID, id string) (*Media, error)
 	MediaByID(ctx context.Context, id string) (*Media, error)
 
+	// DueMetrics lists published targets whose engagement reading is due
+	// (metrics_next_at <= now), by account. SaveMetrics stores one reading
+	// of a due target as a new snapshot and moves it to its next reading
+	// (next nil: no more, as when the post was deleted), by compare-and-set
+	// on its step: of two pollers, one stores it (the other gets ECONFLICT).
+	DueMetrics(ctx context.Context, now time.Time, limit int) ([]MetricsDue, error)
+	SaveMetrics(ctx context.Context, due MetricsDue, m Metrics, next *time.Time) error
+	// Snapshots returns every reading of the workspace's targets published
+	// in [from, to), oldest first.
+	Snapshots(ctx context.Context, workspaceID string, from, to time.Time) ([]Snapshot, error)
+	// AccountsDueAudience lists connected accounts whose followers are due
+	// to be read; SaveAudience stores a reading and when the next is due;
+	// AudienceSamples returns the workspace's readings in [from, to).
+	AccountsDueAudience(ctx context.Context, now time.Time, limit int) ([]*Account, error)
+	SaveAudience(ctx context.Context, accountID string, at time.Time, followers int64, next time.Time) error
+	AudienceSamples(ctx context.Context, workspaceID string, from, to time.Time) ([]AudienceSample, error)
+
 	// Ping reports whether the database answers (EUNAVAILABLE if not).
 	Ping(ctx context.Context) error
 	Close() error

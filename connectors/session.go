@@ -136,3 +136,9 @@ func ConnectsDirectly(c Connector, p ConnectParams) (DirectConnector, bool) {
 	}
 	return dc, true
 }
+
+// AudienceFetcher is implemented by networks that tell an account's
+// followers: the poller reads them daily, for audience growth.
+type AudienceFetcher interface {
+	FetchFollowers(ctx context.Context, acct *rythme.Account, client *http.Client) (int64, error)
+}

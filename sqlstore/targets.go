@@ -129,16 +129,19 @@ func (s *Store) FinishTarget(ctx context.Context, id string, version int, out ry
 		bump = 1
 	}
 	var publishedAt any
+	var metricsNext any // the first engagement reading of a published post
 	if out.Status == rythme.TargetPublished {
 		publishedAt = s.ts(at)
+		metricsNext = s.ts(*rythme.NextMetricsAt(at, 0))
 	}
 	t, err := scanTarget(s.w.QueryRowContext(ctx, `UPDATE targets SET status = $1, version = version + $2,
 		external_id = CASE WHEN $3 = '' THEN external_id ELSE $3 END,
 		url = CASE WHEN $4 = '' THEN url ELSE $4 END,
-		last_error = $5, published_at = COALESCE($6, published_at), lease_until = NULL, updated_at = $7
+		last_error = $5, published_at = COALESCE($6, published_at), lease_until = NULL, updated_at = $7,
+		metrics_next_at = COALESCE($10, metrics_next_at), metrics_step = CASE WHEN $10 IS NULL THEN metrics_step ELSE 0 END
 		WHERE id = $8 AND status = 'publishing' AND version = $9
 		RETURNING `+targetCols+`, `+postText,
-		string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version), true)
+		string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version, metricsNext), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.casFailed(ctx, "finish", id, rythme.TargetPublishing, version)
 	}

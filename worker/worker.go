@@ -58,6 +58,8 @@ type Config struct {
 	// tokens expiring within it are refreshed (default 10m).
 	RefreshInterval time.Duration
 	RefreshAhead    time.Duration
+	// MetricsInterval between metrics sweeps (default 1m).
+	MetricsInterval time.Duration
 	// AllowPrivateWebhooks lets webhooks reach loopback and private
 	// addresses (development, tests); off, they are refused (no SSRF).
 	AllowPrivateWebhooks bool
@@ -102,6 +104,9 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 40 * time.Second
 	}
+	if cfg.MetricsInterval == 0 {
+		cfg.MetricsInterval = time.Minute
+	}
 	if cfg.RefreshInterval == 0 {
 		cfg.RefreshInterval = time.Minute
 	}
@@ -142,6 +147,7 @@ type Worker struct {
 	refresher  *Refresher
 	publish    *PublishHandler
 	deliverer  *Deliverer
+	poller     *Poller
 	servers    []*asynq.Server
 }
 
@@ -166,6 +172,9 @@ func New(cfg Config) (*Worker, error) {
 		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
 		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
 	}
+	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Limits: w.publish.Limits,
+		HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
+		Spread: min(30*time.Second, cfg.MetricsInterval/2), Batch: 20_000}
 	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
 		Channels: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
 	w.reconciler = &Reconciler{
@@ -193,13 +202,16 @@ func RegisterQueueDepth(m *telemetry.Metrics, rdb redis.UniversalClient, reg *co
 // Queue returns the worker's queue (the API uses one of its own).
 func (w *Worker) Queue() *Queue { return w.queue }
 
+// Poller returns the worker's metrics poller.
+func (w *Worker) Poller() *Poller { return w.poller }
+
 // Reconciler returns the worker's reconciler.
 func (w *Worker) Reconciler() *Reconciler { return w.reconciler }
 
 func (w *Worker) queueNames() []string { return queueNames(w.cfg.Connectors) }
 
 func queueNames(reg *connectors.Registry) []string {
-	names := []string{SystemQueue, WebhookQueue}
+	names := []string{SystemQueue, WebhookQueue, MetricsQueue}
 	for _, c := range reg.All() {
 		names = append(names, QueueName(c.Info().Name))
 	}
@@ -235,13 +247,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypeReconcile, reconcileHandler{w.reconciler})
 	mux.Handle(TypeRefreshTokens, refreshHandler{w.refresher})
 	mux.Handle(TypeDeliverWebhook, w.deliverer)
+	mux.Handle(TypePollMetrics, w.poller)
+	mux.Handle(TypePollAccount, w.poller)
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
 		switch name {
 		case SystemQueue:
 			conc = 2
-		case WebhookQueue:
+		case WebhookQueue, MetricsQueue:
 			conc = 16
 		default:
 			if n, ok := w.cfg.Concurrency[strings.TrimPrefix(name, "publish.")]; ok && n > 0 {
@@ -264,6 +278,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer tick.Stop()
 	refresh := time.NewTicker(w.cfg.RefreshInterval)
 	defer refresh.Stop()
+	poll := time.NewTicker(w.cfg.MetricsInterval)
+	defer poll.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -273,6 +289,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.askSweep(ctx, NewReconcileTask())
 		case <-refresh.C:
 			w.askSweep(ctx, NewRefreshTask())
+		case <-poll.C:
+			w.askSweep(ctx, NewPollTask())
 		}
 	}
 }

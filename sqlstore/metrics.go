@@ -1,0 +1,182 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+// DueMetrics lists published targets whose reading is due, grouped by
+// account (ordered by account, then due time). limit <= 0 means 1000.
+func (s *Store) DueMetrics(ctx context.Context, now time.Time, limit int) ([]rythme.MetricsDue, error) {
+	if limit <= 0 {
+		limit = DueTargetsLimit
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, network, external_id, published_at, metrics_step
+		FROM targets WHERE metrics_next_at IS NOT NULL AND metrics_next_at <= $1 AND status = 'published' AND external_id <> ''
+		ORDER BY account_id, metrics_next_at, id LIMIT $2`, s.ts(now), limit)
+	if err != nil {
+		return nil, s.fail("due metrics", err)
+	}
+	defer rows.Close()
+	out := []rythme.MetricsDue{}
+	for rows.Next() {
+		var d rythme.MetricsDue
+		var pub *time.Time
+		if err := rows.Scan(&d.TargetID, &d.AccountID, &d.Network, &d.ExternalID, nullTimeCol{&pub}, &d.Step); err != nil {
+			return nil, s.fail("due metrics", err)
+		}
+		if pub != nil {
+			d.PublishedAt = *pub
+		}
+		out = append(out, d)
+	}
+	return out, s.fail("due metrics", rows.Err())
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// SaveMetrics moves the target from its step to the next (or to none) by
+// compare-and-set and, when it won, stores the reading as a new snapshot,
+// in one transaction.
+func (s *Store) SaveMetrics(ctx context.Context, due rythme.MetricsDue, m rythme.Metrics, next *time.Time) error {
+	if m.At.IsZero() {
+		m.At = time.Now()
+	}
+	return s.tx(ctx, "save metrics", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET metrics_next_at = $1, metrics_step = metrics_step + 1
+			WHERE id = $2 AND metrics_step = $3 AND metrics_next_at IS NOT NULL`, s.tsPtr(next), due.TargetID, due.Step)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return rythme.Errorf(rythme.ECONFLICT, "target %s was read at step %d already", due.TargetID, due.Step)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
+			impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted)
+			SELECT workspace_id, id, account_id, network, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM targets WHERE id = $1`,
+			due.TargetID, s.ts(m.At), nullInt(m.Impressions), nullInt(m.Reach), nullInt(m.Likes), nullInt(m.Comments),
+			nullInt(m.Shares), nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted)
+		return err
+	})
+}
+
+// Snapshots returns every reading of the workspace's targets published in
+// [from, to), oldest first, with the post's author and tags.
+func (s *Store) Snapshots(ctx context.Context, workspaceID string, from, to time.Time) ([]rythme.Snapshot, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT m.target_id, t.post_id, m.account_id, m.network, p.author, p.tags,
+			t.published_at, m.at, t.external_id, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves,
+			m.clicks, m.video_views, m.deleted
+		FROM metric_snapshots m JOIN targets t ON t.id = m.target_id JOIN posts p ON p.id = t.post_id
+		WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
+		ORDER BY m.at, m.id`, workspaceID, s.ts(from), s.ts(to))
+	if err != nil {
+		return nil, s.fail("snapshots", err)
+	}
+	defer rows.Close()
+	out := []rythme.Snapshot{}
+	for rows.Next() {
+		sn := rythme.Snapshot{WorkspaceID: workspaceID}
+		var tags string
+		var pub *time.Time
+		var deleted any
+		var vals [8]sql.NullInt64
+		if err := rows.Scan(&sn.TargetID, &sn.PostID, &sn.AccountID, &sn.Network, &sn.Author, &tags, nullTimeCol{&pub},
+			timeCol{&sn.Metrics.At}, &sn.Metrics.ExternalID, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5],
+			&vals[6], &vals[7], &deleted); err != nil {
+			return nil, s.fail("snapshots", err)
+		}
+		if pub != nil {
+			sn.PublishedAt = *pub
+		}
+		if sn.Tags, err = parseTags(tags); err != nil {
+			return nil, err
+		}
+		ptrs := []**int64{&sn.Metrics.Impressions, &sn.Metrics.Reach, &sn.Metrics.Likes, &sn.Metrics.Comments,
+			&sn.Metrics.Shares, &sn.Metrics.Saves, &sn.Metrics.Clicks, &sn.Metrics.VideoViews}
+		for i, v := range vals {
+			if v.Valid {
+				n := v.Int64
+				*ptrs[i] = &n
+			}
+		}
+		sn.Metrics.TargetID = sn.TargetID
+		sn.Metrics.Deleted = truthy(deleted)
+		out = append(out, sn)
+	}
+	return out, s.fail("snapshots", rows.Err())
+}
+
+func truthy(v any) bool {
+	switch b := v.(type) {
+	case bool:
+		return b
+	case int64:
+		return b != 0
+	}
+	return false
+}
+
+// AccountsDueAudience lists connected accounts whose followers are due.
+func (s *Store) AccountsDueAudience(ctx context.Context, now time.Time, limit int) ([]*rythme.Account, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts
+		WHERE status = 'connected' AND (audience_next_at IS NULL OR audience_next_at <= $1)
+		ORDER BY audience_next_at, id LIMIT $2`, s.ts(now), limit)
+	if err != nil {
+		return nil, s.fail("accounts due audience", err)
+	}
+	defer rows.Close()
+	out := []*rythme.Account{}
+	for rows.Next() {
+		a, err := s.scanAccount(rows)
+		if err != nil {
+			return nil, s.fail("accounts due audience", err)
+		}
+		out = append(out, a)
+	}
+	return out, s.fail("accounts due audience", rows.Err())
+}
+
+// SaveAudience stores a followers reading and when the next is due.
+func (s *Store) SaveAudience(ctx context.Context, accountID string, at time.Time, followers int64, next time.Time) error {
+	return s.tx(ctx, "save audience", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audience_samples (workspace_id, account_id, at, followers)
+			SELECT workspace_id, id, $2, $3 FROM accounts WHERE id = $1`, accountID, s.ts(at), followers); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET audience_next_at = $1 WHERE id = $2`, s.ts(next), accountID)
+		return err
+	})
+}
+
+// AudienceSamples returns the workspace's followers readings in [from, to).
+func (s *Store) AudienceSamples(ctx context.Context, workspaceID string, from, to time.Time) ([]rythme.AudienceSample, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT a.account_id, c.network, a.at, a.followers
+		FROM audience_samples a JOIN accounts c ON c.id = a.account_id
+		WHERE a.workspace_id = $1 AND a.at >= $2 AND a.at < $3 ORDER BY a.at, a.id`, workspaceID, s.ts(from), s.ts(to))
+	if err != nil {
+		return nil, s.fail("audience samples", err)
+	}
+	defer rows.Close()
+	out := []rythme.AudienceSample{}
+	for rows.Next() {
+		var a rythme.AudienceSample
+		if err := rows.Scan(&a.AccountID, &a.Network, timeCol{&a.At}, &a.Followers); err != nil {
+			return nil, s.fail("audience samples", err)
+		}
+		out = append(out, a)
+	}
+	return out, s.fail("audience samples", rows.Err())
+}

@@ -1,0 +1,101 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+func init() {
+	register(suiteCase{"Metrics", testMetrics}, suiteCase{"Audience", testAudience})
+}
+
+func i64(n int64) *int64 { return &n }
+
+func testMetrics(t *testing.T, s rythme.Store) {
+	ws, other := newWorkspace(t, s), newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	p := newPost(t, s, ws.ID, T0, a)
+	tg := p.Targets[0]
+	pub := us(T0.Add(time.Minute))
+	_, err := s.ClaimTarget(ctx(t), tg.ID, tg.Version, pub, pub.Add(time.Minute))
+	must(t, err)
+	_, err = s.FinishTarget(ctx(t), tg.ID, tg.Version, rythme.Outcome{Status: rythme.TargetPublished, ExternalID: "109", URL: "u", At: pub})
+	must(t, err)
+
+	due, err := s.DueMetrics(ctx(t), pub.Add(14*time.Minute), 10)
+	must(t, err)
+	if len(due) != 0 {
+		t.Fatalf("due 14 minutes after publishing: %s", dump(due))
+	}
+	due, err = s.DueMetrics(ctx(t), pub.Add(15*time.Minute), 10)
+	must(t, err)
+	if len(due) != 1 || due[0].TargetID != tg.ID || due[0].ExternalID != "109" || due[0].Step != 0 || !due[0].PublishedAt.Equal(pub) {
+		t.Fatalf("due after 15 minutes: %s", dump(due))
+	}
+	read := rythme.Metrics{At: pub.Add(16 * time.Minute), Likes: i64(3), Comments: i64(1), Reach: i64(120)}
+	must(t, s.SaveMetrics(ctx(t), due[0], read, rythme.NextMetricsAt(pub, 1)))
+	// A second poller with the same reading loses.
+	wantCode(t, s.SaveMetrics(ctx(t), due[0], read, rythme.NextMetricsAt(pub, 1)), rythme.ECONFLICT)
+	if due, _ := s.DueMetrics(ctx(t), pub.Add(30*time.Minute), 10); len(due) != 0 {
+		t.Fatalf("due again before its next reading: %s", dump(due))
+	}
+	due, err = s.DueMetrics(ctx(t), pub.Add(time.Hour), 10)
+	must(t, err)
+	if len(due) != 1 || due[0].Step != 1 {
+		t.Fatalf("second reading: %s", dump(due))
+	}
+	must(t, s.SaveMetrics(ctx(t), due[0], rythme.Metrics{At: pub.Add(time.Hour), Deleted: true}, nil))
+	if due, _ := s.DueMetrics(ctx(t), pub.Add(1000*time.Hour), 10); len(due) != 0 {
+		t.Fatalf("a deleted post is still polled: %s", dump(due))
+	}
+
+	snaps, err := s.Snapshots(ctx(t), ws.ID, T0, T0.Add(time.Hour))
+	must(t, err)
+	if len(snaps) != 2 {
+		t.Fatalf("%d snapshots, want 2 (never overwritten)", len(snaps))
+	}
+	first := snaps[0]
+	if first.TargetID != tg.ID || first.PostID != p.ID || first.AccountID != a.ID || first.Network != "mastodon" ||
+		*first.Metrics.Likes != 3 || *first.Metrics.Reach != 120 || first.Metrics.Shares != nil || first.Metrics.Deleted ||
+		!first.PublishedAt.Equal(pub) || !first.Metrics.At.Equal(pub.Add(16*time.Minute)) {
+		t.Fatalf("first snapshot: %s", dump(first))
+	}
+	if !snaps[1].Metrics.Deleted || snaps[1].Metrics.Likes != nil {
+		t.Fatalf("second snapshot: %s", dump(snaps[1]))
+	}
+	if got, _ := s.Snapshots(ctx(t), ws.ID, T0.Add(time.Hour), T0.Add(2*time.Hour)); len(got) != 0 {
+		t.Fatal("snapshots of posts published outside the period")
+	}
+	if got, _ := s.Snapshots(ctx(t), other.ID, T0, T0.Add(time.Hour)); len(got) != 0 {
+		t.Fatal("another workspace sees the snapshots")
+	}
+}
+
+func testAudience(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	due, err := s.AccountsDueAudience(ctx(t), T0, 10)
+	must(t, err)
+	found := false
+	for _, d := range due {
+		found = found || d.ID == a.ID
+	}
+	if !found {
+		t.Fatal("a new account is not due for its first followers reading")
+	}
+	must(t, s.SaveAudience(ctx(t), a.ID, T0, 1200, T0.Add(24*time.Hour)))
+	due, _ = s.AccountsDueAudience(ctx(t), T0.Add(time.Hour), 10)
+	for _, d := range due {
+		if d.ID == a.ID {
+			t.Fatal("due again an hour after a reading")
+		}
+	}
+	must(t, s.SaveAudience(ctx(t), a.ID, T0.Add(24*time.Hour), 1250, T0.Add(48*time.Hour)))
+	samples, err := s.AudienceSamples(ctx(t), ws.ID, T0, T0.Add(48*time.Hour))
+	must(t, err)
+	if len(samples) != 2 || samples[0].Followers != 1200 || samples[1].Followers != 1250 || samples[1].Network != "mastodon" {
+		t.Fatalf("samples = %s", dump(samples))
+	}
+}

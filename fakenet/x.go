@@ -27,6 +27,10 @@ import (
 //	POST   /x/2/media/upload/:id/append
 //	POST   /x/2/media/upload/:id/finalize
 //	POST   /x/2/media/metadata
+//	POST   /x/fakenet/keys?user=NAME        (fakenet: mint a bot's OAuth 1.0a keys)
+//
+// The /2/ endpoints take an OAuth 2.0 bearer token or an OAuth 1.0a
+// signed "Authorization: OAuth …" header (x_oauth1.go).
 //
 // Every /2/ answer carries x-rate-limit-limit, x-rate-limit-remaining and
 // x-rate-limit-reset (epoch seconds), per user and endpoint in 15-minute
@@ -66,8 +70,11 @@ type xNet struct {
 	mu      sync.Mutex
 	clients map[string]string // client_id → secret first seen ("" for a public client)
 	codes   map[string]*xCode
-	tokens  map[string]*xToken // access token
-	refresh map[string]*xToken // refresh token → the grant it renews
+	tokens  map[string]*xToken   // access token
+	refresh map[string]*xToken   // refresh token → the grant it renews
+	bots    map[string]*xBot     // OAuth 1.0a access token → keys
+	nonces  map[string]time.Time // OAuth 1.0a nonces seen, when
+	pruned  time.Time            // when old nonces were last forgotten
 	users   map[string]*xUser
 	tweets  map[string]*xTweet
 	media   map[string]*xMedia
@@ -126,6 +133,8 @@ func (x *xNet) reset() {
 	x.codes = map[string]*xCode{}
 	x.tokens = map[string]*xToken{}
 	x.refresh = map[string]*xToken{}
+	x.bots = map[string]*xBot{}
+	x.nonces = map[string]time.Time{}
 	x.users = map[string]*xUser{}
 	x.tweets = map[string]*xTweet{}
 	x.media = map[string]*xMedia{}
@@ -211,6 +220,8 @@ func (x *xNet) route(method, path string) (op, pattern string, h http.HandlerFun
 		return "media_initialize", path, x.api("media_initialize", []string{"media.write"}, x.mediaInitialize)
 	case "POST /2/media/metadata":
 		return "media_metadata", path, x.api("media_metadata", []string{"media.write"}, x.mediaMetadata)
+	case "POST /fakenet/keys":
+		return "create_keys", path, x.createKeys
 	}
 	if rest, ok := strings.CutPrefix(path, "/2/media/upload/"); ok && method == http.MethodPost {
 		id, cmd, _ := strings.Cut(rest, "/")
@@ -230,22 +241,29 @@ func (x *xNet) route(method, path string) (op, pattern string, h http.HandlerFun
 	return "", "", nil
 }
 
-// api wraps a /2/ handler: the bearer token (401 when missing, unknown,
-// expired or revoked), the per-user rate limit with X's headers on every
+// api wraps a /2/ handler: the credentials (an OAuth 2.0 bearer token,
+// or an OAuth 1.0a signature; 401 when missing, unknown, expired, revoked
+// or badly signed), the per-user rate limit with X's headers on every
 // answer, and the scopes the endpoint needs (403 without them).
 func (x *xNet) api(op string, scopes []string, h func(http.ResponseWriter, *http.Request, *xToken)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := x.s.cfg.Now()
-		bearer, _ := bearerToken(r)
-		x.mu.Lock()
 		var tok *xToken
-		// Token lifetimes run on the wall clock, as the client's OAuth
-		// library computes them from expires_in (Config.Now drives
-		// engagement and rate-limit windows only).
-		if t, ok := x.tokens[bearer]; ok && bearer != "" && time.Now().Before(t.expires) {
-			c := *t
-			tok = &c
+		if _, ok := xOAuthHeader(r.Header.Get("Authorization")); ok {
+			tok = x.oauth1(r)
+		} else {
+			bearer, _ := bearerToken(r)
+			x.mu.Lock()
+			// Token lifetimes run on the wall clock, as the client's OAuth
+			// library computes them from expires_in (Config.Now drives
+			// engagement and rate-limit windows only).
+			if t, ok := x.tokens[bearer]; ok && bearer != "" && time.Now().Before(t.expires) {
+				c := *t
+				tok = &c
+			}
+			x.mu.Unlock()
 		}
+		x.mu.Lock()
 		lim := x.lims[op]
 		x.mu.Unlock()
 		key := "ip:" + clientIP(r)
@@ -286,8 +304,9 @@ func xHasScopes(granted, want []string) bool {
 	return true
 }
 
-// revoke ends every access and refresh token of user (every user when
-// empty), as revoking the app's access on x.com does.
+// revoke ends every access and refresh token and every OAuth 1.0a key of
+// user (every user when empty), as revoking the app's access on x.com
+// does.
 func (x *xNet) revoke(user string) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -301,6 +320,12 @@ func (x *xNet) revoke(user string) int {
 	for k, t := range x.refresh {
 		if user == "" || t.user == user {
 			delete(x.refresh, k)
+		}
+	}
+	for k, b := range x.bots {
+		if user == "" || b.user == user {
+			delete(x.bots, k)
+			n++
 		}
 	}
 	return n

@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rythmehq/rythme/connectors/x"
 	"github.com/rythmehq/rythme/fakenet"
 )
 
@@ -213,5 +215,105 @@ func TestXChunkedUpload(t *testing.T) {
 	}
 	if resp := xDo(t, "POST", e.base+"/2/tweets", tok, "application/json", strings.NewReader(`{"text":"v","media":{"media_ids":["`+id+`"]}}`), nil); resp.StatusCode != 201 {
 		t.Errorf("posting the processed video: %d", resp.StatusCode)
+	}
+}
+
+// xSigned builds a request signed with OAuth 1.0a by the connector's
+// signer (tested there against RFC 5849's and X's vectors).
+func xSigned(t *testing.T, method, u, contentType, body string, k fakenet.XKeys, nonce string, at time.Time) *http.Request {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	keys := x.OAuth1Keys{ConsumerKey: k.ConsumerKey, ConsumerSecret: k.ConsumerSecret, AccessToken: k.AccessToken, AccessTokenSecret: k.AccessTokenSecret}
+	if err := keys.Sign(req, nonce, at); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func xSend(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestXOAuth1(t *testing.T) {
+	t.Parallel()
+	e := startX(t, fakenet.Config{})
+	var k fakenet.XKeys
+	if resp := xDo(t, "POST", e.base+"/fakenet/keys?user=robot", "", "", nil, &k); resp.StatusCode != 201 || len(k.ConsumerKey) != 25 ||
+		len(k.ConsumerSecret) != 50 || !strings.Contains(k.AccessToken, "-") || len(k.AccessTokenSecret) != 45 {
+		t.Fatalf("mint keys: %d %+v", resp.StatusCode, k)
+	}
+	if resp := xDo(t, "POST", e.base+"/fakenet/keys?user=not+a+name", "", "", nil, nil); resp.StatusCode != 400 {
+		t.Errorf("mint keys for a bad name: %d", resp.StatusCode)
+	}
+	now := time.Now()
+	me := e.base + "/2/users/me?user.fields=created_at"
+	status, out := xSend(t, xSigned(t, "GET", me, "", "", k, "n1", now))
+	if data, _ := out["data"].(map[string]any); status != 200 || data["username"] != "robot" || data["created_at"] == nil {
+		t.Fatalf("signed users/me: %d %v", status, out)
+	}
+
+	unauthorized := func(name string, req *http.Request) {
+		t.Helper()
+		status, out := xSend(t, req)
+		if status != 401 || out["title"] != "Unauthorized" || out["type"] != "about:blank" || out["status"] != float64(401) {
+			t.Errorf("%s: %d %v, want X's 401 problem", name, status, out)
+		}
+	}
+	unauthorized("nonce used again", xSigned(t, "GET", me, "", "", k, "n1", now))
+	unauthorized("timestamp 10 minutes old", xSigned(t, "GET", me, "", "", k, "n2", now.Add(-10*time.Minute)))
+	unauthorized("timestamp 10 minutes ahead", xSigned(t, "GET", me, "", "", k, "n3", now.Add(10*time.Minute)))
+	wrong := k
+	wrong.ConsumerSecret += "x"
+	unauthorized("wrong consumer secret", xSigned(t, "GET", me, "", "", wrong, "n4", now))
+	wrong = k
+	wrong.AccessTokenSecret = "y" + wrong.AccessTokenSecret[1:]
+	unauthorized("wrong token secret", xSigned(t, "GET", me, "", "", wrong, "n5", now))
+	other := e.srv.XBotKeys("robot") // another app
+	wrong = k
+	wrong.ConsumerKey, wrong.ConsumerSecret = other.ConsumerKey, other.ConsumerSecret
+	unauthorized("another app's consumer key", xSigned(t, "GET", me, "", "", wrong, "n6", now))
+	req := xSigned(t, "GET", me, "", "", k, "n7", now)
+	req.URL.RawQuery += "&expansions=pinned_tweet_id"
+	unauthorized("query changed after signing", req)
+	req = xSigned(t, "GET", me, "", "", k, "n8", now)
+	req.Header.Set("Authorization", strings.Replace(req.Header.Get("Authorization"), "HMAC-SHA1", "PLAINTEXT", 1))
+	unauthorized("PLAINTEXT", req)
+
+	// A JSON body is not signed; a form body is.
+	status, out = xSend(t, xSigned(t, "POST", e.base+"/2/tweets", "application/json", `{"text":"beep"}`, k, "n9", now))
+	if status != 201 {
+		t.Fatalf("signed post: %d %v", status, out)
+	}
+	if p := e.srv.Posts(); len(p) != 1 || p[0].Account != "robot" || !p[0].Created {
+		t.Errorf("recorded %+v", p)
+	}
+	form := "command=INIT&media_type=video%2Fmp4&total_bytes=10&media_category=tweet_video"
+	if status, out = xSend(t, xSigned(t, "POST", e.base+"/2/media/upload", "application/x-www-form-urlencoded", form, k, "n10", now)); status/100 != 2 {
+		t.Errorf("signed form INIT: %d %v", status, out)
+	}
+	req = xSigned(t, "POST", e.base+"/2/media/upload", "application/x-www-form-urlencoded", form, k, "n11", now)
+	req.Body = io.NopCloser(strings.NewReader(strings.Replace(form, "10", "99", 1)))
+	req.ContentLength = int64(len(form))
+	unauthorized("form body changed after signing", req)
+
+	// Revoked: the keys die with the user's tokens.
+	if err := e.srv.InjectFault(fakenet.Fault{Network: "x", Kind: fakenet.FaultRevoke, User: "robot"}); err != nil {
+		t.Fatal(err)
+	}
+	unauthorized("revoked keys", xSigned(t, "GET", me, "", "", k, "n12", now))
+	fresh := e.srv.XBotKeys("robot")
+	if status, _ := xSend(t, xSigned(t, "GET", me, "", "", fresh, "n13", now)); status != 200 {
+		t.Errorf("keys minted after the revoke: %d", status)
 	}
 }

@@ -8,16 +8,23 @@
 // Text is counted exactly as X counts it (twitter-text config v3, see
 // WeightedLength): 280 weighted characters, a URL is 23, an emoji 2.
 //
+// A bot account may connect instead with the OAuth 1.0a keys of an X app
+// for its own account (consumer_key, consumer_secret, access_token,
+// access_token_secret): the Connector is a connectors.DualConnector whose
+// Connect checks them with a signed GET /2/users/me, and a
+// connectors.SessionOpener whose sessions sign every request with
+// HMAC-SHA1 (RFC 5849) for such accounts (Meta["auth"] "oauth1") and
+// refresh OAuth 2.0 tokens for the others.
+//
 // X has no idempotency key, so Idempotent is always false: an unknown
 // outcome (a timeout after sending) makes the target unconfirmed instead
-// of being sent again. OAuth 1.0a user keys (bot accounts) are not yet
-// supported.
+// of being sent again.
 //
 // Options: none; PublishRequest.Thread parts are published as replies and
 // PublishRequest.Media is attached to the first post.
 //
-// It never logs, returns or puts in an error a token, a client secret or a
-// PKCE verifier.
+// It never logs, returns or puts in an error a token, a client secret, an
+// OAuth 1.0a key or a PKCE verifier.
 package x
 
 import (
@@ -154,19 +161,21 @@ func New(cfg Config) *Connector { return &Connector{cfg: cfg.WithDefaults()} }
 // Info describes X and its limits.
 func (c *Connector) Info() rythme.Network {
 	return rythme.Network{
-		Name:           Name,
-		Title:          "X",
-		Auth:           "oauth2",
-		MaxLength:      MaxWeightedLength,
-		URLLength:      URLWeight,
-		IdempotencyKey: false,
-		Metrics:        true,
-		Threads:        true,
-		MaxMedia:       MaxMedia,
-		MediaTypes:     []string{"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"},
-		MaxImageBytes:  MaxImageBytes,
-		MaxVideoBytes:  MaxVideoBytes,
-		Docs:           "https://docs.x.com/x-api/introduction",
+		Name:  Name,
+		Title: "X",
+		Auth:  "oauth2",
+		// A bot account's OAuth 1.0a keys, instead of the OAuth 2.0 flow.
+		ConnectOptional: append([]string(nil), keyParams...),
+		MaxLength:       MaxWeightedLength,
+		URLLength:       URLWeight,
+		IdempotencyKey:  false,
+		Metrics:         true,
+		Threads:         true,
+		MaxMedia:        MaxMedia,
+		MediaTypes:      []string{"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"},
+		MaxImageBytes:   MaxImageBytes,
+		MaxVideoBytes:   MaxVideoBytes,
+		Docs:            "https://docs.x.com/x-api/introduction",
 	}
 }
 

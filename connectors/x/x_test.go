@@ -22,6 +22,17 @@ import (
 
 func fakenetRoot(base string) string { return strings.TrimSuffix(base, "/"+x.Name) }
 
+// oauth2Only hides the connector's direct connect (OAuth 1.0a keys), so
+// that the suite, which connects any DirectConnector directly, runs the
+// OAuth 2.0 flow; botHarness runs it on keys.
+type oauth2Only struct {
+	connectors.Connector
+	connectors.Exchanger
+	connectors.SessionOpener
+}
+
+func oauth2Connector(c *x.Connector) connectors.Connector { return oauth2Only{c, c, c} }
+
 func harness(edit func(*x.Config)) connectortest.Harness {
 	return connectortest.Harness{
 		Network: x.Name,
@@ -30,7 +41,7 @@ func harness(edit func(*x.Config)) connectortest.Harness {
 			if edit != nil {
 				edit(&cfg)
 			}
-			return x.New(cfg)
+			return oauth2Connector(x.New(cfg))
 		},
 		Params:  func(string) connectors.ConnectParams { return connectors.ConnectParams{} },
 		Refresh: true, // offline.access: refresh tokens, rotated on every use
@@ -202,7 +213,7 @@ func TestRateLimitHeaders(t *testing.T) {
 	fake := fakenet.New(fakenet.Config{RateLimit: 1}) // the wall clock: X's resets are epoch seconds
 	hs := httptest.NewServer(fake.Handler())
 	t.Cleanup(func() { fake.Close(); hs.Close() })
-	conn := x.New(x.FakenetConfig(hs.URL))
+	conn := oauth2Connector(x.New(x.FakenetConfig(hs.URL)))
 	e := &connectortest.Env{T: t, Harness: harness(nil), Fake: fake, Server: hs, Base: hs.URL + "/x", Connector: conn,
 		Params: connectors.ConnectParams{}, Apps: &connectortest.Apps{}, Clock: &connectortest.Clock{}}
 	c := e.Connect("alice")

@@ -30,7 +30,7 @@ const (
 )
 
 // TargetStatuses lists every target status, for validation and docs.
-var TargetStatuses = []TargetStatus{TargetScheduled, TargetPublishing, TargetPublished,
+var TargetStatuses = []TargetStatus{TargetDraft, TargetScheduled, TargetPublishing, TargetPublished,
 	TargetFailed, TargetUnconfirmed, TargetHeld, TargetCancelled}
 
 // Valid reports whether s is a known status.
@@ -76,7 +76,9 @@ type Target struct {
 }
 
 // Editable reports whether a person may still change the target.
-func (t *Target) Editable() bool { return t.Status == TargetScheduled || t.Status == TargetHeld }
+func (t *Target) Editable() bool {
+	return t.Status == TargetScheduled || t.Status == TargetHeld || t.Status == TargetDraft
+}
 
 // Post is one piece of content scheduled for one or more accounts.
 type Post struct {
@@ -91,26 +93,41 @@ type Post struct {
 	Media []string `json:"media"`
 	// Thread holds the parts published after Content, each as a reply to
 	// the one before, on networks that have threads.
-	Thread    []string  `json:"thread"`
-	Author    string    `json:"author,omitempty"`
+	Thread []string `json:"thread"`
+	Author string   `json:"author,omitempty"`
+	// Review is where the post stands in review ("", draft, pending,
+	// approved, rejected).
+	Review    string    `json:"review,omitempty"`
 	CreatedBy string    `json:"created_by,omitempty"` // API token id
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Targets   []*Target `json:"targets"`
+	// NewEvents are transitions to record when the post is saved.
+	NewEvents []PostEvent `json:"-"`
 }
 
 // Status summarises the targets: "publishing" while any is, then
-// "scheduled" while any is waiting, "held", "unconfirmed", "failed" if any
-// needs a person, "published" when all are out, "cancelled" when all are.
+// "scheduled" while any is waiting, "draft" (or "pending_review",
+// "rejected") before review, "held", "unconfirmed", "failed" if any needs a
+// person, "published" when all are out, "cancelled" when all are.
 func (p *Post) Status() string {
 	count := map[TargetStatus]int{}
 	for _, t := range p.Targets {
 		count[t.Status]++
 	}
-	for _, s := range []TargetStatus{TargetPublishing, TargetScheduled, TargetHeld, TargetUnconfirmed, TargetFailed} {
-		if count[s] > 0 {
-			return string(s)
+	for _, s := range []TargetStatus{TargetPublishing, TargetScheduled, TargetDraft, TargetHeld, TargetUnconfirmed, TargetFailed} {
+		if count[s] == 0 {
+			continue
 		}
+		if s == TargetDraft {
+			switch p.Review {
+			case ReviewPending:
+				return "pending_review"
+			case ReviewRejected:
+				return "rejected"
+			}
+		}
+		return string(s)
 	}
 	if count[TargetPublished] > 0 {
 		return string(TargetPublished)

@@ -18,6 +18,8 @@ type Store interface {
 	Bootstrap(ctx context.Context, ws *Workspace, tok *APIToken) (bool, error)
 	CreateWorkspace(ctx context.Context, ws *Workspace) error
 	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
+	// UpdateWorkspace saves the workspace's name and settings.
+	UpdateWorkspace(ctx context.Context, ws *Workspace) error
 
 	CreateAPIToken(ctx context.Context, t *APIToken) error
 	// TokenByHash returns the live (not revoked) token with that hash;
@@ -62,6 +64,9 @@ type Store interface {
 	// sees the target publishing, or it runs after and finds the version
 	// bumped. fn's error aborts and is returned as is.
 	UpdatePost(ctx context.Context, workspaceID, id string, fn func(*Post) error) (*Post, error)
+	// PostEvents lists the post's recorded transitions, oldest first
+	// (CreatePost and UpdatePost save Post.NewEvents).
+	PostEvents(ctx context.Context, workspaceID, postID string) ([]PostEvent, error)
 
 	// GetTarget returns a target (with Text filled); ENOTFOUND if none.
 	GetTarget(ctx context.Context, id string) (*Target, error)

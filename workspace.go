@@ -8,9 +8,12 @@ import (
 // Workspace is a team's space: its accounts, posts and tokens. Data of one
 // workspace is never visible from another.
 type Workspace struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// ApprovalRequired: posts of editors wait for a manager's approval
+	// before they are scheduled.
+	ApprovalRequired bool      `json:"approval_required"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
 // Role of an API token, from most to least powerful.

@@ -168,6 +168,13 @@ func New(cfg Config) (http.Handler, error) {
 	v1.PATCH("/posts/:id", editor, s.updatePost)
 	v1.DELETE("/posts/:id", editor, s.cancelPost)
 	v1.POST("/posts/:id/targets/:target_id/resolve", manager, s.resolveTarget)
+	v1.POST("/posts/:id/submit", editor, s.submitPost)
+	v1.POST("/posts/:id/approve", manager, s.approvePost)
+	v1.POST("/posts/:id/reject", manager, s.rejectPost)
+	v1.GET("/posts/:id/history", viewer, s.postHistory)
+
+	v1.GET("/workspace", viewer, s.getWorkspace)
+	v1.PATCH("/workspace", admin, s.updateWorkspace)
 
 	v1.POST("/media", editor, s.uploadMedia)
 	v1.GET("/media/:id", viewer, s.getMedia)

@@ -30,6 +30,8 @@ type createPostRequest struct {
 	Media       []string      `json:"media"`
 	Thread      []string      `json:"thread"`
 	Author      string        `json:"author"`
+	// Draft keeps the post out of the queue until it is submitted.
+	Draft bool `json:"draft"`
 }
 
 type updatePostRequest struct {
@@ -279,6 +281,16 @@ func (s *server) createPost(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	wsp, err := s.store.GetWorkspace(ctx, ws)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: get workspace: %w", err))
+		return
+	}
+	a := actor(c)
+	if req.Draft || (wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager)) {
+		p.MakeDraft()
+	}
+	p.Record(a, "created", "", now)
 	if err := s.store.CreatePost(ctx, p); err != nil {
 		s.fail(c, fmt.Errorf("api: create post: %w", err))
 		return
@@ -434,9 +446,20 @@ func (s *server) updatePost(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	wsp, err := s.store.GetWorkspace(c.Request.Context(), workspace(c))
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: get workspace: %w", err))
+		return
+	}
+	a := actor(c)
 	p, err := s.store.UpdatePost(c.Request.Context(), workspace(c), id, func(p *rythme.Post) error {
 		if err := p.ApplyEdit(edit, now); err != nil {
 			return err
+		}
+		p.Record(a, "edited", "", now)
+		if wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager) && p.Review != rythme.ReviewDraft && p.Review != rythme.ReviewRejected {
+			// An editor's change to a post already approved goes back to review.
+			p.ReturnToReview(a, now)
 		}
 		var fe fieldErrors
 		s.validatePost(&fe, p, true)
@@ -460,7 +483,11 @@ func (s *server) cancelPost(c *gin.Context) {
 	}
 	now := s.now()
 	p, err := s.store.UpdatePost(c.Request.Context(), workspace(c), id, func(p *rythme.Post) error {
-		return p.Cancel(now)
+		if err := p.Cancel(now); err != nil {
+			return err
+		}
+		p.Record(actor(c), "cancelled", "", now)
+		return nil
 	})
 	if err != nil {
 		s.fail(c, fmt.Errorf("api: cancel post: %w", err))
@@ -513,7 +540,11 @@ func (s *server) resolveTarget(c *gin.Context) {
 		return
 	}
 	p, err := s.store.UpdatePost(c.Request.Context(), workspace(c), id, func(p *rythme.Post) error {
-		return p.ResolveTarget(tid, r, at, req.URL, now)
+		if err := p.ResolveTarget(tid, r, at, req.URL, now); err != nil {
+			return err
+		}
+		p.Record(actor(c), "resolved", string(r)+" "+tid, now)
+		return nil
 	})
 	if err != nil {
 		s.fail(c, fmt.Errorf("api: resolve target: %w", err))

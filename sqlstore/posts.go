@@ -11,13 +11,13 @@ import (
 	"github.com/rythmehq/rythme"
 )
 
-const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread`
+const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread, review`
 
 func scanPost(sc scanner) (*rythme.Post, error) {
 	p := &rythme.Post{}
 	var tags, media, thread string
 	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
-		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread); err != nil {
+		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread, &p.Review); err != nil {
 		return nil, err
 	}
 	var err error
@@ -69,9 +69,12 @@ func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
 	}
 	return s.tx(ctx, "create post", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
-			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread); err != nil {
+			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review); err != nil {
+			return err
+		}
+		if err := s.insertEvents(ctx, tx, p); err != nil {
 			return err
 		}
 		for i, t := range p.Targets {
@@ -189,9 +192,12 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET content = $1, scheduled_at = $2, timezone = $3,
-			tags = $4, author = $5, updated_at = $6, media = $7, thread = $8 WHERE id = $9 AND workspace_id = $10`,
-			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media, thread,
+			tags = $4, author = $5, updated_at = $6, media = $7, thread = $8, review = $9 WHERE id = $10 AND workspace_id = $11`,
+			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media, thread, p.Review,
 			p.ID, p.WorkspaceID); err != nil {
+			return err
+		}
+		if err := s.insertEvents(ctx, tx, p); err != nil {
 			return err
 		}
 		seen := make(map[string]bool, len(p.Targets))
@@ -264,4 +270,44 @@ func timePtrEqual(a, b *time.Time) bool {
 		return a == b
 	}
 	return a.Equal(*b)
+}
+
+// insertEvents saves the post's new events, in its transaction, and
+// forgets them (they are saved once).
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, p *rythme.Post) error {
+	for _, ev := range p.NewEvents {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO post_events (workspace_id, post_id, at, actor_id, actor, action, comment)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.WorkspaceID, p.ID, s.ts(ev.At), ev.ActorID, ev.Actor, ev.Action, ev.Comment); err != nil {
+			return err
+		}
+	}
+	p.NewEvents = nil
+	return nil
+}
+
+// PostEvents lists the post's transitions, oldest first; ENOTFOUND when
+// the workspace has no such post.
+func (s *Store) PostEvents(ctx context.Context, workspaceID, postID string) ([]rythme.PostEvent, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE id = $1 AND workspace_id = $2`, postID, workspaceID).Scan(&n); err != nil {
+		return nil, s.fail("post events", err)
+	}
+	if n == 0 {
+		return nil, notFound("post", postID)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, post_id, at, actor_id, actor, action, comment FROM post_events
+		WHERE post_id = $1 AND workspace_id = $2 ORDER BY at, id`, postID, workspaceID)
+	if err != nil {
+		return nil, s.fail("post events", err)
+	}
+	defer rows.Close()
+	out := []rythme.PostEvent{}
+	for rows.Next() {
+		var ev rythme.PostEvent
+		if err := rows.Scan(&ev.ID, &ev.PostID, timeCol{&ev.At}, &ev.ActorID, &ev.Actor, &ev.Action, &ev.Comment); err != nil {
+			return nil, s.fail("post events", err)
+		}
+		out = append(out, ev)
+	}
+	return out, s.fail("post events", rows.Err())
 }

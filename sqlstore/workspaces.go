@@ -65,16 +65,26 @@ func (s *Store) insertWorkspace(ctx context.Context, db execer, ws *rythme.Works
 		ws.CreatedAt = time.Now()
 	}
 	ws.CreatedAt = norm(ws.CreatedAt)
-	_, err := db.ExecContext(ctx, `INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)`,
-		ws.ID, ws.Name, s.ts(ws.CreatedAt))
+	_, err := db.ExecContext(ctx, `INSERT INTO workspaces (id, name, created_at, approval_required) VALUES ($1, $2, $3, $4)`,
+		ws.ID, ws.Name, s.ts(ws.CreatedAt), ws.ApprovalRequired)
 	return err
+}
+
+// UpdateWorkspace saves the workspace's name and settings; ENOTFOUND if
+// there is none.
+func (s *Store) UpdateWorkspace(ctx context.Context, ws *rythme.Workspace) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE workspaces SET name = $1, approval_required = $2 WHERE id = $3`,
+		ws.Name, ws.ApprovalRequired, ws.ID)
+	return s.affected("update workspace", res, err, func() error { return notFound("workspace", ws.ID) })
 }
 
 // GetWorkspace returns the workspace; ENOTFOUND if none.
 func (s *Store) GetWorkspace(ctx context.Context, id string) (*rythme.Workspace, error) {
 	ws := &rythme.Workspace{}
-	err := s.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM workspaces WHERE id = $1`, id).
-		Scan(&ws.ID, &ws.Name, timeCol{&ws.CreatedAt})
+	var approval any
+	err := s.r.QueryRowContext(ctx, `SELECT id, name, created_at, approval_required FROM workspaces WHERE id = $1`, id).
+		Scan(&ws.ID, &ws.Name, timeCol{&ws.CreatedAt}, &approval)
+	ws.ApprovalRequired = truthy(approval)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("workspace", id)
 	}

@@ -1,0 +1,150 @@
+package rythme
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// TargetDraft is a target waiting for its post to be submitted and, where
+// the workspace asks for it, approved: never put on the queue.
+const TargetDraft TargetStatus = "draft"
+
+// Review states of a post. Empty: the post needs no review (it was
+// scheduled directly).
+const (
+	ReviewDraft    = "draft"    // being written
+	ReviewPending  = "pending"  // submitted, waiting for a manager
+	ReviewApproved = "approved" // approved: its targets are scheduled
+	ReviewRejected = "rejected" // sent back with a comment; edit and submit again
+)
+
+// PostEvent is one recorded transition of a post: who, when, what, why.
+type PostEvent struct {
+	ID      int64     `json:"id,omitempty"`
+	PostID  string    `json:"post_id"`
+	At      time.Time `json:"at"`
+	ActorID string    `json:"actor_id"` // API token id
+	Actor   string    `json:"actor"`    // its name
+	Action  string    `json:"action"`   // created, edited, submitted, approved, rejected, cancelled, resolved, returned_to_review
+	Comment string    `json:"comment,omitempty"`
+}
+
+// Actor is who makes a change.
+type Actor struct {
+	ID, Name string
+	Role     Role
+}
+
+// MaxCommentLength bounds a review comment.
+const MaxCommentLength = 2000
+
+// Record appends an event to the post's new events (saved with it).
+func (p *Post) Record(a Actor, action, comment string, at time.Time) {
+	p.NewEvents = append(p.NewEvents, PostEvent{PostID: p.ID, At: at, ActorID: a.ID, Actor: a.Name, Action: action, Comment: comment})
+}
+
+// MakeDraft turns a new post's targets into drafts: nothing is queued
+// until it is submitted (and approved where the workspace asks for it).
+func (p *Post) MakeDraft() {
+	p.Review = ReviewDraft
+	for _, t := range p.Targets {
+		if t.Status == TargetScheduled {
+			t.Status = TargetDraft
+		}
+	}
+}
+
+// Submit sends a draft (or a rejected post) to review; where approval is
+// not required it is scheduled at once.
+func (p *Post) Submit(a Actor, approvalRequired bool, now time.Time) error {
+	if p.Review != ReviewDraft && p.Review != ReviewRejected {
+		return Errorf(ECONFLICT, "only a draft or a rejected post can be submitted (this one is %s)", reviewName(p.Review))
+	}
+	p.Record(a, "submitted", "", now)
+	if approvalRequired && !a.Role.AtLeast(RoleManager) {
+		p.Review = ReviewPending
+		p.UpdatedAt = now
+		return nil
+	}
+	p.schedule(now)
+	p.Review = ReviewApproved
+	return nil
+}
+
+// Approve schedules a post waiting for review (managers).
+func (p *Post) Approve(a Actor, comment string, now time.Time) error {
+	if p.Review != ReviewPending {
+		return Errorf(ECONFLICT, "only a post waiting for review can be approved (this one is %s)", reviewName(p.Review))
+	}
+	if err := checkComment(comment, false); err != nil {
+		return err
+	}
+	p.schedule(now)
+	p.Review = ReviewApproved
+	p.Record(a, "approved", comment, now)
+	return nil
+}
+
+// Reject sends a post waiting for review back to its author, with a
+// comment saying why (managers).
+func (p *Post) Reject(a Actor, comment string, now time.Time) error {
+	if p.Review != ReviewPending {
+		return Errorf(ECONFLICT, "only a post waiting for review can be rejected (this one is %s)", reviewName(p.Review))
+	}
+	if err := checkComment(comment, true); err != nil {
+		return err
+	}
+	p.Review = ReviewRejected
+	p.UpdatedAt = now
+	p.Record(a, "rejected", comment, now)
+	return nil
+}
+
+// ReturnToReview puts an approved post edited by someone who may not
+// approve back into review: its scheduled targets become drafts again
+// (version bumped, so their queued tasks do nothing).
+func (p *Post) ReturnToReview(a Actor, now time.Time) {
+	changed := false
+	for _, t := range p.Targets {
+		if t.Status == TargetScheduled {
+			t.Status = TargetDraft
+			t.Version++
+			t.UpdatedAt = now
+			changed = true
+		}
+	}
+	if changed || p.Review == ReviewApproved {
+		p.Review = ReviewPending
+		p.Record(a, "returned_to_review", "edited after approval", now)
+	}
+}
+
+// schedule moves draft targets to scheduled (version bumped).
+func (p *Post) schedule(now time.Time) {
+	for _, t := range p.Targets {
+		if t.Status == TargetDraft {
+			t.Status = TargetScheduled
+			t.Version++
+			t.UpdatedAt = now
+		}
+	}
+	p.UpdatedAt = now
+}
+
+func checkComment(c string, required bool) error {
+	if required && strings.TrimSpace(c) == "" {
+		return Invalid(FieldError{Field: "comment", Message: "say why, so the author can fix it"})
+	}
+	if utf8.RuneCountInString(c) > MaxCommentLength || !utf8.ValidString(c) {
+		return Invalid(FieldError{Field: "comment", Message: "at most 2000 characters"})
+	}
+	return nil
+}
+
+func reviewName(r string) string {
+	if r == "" {
+		return "not under review"
+	}
+	return r
+}

@@ -1,0 +1,59 @@
+// Package reports is the engagement maths of rythme: per-post figures,
+// cohort comparisons (before/after, campaign vs campaign, network vs
+// network), the campaign-vs-the-span-before report, the contributor
+// leaderboard and the best-times grid, and their CSV rendering.
+//
+// It is pure: every function works over data the caller hands in (metric
+// snapshots and follower counts read from the store) and the times it is
+// given. It must never do I/O, read the clock, log, or import anything but
+// the standard library and the rythme domain package.
+//
+// # Posts and readings
+//
+// A "post" in a report is one published target: a post on one account.
+// Snapshots are a time series (several readings per target, never
+// overwritten); a report uses, per target, its last reading at or before
+// the time it is asked about (see [Latest]). A target with no reading in
+// range is invisible to reports. A reading marked Deleted never replaces the
+// figures of an earlier reading: the engagement was earned, so the post keeps
+// its last figures and is flagged deleted.
+//
+// # Engagement rate
+//
+// Per post, engagement = likes + comments + shares + saves, summing the
+// fields the network gives, and
+//
+//	engagement rate (%) = engagement × 100 / reach
+//
+// or / impressions when the network gives no reach (or a reach of 0). The
+// denominator used is reported per post ([BasisReach], [BasisImpressions])
+// and per set of posts ([BasisMixed] when both occur). A post with neither
+// reach nor impressions above 0, or with none of the four interaction
+// counts, has no rate ([BasisNone]): it still counts as a post, and is
+// counted among the posts without a rate. Mastodon, for instance, gives
+// likes, replies and reblogs but no reach nor views
+// (https://docs.joinmastodon.org/entities/Status/), so its posts have no
+// rate; X gives impression_count but no reach
+// (https://docs.x.com/x-api/fundamentals/metrics), so its posts are rated
+// on impressions. Rates are percentages: 4.5 means 4.5 %.
+//
+// # Nil fields
+//
+// A nil metric means "not given", never 0. Aggregates treat it so:
+//
+//   - totals (likes, shares, reach…) sum the posts that gave the field, and
+//     are nil (null) when no post of the set gave it;
+//   - per-post figures (comments per post, reach per post) divide that total
+//     by the number of posts that gave the field, not by every post;
+//   - the average engagement rate is the mean of the per-post rates of the
+//     posts that have one (each post weighs the same);
+//   - post counts count every post, with or without figures.
+//
+// # Numbers
+//
+// Figures are exact float64 (a division, a mean); only changes in percent
+// are rounded, to 1 decimal, half away from zero. A change from A to B is
+// (B − A) / |A| × 100: the usual (B − A) / A × 100 whenever A > 0, and a
+// rise still reads positive when A is negative (an audience that shrank).
+// It is nil (null, never Inf or NaN) when A is 0 or either side is nil.
+package reports

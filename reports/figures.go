@@ -1,0 +1,228 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/rythmehq/rythme"
+)
+
+// What an engagement rate was divided by.
+const (
+	BasisReach       = "reach"       // engagement / reach
+	BasisImpressions = "impressions" // engagement / impressions (no reach given)
+	BasisMixed       = "mixed"       // a set of posts where both occur
+	BasisNone        = "none"        // no rate (no denominator, or no interaction counts)
+)
+
+// PostFigures are one post's (target's) normalised figures at one reading.
+// Nil means the network did not give the figure.
+type PostFigures struct {
+	TargetID    string    `json:"target_id"`
+	PostID      string    `json:"post_id"`
+	AccountID   string    `json:"account_id"`
+	Network     string    `json:"network"`
+	Author      string    `json:"author,omitempty"`
+	CampaignID  string    `json:"campaign_id,omitempty"`
+	Tags        []string  `json:"tags,omitempty"`
+	PublishedAt time.Time `json:"published_at"`
+	At          time.Time `json:"at"` // when the figures were read
+	Deleted     bool      `json:"deleted,omitempty"`
+
+	Impressions *int64 `json:"impressions"`
+	Reach       *int64 `json:"reach"`
+	Likes       *int64 `json:"likes"`
+	Comments    *int64 `json:"comments"`
+	Shares      *int64 `json:"shares"`
+	Saves       *int64 `json:"saves"`
+	Clicks      *int64 `json:"clicks"`
+	VideoViews  *int64 `json:"video_views"`
+	// Engagement is likes + comments + shares + saves over the fields
+	// given; nil when none of the four is.
+	Engagement *int64 `json:"engagement"`
+	// RatePct is the engagement rate in percent, nil when Basis is
+	// BasisNone; Basis is BasisReach, BasisImpressions or BasisNone.
+	RatePct *float64 `json:"rate_pct"`
+	Basis   string   `json:"basis"`
+}
+
+// Normalise returns the figures of one snapshot.
+func Normalise(s Snapshot) PostFigures {
+	m := &s.Metrics
+	f := PostFigures{
+		TargetID: s.TargetID, PostID: s.PostID, AccountID: s.AccountID, Network: s.Network,
+		Author: s.Author, CampaignID: s.CampaignID, Tags: s.Tags,
+		PublishedAt: s.PublishedAt, At: s.At, Deleted: m.Deleted,
+		Impressions: m.Impressions, Reach: m.Reach, Likes: m.Likes, Comments: m.Comments,
+		Shares: m.Shares, Saves: m.Saves, Clicks: m.Clicks, VideoViews: m.VideoViews,
+	}
+	if e, ok := engagement(m); ok {
+		f.Engagement = &e
+	}
+	rate, basis := rateOf(m)
+	f.Basis = basis
+	if basis != BasisNone {
+		f.RatePct = &rate
+	}
+	return f
+}
+
+// PostList is the per-post report: normalised figures, one row a target.
+type PostList []PostFigures
+
+// Posts returns the figures of every target at its last reading at or
+// before asOf (zero: no bound), sorted by TargetID (see [Latest]).
+func Posts(snapshots []Snapshot, asOf time.Time) PostList {
+	latest := Latest(snapshots, asOf)
+	out := make(PostList, len(latest))
+	for i, s := range latest {
+		out[i] = Normalise(s)
+	}
+	return out
+}
+
+// engagement sums the interaction counts given; ok is false when none is.
+func engagement(m *rythme.Metrics) (sum int64, ok bool) {
+	for _, p := range [4]*int64{m.Likes, m.Comments, m.Shares, m.Saves} {
+		if p != nil {
+			sum += *p
+			ok = true
+		}
+	}
+	return sum, ok
+}
+
+// rateOf returns the engagement rate in percent and its basis (BasisNone,
+// rate 0, when there is none). Computed as engagement × 100 / denominator
+// so that round figures stay exact (10 × 100 / 200 is exactly 5).
+func rateOf(m *rythme.Metrics) (float64, string) {
+	e, ok := engagement(m)
+	if !ok {
+		return 0, BasisNone
+	}
+	switch {
+	case m.Reach != nil && *m.Reach > 0:
+		return float64(e) * 100 / float64(*m.Reach), BasisReach
+	case m.Impressions != nil && *m.Impressions > 0:
+		return float64(e) * 100 / float64(*m.Impressions), BasisImpressions
+	}
+	return 0, BasisNone
+}
+
+// Indexes of the metric fields in an accumulator.
+const (
+	fImpressions = iota
+	fReach
+	fLikes
+	fComments
+	fShares
+	fSaves
+	fClicks
+	fVideoViews
+	fEngagement
+	nFields
+)
+
+// Figures are the aggregate figures of a set of posts. Totals are nil when
+// no post of the set gave the field (see the package doc on nil fields).
+type Figures struct {
+	Posts int `json:"posts"`
+	// Rated posts have an engagement rate; Unrated = Posts − Rated.
+	Rated   int `json:"rated"`
+	Unrated int `json:"unrated"`
+	// RatePct is the mean of the rated posts' rates (nil when none is);
+	// Basis says what they were divided by.
+	RatePct     *float64 `json:"rate_pct"`
+	Basis       string   `json:"basis"`
+	Engagement  *int64   `json:"engagement"`
+	Impressions *int64   `json:"impressions"`
+	Reach       *int64   `json:"reach"`
+	Likes       *int64   `json:"likes"`
+	Comments    *int64   `json:"comments"`
+	Shares      *int64   `json:"shares"`
+	Saves       *int64   `json:"saves"`
+	Clicks      *int64   `json:"clicks"`
+	VideoViews  *int64   `json:"video_views"`
+}
+
+// acc accumulates figures without allocating.
+type acc struct {
+	posts, byReach, byImpressions int
+	rateSum                       float64
+	sum                           [nFields]int64
+	given                         [nFields]int
+}
+
+func (a *acc) add(m *rythme.Metrics) {
+	a.posts++
+	for i, p := range [...]*int64{m.Impressions, m.Reach, m.Likes, m.Comments, m.Shares, m.Saves, m.Clicks, m.VideoViews} {
+		if p != nil {
+			a.sum[i] += *p
+			a.given[i]++
+		}
+	}
+	if e, ok := engagement(m); ok {
+		a.sum[fEngagement] += e
+		a.given[fEngagement]++
+	}
+	rate, basis := rateOf(m)
+	switch basis {
+	case BasisReach:
+		a.byReach++
+	case BasisImpressions:
+		a.byImpressions++
+	default:
+		return
+	}
+	a.rateSum += rate
+}
+
+func (a *acc) rated() int { return a.byReach + a.byImpressions }
+
+func (a *acc) basis() string {
+	switch {
+	case a.byReach > 0 && a.byImpressions > 0:
+		return BasisMixed
+	case a.byReach > 0:
+		return BasisReach
+	case a.byImpressions > 0:
+		return BasisImpressions
+	}
+	return BasisNone
+}
+
+// ratePct is the mean rate, nil when no post is rated.
+func (a *acc) ratePct() *float64 {
+	if a.rated() == 0 {
+		return nil
+	}
+	return ptr(a.rateSum / float64(a.rated()))
+}
+
+// total is the sum of field f, nil when no post gave it.
+func (a *acc) total(f int) *int64 {
+	if a.given[f] == 0 {
+		return nil
+	}
+	v := a.sum[f]
+	return &v
+}
+
+// perPost is total(f) / the posts that gave f, nil when none did.
+func (a *acc) perPost(f int) *float64 {
+	if a.given[f] == 0 {
+		return nil
+	}
+	return ptr(float64(a.sum[f]) / float64(a.given[f]))
+}
+
+func (a *acc) figures() Figures {
+	return Figures{
+		Posts: a.posts, Rated: a.rated(), Unrated: a.posts - a.rated(),
+		RatePct: a.ratePct(), Basis: a.basis(),
+		Engagement: a.total(fEngagement), Impressions: a.total(fImpressions), Reach: a.total(fReach),
+		Likes: a.total(fLikes), Comments: a.total(fComments), Shares: a.total(fShares),
+		Saves: a.total(fSaves), Clicks: a.total(fClicks), VideoViews: a.total(fVideoViews),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

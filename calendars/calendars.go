@@ -1,9 +1,19 @@
-// Package calendars holds the editorial calendar's time logic: how a time
-// given by a person ("now", RFC 3339 with an offset) becomes an instant,
-// and which IANA zones a post may be planned in. Later: posting slots,
-// recurrence, themed weeks and challenges.
+// Package calendars holds the editorial calendar's time logic:
 //
-// It is pure: no I/O, no clock of its own (callers pass now).
+//   - how a time given by a person ("now", RFC 3339 with an offset, or a
+//     wall-clock date and time in an IANA zone) becomes an instant, with
+//     DST gaps and folds resolved as RFC 5545 says (Resolve);
+//   - weekly posting slots per account and the next free ones (NextSlots,
+//     NextCommonSlot);
+//   - cadence goals and the weeks that fall short (Gaps);
+//   - recurring posts from RFC 5545 recurrence rules (ParseRule,
+//     Occurrences, Horizon);
+//   - themed weeks (Expand, Shift) and weekly challenges (SubmissionOpen);
+//   - the iCalendar feed (Feed) and the CSV/JSON import (ParseImport).
+//
+// It is pure and must stay so: no I/O, no store, no logging, no clock of
+// its own (callers pass now), no global state. It imports only the
+// standard library, the rythme domain package, rrule-go and golang-ical.
 package calendars
 
 import (

@@ -173,6 +173,10 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/posts/:id/reject", manager, s.rejectPost)
 	v1.GET("/posts/:id/history", viewer, s.postHistory)
 
+	v1.GET("/reports/compare", viewer, s.compareReport)
+	v1.GET("/reports/leaderboard", viewer, s.leaderboardReport)
+	v1.GET("/reports/best-times", viewer, s.bestTimesReport)
+
 	v1.GET("/workspace", viewer, s.getWorkspace)
 	v1.PATCH("/workspace", admin, s.updateWorkspace)
 

@@ -95,6 +95,10 @@ type Post struct {
 	// the one before, on networks that have threads.
 	Thread []string `json:"thread"`
 	Author string   `json:"author,omitempty"`
+	// CampaignID links the post to its campaign; Format is its kind there
+	// (article, video, infographic, live_qa…).
+	CampaignID string `json:"campaign_id,omitempty"`
+	Format     string `json:"format,omitempty"`
 	// Review is where the post stands in review ("", draft, pending,
 	// approved, rejected).
 	Review    string    `json:"review,omitempty"`

@@ -127,6 +127,15 @@ type Store interface {
 	SaveAudience(ctx context.Context, accountID string, at time.Time, followers int64, next time.Time) error
 	AudienceSamples(ctx context.Context, workspaceID string, from, to time.Time) ([]AudienceSample, error)
 
+	// CreateCampaign writes the campaign and its posts in one transaction:
+	// all of them or none. GetCampaign and ListCampaigns read the
+	// workspace's; UpdateCampaign saves its name, theme, first day, plan
+	// and status.
+	CreateCampaign(ctx context.Context, c *Campaign, posts []*Post) error
+	GetCampaign(ctx context.Context, workspaceID, id string) (*Campaign, error)
+	ListCampaigns(ctx context.Context, workspaceID string) ([]*Campaign, error)
+	UpdateCampaign(ctx context.Context, c *Campaign) error
+
 	// Ping reports whether the database answers (EUNAVAILABLE if not).
 	Ping(ctx context.Context) error
 	Close() error
@@ -139,8 +148,10 @@ type PostFilter struct {
 	To        *time.Time   // scheduled before
 	Status    TargetStatus // posts with at least one target in this status
 	AccountID string       // posts with a target on this account
-	Cursor    string
-	Limit     int // default 50, at most 200
+	// CampaignID: the campaign's posts.
+	CampaignID string
+	Cursor     string
+	Limit      int // default 50, at most 200
 }
 
 // TargetRef is what a publish task needs to find its target.

@@ -173,6 +173,13 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/posts/:id/reject", manager, s.rejectPost)
 	v1.GET("/posts/:id/history", viewer, s.postHistory)
 
+	v1.GET("/campaigns", viewer, s.listCampaigns)
+	v1.POST("/campaigns", editor, s.createCampaign)
+	v1.GET("/campaigns/:id", viewer, s.getCampaign)
+	v1.DELETE("/campaigns/:id", editor, s.cancelCampaign)
+	v1.POST("/campaigns/:id/clone", editor, s.cloneCampaign)
+
+	v1.GET("/reports/campaigns/:id", viewer, s.campaignReport)
 	v1.GET("/reports/compare", viewer, s.compareReport)
 	v1.GET("/reports/leaderboard", viewer, s.leaderboardReport)
 	v1.GET("/reports/best-times", viewer, s.bestTimesReport)

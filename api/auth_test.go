@@ -45,6 +45,12 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/posts/:id/history":          rythme.RoleViewer,
 	"GET /v1/workspace":                  rythme.RoleViewer,
 	"GET /v1/reports/compare":            rythme.RoleViewer,
+	"GET /v1/reports/campaigns/:id":      rythme.RoleViewer,
+	"GET /v1/campaigns":                  rythme.RoleViewer,
+	"POST /v1/campaigns":                 rythme.RoleEditor,
+	"GET /v1/campaigns/:id":              rythme.RoleViewer,
+	"DELETE /v1/campaigns/:id":           rythme.RoleEditor,
+	"POST /v1/campaigns/:id/clone":       rythme.RoleEditor,
 	"GET /v1/reports/leaderboard":        rythme.RoleViewer,
 	"GET /v1/reports/best-times":         rythme.RoleViewer,
 	"PATCH /v1/workspace":                rythme.RoleAdmin,
@@ -72,6 +78,8 @@ func concrete(path string) string {
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixAccount), 1)
 	case strings.HasPrefix(p, "/v1/tokens/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixToken), 1)
+	case strings.HasPrefix(p, "/v1/campaigns/:id"), strings.HasPrefix(p, "/v1/reports/campaigns/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixCampaign), 1)
 	case strings.HasPrefix(p, "/media/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixMedia), 1)
 	case strings.HasPrefix(p, "/v1/media/:id"):

@@ -45,6 +45,9 @@ func (s *Store) ListPosts(ctx context.Context, workspaceID string, f rythme.Post
 	if f.To != nil {
 		sb.WriteString(` AND p.scheduled_at < ` + arg(s.ts(*f.To)))
 	}
+	if f.CampaignID != "" {
+		sb.WriteString(` AND p.campaign_id = ` + arg(f.CampaignID))
+	}
 	if f.Status != "" || f.AccountID != "" {
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id`)
 		if f.Status != "" {

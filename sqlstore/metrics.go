@@ -73,7 +73,7 @@ func (s *Store) SaveMetrics(ctx context.Context, due rythme.MetricsDue, m rythme
 // Snapshots returns every reading of the workspace's targets published in
 // [from, to), oldest first, with the post's author and tags.
 func (s *Store) Snapshots(ctx context.Context, workspaceID string, from, to time.Time) ([]rythme.Snapshot, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT m.target_id, t.post_id, m.account_id, m.network, p.author, p.tags,
+	rows, err := s.r.QueryContext(ctx, `SELECT m.target_id, t.post_id, m.account_id, m.network, p.author, p.tags, p.campaign_id,
 			t.published_at, m.at, t.external_id, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves,
 			m.clicks, m.video_views, m.deleted
 		FROM metric_snapshots m JOIN targets t ON t.id = m.target_id JOIN posts p ON p.id = t.post_id
@@ -90,7 +90,7 @@ func (s *Store) Snapshots(ctx context.Context, workspaceID string, from, to time
 		var pub *time.Time
 		var deleted any
 		var vals [8]sql.NullInt64
-		if err := rows.Scan(&sn.TargetID, &sn.PostID, &sn.AccountID, &sn.Network, &sn.Author, &tags, nullTimeCol{&pub},
+		if err := rows.Scan(&sn.TargetID, &sn.PostID, &sn.AccountID, &sn.Network, &sn.Author, &tags, &sn.CampaignID, nullTimeCol{&pub},
 			timeCol{&sn.Metrics.At}, &sn.Metrics.ExternalID, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5],
 			&vals[6], &vals[7], &deleted); err != nil {
 			return nil, s.fail("snapshots", err)

@@ -11,13 +11,14 @@ import (
 	"github.com/rythmehq/rythme"
 )
 
-const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread, review`
+const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread, review, campaign_id, format`
 
 func scanPost(sc scanner) (*rythme.Post, error) {
 	p := &rythme.Post{}
 	var tags, media, thread string
 	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
-		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread, &p.Review); err != nil {
+		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread, &p.Review,
+		&p.CampaignID, &p.Format); err != nil {
 		return nil, err
 	}
 	var err error
@@ -54,6 +55,11 @@ func normPost(p *rythme.Post) {
 // filled. A target whose account is not one of the workspace's answers
 // EINVALID; a taken id ECONFLICT.
 func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
+	return s.tx(ctx, "create post", func(tx *sql.Tx) error { return s.insertPost(ctx, tx, p) })
+}
+
+// insertPost writes a post, its events and its targets in tx.
+func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) error {
 	normPost(p)
 	tags, err := tagsText(p.Tags)
 	if err != nil {
@@ -67,24 +73,22 @@ func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, "create post", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
-			p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
+		p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review, p.CampaignID, p.Format); err != nil {
+		return err
+	}
+	if err := s.insertEvents(ctx, tx, p); err != nil {
+		return err
+	}
+	for i, t := range p.Targets {
+		t.PostID, t.WorkspaceID, t.Text = p.ID, p.WorkspaceID, p.TextFor(t)
+		if err := s.insertTarget(ctx, tx, t, i); err != nil {
 			return err
 		}
-		if err := s.insertEvents(ctx, tx, p); err != nil {
-			return err
-		}
-		for i, t := range p.Targets {
-			t.PostID, t.WorkspaceID, t.Text = p.ID, p.WorkspaceID, p.TextFor(t)
-			if err := s.insertTarget(ctx, tx, t, i); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // insertTarget inserts t at position pos, checking in the same statement

@@ -1,0 +1,270 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/calendars"
+	"github.com/rythmehq/rythme/reports"
+)
+
+type campaignJSON struct {
+	*rythme.Campaign
+	Posts []postJSON `json:"posts"`
+}
+
+// plannedPosts expands a themed week into posts, validated as
+// POST /v1/posts validates one (accounts, networks' rules, not in the
+// past), with field errors naming the plan's item (days[2].items[0]…).
+func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaign *rythme.Campaign, ws *rythme.Workspace) ([]*rythme.Post, error) {
+	planned, fes := calendars.Expand(week)
+	if len(fes) > 0 {
+		return nil, rythme.Invalid(fes...)
+	}
+	ctx, now, a := c.Request.Context(), s.now(), actor(c)
+	var fe fieldErrors
+	accounts := map[string]*rythme.Account{}
+	var posts []*rythme.Post
+	for _, pp := range planned {
+		zone := week.Zone
+		if zone == "" {
+			zone = "UTC"
+		}
+		at := pp.At.UTC().Truncate(time.Microsecond)
+		p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws.ID, Content: pp.Content, ScheduledAt: at,
+			Timezone: zone, Tags: []string{}, Media: []string{}, Thread: []string{}, Author: pp.Author, Format: string(pp.Format),
+			CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
+		if at.Before(now) {
+			fe.add(pp.Field+".time", "is in the past")
+		}
+		for j, id := range pp.Targets {
+			acc, err := s.account(ctx, accounts, ws.ID, id)
+			if err != nil {
+				return nil, err
+			}
+			t := &rythme.Target{ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: ws.ID, AccountID: id,
+				Status: rythme.TargetScheduled, Version: 1, ScheduledAt: at, CreatedAt: now, UpdatedAt: now}
+			switch {
+			case acc == nil:
+				fe.add(fmt.Sprintf("%s.targets[%d]", pp.Field, j), "no such account in this workspace")
+			case acc.Status != rythme.AccountConnected:
+				fe.add(fmt.Sprintf("%s.targets[%d]", pp.Field, j), "account @%s is %s: reconnect it first", acc.Username, acc.Status)
+			default:
+				t.Network = acc.Network
+			}
+			p.Targets = append(p.Targets, t)
+		}
+		var pfe fieldErrors
+		s.validatePost(&pfe, p, false)
+		for _, f := range pfe {
+			fe.add(pp.Field+"."+f.Field, "%s", f.Message)
+		}
+		if ws.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager) {
+			p.MakeDraft()
+		}
+		p.Record(a, "created", "campaign "+campaign.Name, now)
+		posts = append(posts, p)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return posts, nil
+}
+
+// createCampaign is POST /v1/campaigns: a themed week, expanded into its
+// posts, all created or none.
+func (s *server) createCampaign(c *gin.Context) {
+	var week calendars.ThemedWeek
+	if err := decodeJSON(c, &week); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.saveCampaign(c, week)
+}
+
+func (s *server) saveCampaign(c *gin.Context, week calendars.ThemedWeek) {
+	ctx := c.Request.Context()
+	ws, err := s.store.GetWorkspace(ctx, workspace(c))
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: get workspace: %w", err))
+		return
+	}
+	plan, _ := json.Marshal(week)
+	now := s.now()
+	camp := &rythme.Campaign{ID: rythme.NewID(rythme.PrefixCampaign), WorkspaceID: ws.ID, Kind: rythme.CampaignThemedWeek,
+		Name: strings.TrimSpace(week.Name), Theme: week.Theme, FirstDay: week.FirstDay, Timezone: week.Zone,
+		Status: rythme.CampaignActive, Plan: plan, CreatedBy: tokenOf(c).ID, CreatedAt: now, UpdatedAt: now}
+	posts, err := s.plannedPosts(c, week, camp, ws)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.CreateCampaign(ctx, camp, posts); err != nil {
+		s.fail(c, fmt.Errorf("api: create campaign: %w", err))
+		return
+	}
+	out := campaignJSON{Campaign: camp, Posts: []postJSON{}}
+	for _, p := range posts {
+		s.enqueue(c, s.dueRefs(p))
+		out.Posts = append(out.Posts, postOut(p))
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *server) listCampaigns(c *gin.Context) {
+	cs, err := s.store.ListCampaigns(c.Request.Context(), workspace(c))
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: list campaigns: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"data": cs})
+}
+
+// campaignPosts returns every post of the campaign.
+func (s *server) campaignPosts(c *gin.Context, id string) ([]*rythme.Post, error) {
+	var all []*rythme.Post
+	f := rythme.PostFilter{CampaignID: id, Limit: 200}
+	for {
+		page, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
+		if err != nil {
+			return nil, fmt.Errorf("api: campaign posts: %w", err)
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		f.Cursor = next
+	}
+}
+
+func (s *server) getCampaign(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
+	if !ok {
+		return
+	}
+	camp, err := s.store.GetCampaign(c.Request.Context(), workspace(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	posts, err := s.campaignPosts(c, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := campaignJSON{Campaign: camp, Posts: []postJSON{}}
+	for _, p := range posts {
+		out.Posts = append(out.Posts, postOut(p))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// cancelCampaign is DELETE /v1/campaigns/{id}: every post not yet out is
+// cancelled (their queued tasks then do nothing).
+func (s *server) cancelCampaign(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := s.store.GetCampaign(ctx, workspace(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	posts, err := s.campaignPosts(c, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	a, now := actor(c), s.now()
+	for _, p := range posts {
+		_, err := s.store.UpdatePost(ctx, camp.WorkspaceID, p.ID, func(p *rythme.Post) error {
+			if err := p.Cancel(now); err != nil {
+				return err
+			}
+			p.Record(a, "cancelled", "campaign "+camp.Name+" cancelled", now)
+			return nil
+		})
+		if err != nil && rythme.ErrorCode(err) != rythme.ECONFLICT { // already out: left as is
+			s.fail(c, fmt.Errorf("api: cancel campaign post: %w", err))
+			return
+		}
+	}
+	camp.Status = rythme.CampaignCancelled
+	if err := s.store.UpdateCampaign(ctx, camp); err != nil {
+		s.fail(c, fmt.Errorf("api: cancel campaign: %w", err))
+		return
+	}
+	s.getCampaign(c)
+}
+
+type cloneRequest struct {
+	FirstDay string `json:"first_day"`
+	Name     string `json:"name"`
+}
+
+// cloneCampaign is POST /v1/campaigns/{id}/clone: the campaign's plan as a
+// template, starting on another day.
+func (s *server) cloneCampaign(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
+	if !ok {
+		return
+	}
+	var req cloneRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	day, err := calendars.ParseDate(req.FirstDay)
+	if err != nil {
+		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "first_day", Message: "must be a date such as 2026-11-30"}))
+		return
+	}
+	camp, err := s.store.GetCampaign(c.Request.Context(), workspace(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var week calendars.ThemedWeek
+	if err := json.Unmarshal(camp.Plan, &week); err != nil {
+		s.fail(c, fmt.Errorf("api: campaign plan: %w", err))
+		return
+	}
+	week = calendars.Shift(week, day)
+	if req.Name != "" {
+		week.Name = req.Name
+	}
+	s.saveCampaign(c, week)
+}
+
+// campaignReport is GET /v1/reports/campaigns/{id}: the campaign against
+// the span of the same length right before it, per day and per network.
+func (s *server) campaignReport(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
+	if !ok {
+		return
+	}
+	zone, ok := s.reportZone(c)
+	if !ok {
+		return
+	}
+	if _, err := s.store.GetCampaign(c.Request.Context(), workspace(c), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := s.now()
+	snaps, err := s.snapshots(c.Request.Context(), workspace(c), now.Add(-reportLookback), now.Add(1))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rep := reports.CampaignReport(reports.Cohort{Campaign: id}, snaps, now, zone)
+	s.respond(c, "campaign-"+id, rep, rep)
+}

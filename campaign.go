@@ -1,0 +1,34 @@
+package rythme
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// PrefixCampaign starts campaign ids.
+const PrefixCampaign = "cmp"
+
+// Campaign kinds and states.
+const (
+	CampaignThemedWeek = "themed_week"
+	CampaignActive     = "active"
+	CampaignCancelled  = "cancelled"
+)
+
+// Campaign is a set of posts planned together: a themed week (a week of
+// content on one theme, day by day). Its plan is kept as given (JSON, the
+// calendars package's ThemedWeek), so that it can be cloned as a template.
+type Campaign struct {
+	ID          string          `json:"id"`
+	WorkspaceID string          `json:"workspace_id"`
+	Kind        string          `json:"kind"`
+	Name        string          `json:"name"`
+	Theme       string          `json:"theme"`
+	FirstDay    string          `json:"first_day"`
+	Timezone    string          `json:"timezone"`
+	Status      string          `json:"status"`
+	Plan        json.RawMessage `json:"plan"`
+	CreatedBy   string          `json:"created_by,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+}

@@ -118,8 +118,11 @@ type Store interface {
 	DueMetrics(ctx context.Context, now time.Time, limit int) ([]MetricsDue, error)
 	SaveMetrics(ctx context.Context, due MetricsDue, m Metrics, next *time.Time) error
 	// Snapshots returns every reading of the workspace's targets published
-	// in [from, to), oldest first.
+	// in [from, to), in no particular order.
 	Snapshots(ctx context.Context, workspaceID string, from, to time.Time) ([]Snapshot, error)
+	// LatestSnapshots is Snapshots keeping each target's last reading at
+	// or before asOf (what a comparison reads).
+	LatestSnapshots(ctx context.Context, workspaceID string, from, to, asOf time.Time) ([]Snapshot, error)
 	// AccountsDueAudience lists connected accounts whose followers are due
 	// to be read; SaveAudience stores a reading and when the next is due;
 	// AudienceSamples returns the workspace's readings in [from, to).

@@ -85,12 +85,26 @@ func (s *server) snapshots(ctx context.Context, ws string, from, to time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("api: snapshots: %w", err)
 	}
+	return toReports(rows), nil
+}
+
+// latestSnapshots is snapshots keeping each post's last reading at asOf
+// (the database picks it): what a comparison reads.
+func (s *server) latestSnapshots(ctx context.Context, ws string, from, to, asOf time.Time) ([]reports.Snapshot, error) {
+	rows, err := s.store.LatestSnapshots(ctx, ws, from, to, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("api: snapshots: %w", err)
+	}
+	return toReports(rows), nil
+}
+
+func toReports(rows []rythme.Snapshot) []reports.Snapshot {
 	out := make([]reports.Snapshot, len(rows))
 	for i, r := range rows {
 		out[i] = reports.Snapshot{TargetID: r.TargetID, PostID: r.PostID, AccountID: r.AccountID, Network: r.Network,
 			Author: r.Author, Tags: r.Tags, CampaignID: r.CampaignID, PublishedAt: r.PublishedAt, At: r.Metrics.At, Metrics: r.Metrics}
 	}
-	return out, nil
+	return out
 }
 
 func (s *server) audience(ctx context.Context, ws string, from, to time.Time) ([]reports.AudienceSample, error) {
@@ -149,7 +163,7 @@ func (s *server) compareReport(c *gin.Context) {
 		from, to = minTime(a.From, b.From), maxTime(a.To, b.To)
 	}
 	ctx := c.Request.Context()
-	snaps, err := s.snapshots(ctx, workspace(c), from, to)
+	snaps, err := s.latestSnapshots(ctx, workspace(c), from, to, now)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -308,7 +322,7 @@ func (s *server) bestTimesReport(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	snaps, err := s.snapshots(c.Request.Context(), workspace(c), now.Add(-90*24*time.Hour), now.Add(time.Second))
+	snaps, err := s.latestSnapshots(c.Request.Context(), workspace(c), now.Add(-90*24*time.Hour), now.Add(time.Second), now)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -32,6 +32,7 @@ type benchOptions struct {
 	redisURL        string
 	out             string
 	concurrency     int
+	scenarios       string
 }
 
 // runBench schedules posts due within a short window across many fakenet
@@ -51,17 +52,22 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	fs.StringVar(&o.redisURL, "redis-url", firstNonEmpty(getenv("BENCH_REDIS_URL"), "redis://127.0.0.1:6379/13"), "Redis for the postgres backend: this DB is FLUSHED")
 	fs.StringVar(&o.out, "out", "docs/benchmarks.md", "report file ('' or - for stdout only)")
 	fs.IntVar(&o.concurrency, "concurrency", 256, "publish workers for the network queue")
+	fs.StringVar(&o.scenarios, "scenarios", "spread,burst,metrics", "spread (due within the window), burst (all due at once), metrics (polling and reports, on PostgreSQL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	var results []benchResult
+	want := func(name string) bool { return slices.Contains(strings.Split(o.scenarios, ","), name) }
 	for _, backend := range strings.Split(o.backends, ",") {
 		for _, sc := range []benchScenario{
 			{name: "spread", posts: o.posts, window: o.window},
 			{name: "burst", posts: o.posts, window: 0},
 		} {
+			if !want(sc.name) {
+				continue
+			}
 			fmt.Fprintf(stderr, "bench: %s, %s: %d posts over %s across %d accounts…\n", backend, sc.name, sc.posts, sc.window, o.accounts)
 			r, err := benchRun(ctx, o, strings.TrimSpace(backend), sc, log)
 			if err != nil {
@@ -71,7 +77,18 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 			results = append(results, r)
 		}
 	}
-	report := benchReport(o, results)
+	var mr *metricsResult
+	if want("metrics") && strings.Contains(o.backends, "postgres") {
+		fmt.Fprintf(stderr, "bench: metrics: %d posts on fakenet's X across %d accounts, then 10 readings each…\n", o.posts, o.accounts)
+		r, err := benchMetrics(ctx, o, log)
+		if err != nil {
+			return fmt.Errorf("bench metrics: %w", err)
+		}
+		fmt.Fprintf(stderr, "bench: %.4f requests per polled post; comparison over %d snapshots: %s (query %s)\n",
+			r.perPost, r.snapshots, r.compareMedian, r.queryMedian)
+		mr = &r
+	}
+	report := benchReport(o, results, mr)
 	fmt.Fprint(stdout, report)
 	if o.out != "" && o.out != "-" {
 		if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
@@ -459,7 +476,7 @@ func machine() string {
 	return fmt.Sprintf("%s, %d cores%s, %s/%s, %s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
-func benchReport(o benchOptions, rs []benchResult) string {
+func benchReport(o benchOptions, rs []benchResult, mr *metricsResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `rythme bench` on %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %s.\n\n", machine())
@@ -478,5 +495,16 @@ func benchReport(o benchOptions, rs []benchResult) string {
 	b.WriteString("\nGoals (issue: the spine): for 10,000 posts due within one minute across 100 accounts, p99 lateness ≤ 1 s, 0 early,\n" +
 		"0 duplicates, 0 lost; at least 500 publishes per second sustained on PostgreSQL + Redis.\n\n" +
 		"Reproduce: `go run ./cmd/rythme bench` (PostgreSQL and Redis on their default local ports; `--help` for the options).\n")
+	if mr != nil {
+		fmt.Fprintf(&b, "\n## Engagement polling and reports\n\n"+
+			"%d posts published on fakenet's X (which takes up to 100 ids a lookup) across %d accounts, each read once by the\n"+
+			"poller; then 10 more readings per post stored, and a cohort comparison computed over them, query included (%s).\n\n"+
+			"| measure | figure | goal |\n| --- | ---: | --- |\n"+
+			"| network requests per polled post | %.4f (%d requests) | ≤ 0.02 |\n"+
+			"| comparison over %d snapshots, median of 7 (max) | %s (%s) | < 200 ms |\n"+
+			"| of which the query | %s | |\n",
+			mr.posts, mr.accounts, mr.storage, mr.perPost, mr.requests, mr.snapshots,
+			mr.compareMedian.Round(time.Millisecond), mr.compareMax.Round(time.Millisecond), mr.queryMedian.Round(time.Millisecond))
+	}
 	return b.String()
 }

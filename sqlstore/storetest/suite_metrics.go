@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sort"
 	"testing"
 	"time"
 
@@ -56,6 +57,7 @@ func testMetrics(t *testing.T, s rythme.Store) {
 	if len(snaps) != 2 {
 		t.Fatalf("%d snapshots, want 2 (never overwritten)", len(snaps))
 	}
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Metrics.At.Before(snaps[j].Metrics.At) }) // in no particular order
 	first := snaps[0]
 	if first.TargetID != tg.ID || first.PostID != p.ID || first.AccountID != a.ID || first.Network != "mastodon" ||
 		*first.Metrics.Likes != 3 || *first.Metrics.Reach != 120 || first.Metrics.Shares != nil || first.Metrics.Deleted ||
@@ -64,6 +66,16 @@ func testMetrics(t *testing.T, s rythme.Store) {
 	}
 	if !snaps[1].Metrics.Deleted || snaps[1].Metrics.Likes != nil {
 		t.Fatalf("second snapshot: %s", dump(snaps[1]))
+	}
+	latest, err := s.LatestSnapshots(ctx(t), ws.ID, T0, T0.Add(time.Hour), pub.Add(30*time.Minute))
+	must(t, err)
+	if len(latest) != 1 || *latest[0].Metrics.Likes != 3 {
+		t.Fatalf("latest as of 30 minutes: %s, want the first reading", dump(latest))
+	}
+	latest, err = s.LatestSnapshots(ctx(t), ws.ID, T0, T0.Add(time.Hour), pub.Add(2*time.Hour))
+	must(t, err)
+	if len(latest) != 1 || !latest[0].Metrics.Deleted {
+		t.Fatalf("latest as of 2 hours: %s, want the deletion", dump(latest))
 	}
 	if got, _ := s.Snapshots(ctx(t), ws.ID, T0.Add(time.Hour), T0.Add(2*time.Hour)); len(got) != 0 {
 		t.Fatal("snapshots of posts published outside the period")

@@ -38,10 +38,12 @@ type Account struct {
 	StatusReason string        `json:"status_reason,omitempty"`
 	// Meta holds what a connector learned at connect time (for example
 	// whether the server honours idempotency keys). Never secrets.
-	Meta      map[string]string `json:"meta,omitempty"`
-	Token     Token             `json:"-"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Meta map[string]string `json:"meta,omitempty"`
+	// Schedule is the account's posting slots and cadence goal (nil: none).
+	Schedule  *PostingSchedule `json:"schedule,omitempty"`
+	Token     Token            `json:"-"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // OAuthApp is a client registration at a network (or at one instance of a

@@ -67,6 +67,9 @@ type Target struct {
 	QueuedVersion int       `json:"-"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// Slotted: the target took one of its account's posting slots
+	// (scheduled_at "next_slot"); no two live targets take one slot.
+	Slotted bool `json:"slotted,omitempty"`
 	// Text is the content to publish (the variant, or the post's content),
 	// and Media the post's media ids. Filled by Store.GetTarget and
 	// Store.ClaimTarget.

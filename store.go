@@ -139,6 +139,13 @@ type Store interface {
 	ListCampaigns(ctx context.Context, workspaceID string) ([]*Campaign, error)
 	UpdateCampaign(ctx context.Context, c *Campaign) error
 
+	// SetAccountSchedule saves the account's posting slots and cadence
+	// (nil clears them); ENOTFOUND for another workspace's account.
+	SetAccountSchedule(ctx context.Context, workspaceID, id string, s *PostingSchedule) error
+	// TakenTimes returns, for each account, the times its live (not
+	// cancelled) targets are scheduled at in [from, to).
+	TakenTimes(ctx context.Context, workspaceID string, accountIDs []string, from, to time.Time) (map[string][]time.Time, error)
+
 	// Ping reports whether the database answers (EUNAVAILABLE if not).
 	Ping(ctx context.Context) error
 	Close() error

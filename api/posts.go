@@ -225,7 +225,13 @@ func (s *server) createPost(c *gin.Context) {
 	ctx := c.Request.Context()
 	now, ws := s.now(), workspace(c)
 	var fe fieldErrors
-	at := parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
+	slotted := req.ScheduledAt == NextSlot
+	var at time.Time
+	if slotted {
+		at = now.Add(24 * time.Hour) // a placeholder until the slot is found (validation needs a time)
+	} else {
+		at = parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
+	}
 	p := &rythme.Post{
 		ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: req.Content, ScheduledAt: at,
 		Timezone: req.Timezone, Tags: req.Tags, Media: req.Media, Thread: req.Thread, Author: req.Author, CreatedBy: tokenOf(c).ID,
@@ -260,6 +266,11 @@ func (s *server) createPost(c *gin.Context) {
 			return
 		}
 		field := fmt.Sprintf("targets[%d].account_id", i)
+		if slotted && acc != nil {
+			if _, _, ok := slotsOf(acc); !ok {
+				fe.add(field, "account @%s has no posting slots (PUT /v1/accounts/{id}/schedule)", acc.Username)
+			}
+		}
 		switch {
 		case acc == nil:
 			fe.add(field, "no such account in this workspace")
@@ -291,12 +302,44 @@ func (s *server) createPost(c *gin.Context) {
 		p.MakeDraft()
 	}
 	p.Record(a, "created", "", now)
-	if err := s.store.CreatePost(ctx, p); err != nil {
+	if slotted {
+		if err := s.createInSlot(ctx, p, accounts, now); err != nil {
+			s.fail(c, err)
+			return
+		}
+	} else if err := s.store.CreatePost(ctx, p); err != nil {
 		s.fail(c, fmt.Errorf("api: create post: %w", err))
 		return
 	}
 	s.enqueue(c, s.dueRefs(p))
 	c.JSON(http.StatusCreated, postOut(p))
+}
+
+// createInSlot gives the post the next free slot of its accounts and
+// stores it; when another request took that slot meanwhile (the store
+// refuses a second post in one slot), it takes the next.
+func (s *server) createInSlot(ctx context.Context, p *rythme.Post, accounts map[string]*rythme.Account, now time.Time) error {
+	var accts []*rythme.Account
+	for _, t := range p.Targets {
+		accts = append(accts, accounts[t.AccountID])
+	}
+	for try := 0; ; try++ {
+		at, err := s.nextSlot(ctx, p.WorkspaceID, accts, now)
+		if err != nil {
+			return err
+		}
+		p.ScheduledAt = at
+		for _, t := range p.Targets {
+			t.ScheduledAt, t.Slotted = at, true
+		}
+		err = s.store.CreatePost(ctx, p)
+		if err == nil || rythme.ErrorCode(err) != rythme.ECONFLICT || try == maxSlotTries {
+			if err != nil {
+				return fmt.Errorf("api: create post in a slot: %w", err)
+			}
+			return nil
+		}
+	}
 }
 
 // account returns the workspace's account id (cached in seen), or nil

@@ -28,12 +28,18 @@ func (s *Store) sealToken(tok rythme.Token) ([]byte, error) {
 
 func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 	a := &rythme.Account{}
-	var status, meta string
+	var status, meta, schedule string
 	var token []byte
 	if err := sc.Scan(&a.ID, &a.WorkspaceID, &a.Network, &a.InstanceURL, &a.ExternalID, &a.Username,
 		&a.DisplayName, &a.ProfileURL, &status, &a.StatusReason, &meta, &token,
-		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}); err != nil {
+		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &schedule); err != nil {
 		return nil, err
+	}
+	if schedule != "" {
+		a.Schedule = &rythme.PostingSchedule{}
+		if err := json.Unmarshal([]byte(schedule), a.Schedule); err != nil {
+			return nil, errors.New("sqlstore: account schedule: not valid JSON")
+		}
 	}
 	a.Status = rythme.AccountStatus(status)
 	var err error
@@ -102,7 +108,7 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 // GetAccount returns the workspace's account; ENOTFOUND if none.
 func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme.Account, error) {
 	a, err := s.scanAccount(s.r.QueryRowContext(ctx,
-		`SELECT `+accountCols+` FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
+		`SELECT `+accountCols+`, schedule FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("account", id)
 	}
@@ -111,7 +117,7 @@ func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme
 
 // AccountByID is GetAccount without workspace scope, for workers.
 func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, error) {
-	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("account", id)
 	}
@@ -121,7 +127,7 @@ func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, er
 // ListAccounts lists the workspace's accounts, oldest first.
 func (s *Store) ListAccounts(ctx context.Context, workspaceID string) ([]*rythme.Account, error) {
 	rows, err := s.r.QueryContext(ctx,
-		`SELECT `+accountCols+` FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+		`SELECT `+accountCols+`, schedule FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
 	if err != nil {
 		return nil, s.fail("list accounts", err)
 	}
@@ -164,7 +170,7 @@ func (s *Store) AccountsExpiring(ctx context.Context, before time.Time, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts
 		WHERE status = 'connected' AND token_expires_at IS NOT NULL AND token_expires_at < $1
 		ORDER BY token_expires_at, id LIMIT $2`, s.ts(before), limit)
 	if err != nil {
@@ -210,4 +216,47 @@ func (s *Store) affected(op string, res sql.Result, err error, none func() error
 		return none()
 	}
 	return nil
+}
+
+// SetAccountSchedule saves the account's posting slots and cadence (nil
+// clears them).
+func (s *Store) SetAccountSchedule(ctx context.Context, workspaceID, id string, sched *rythme.PostingSchedule) error {
+	text := ""
+	if sched != nil {
+		b, err := json.Marshal(sched)
+		if err != nil {
+			return s.fail("set account schedule", err)
+		}
+		text = string(b)
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET schedule = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4`,
+		text, s.ts(time.Now()), id, workspaceID)
+	return s.affected("set account schedule", res, err, func() error { return notFound("account", id) })
+}
+
+// TakenTimes returns, per account, the times its live targets are
+// scheduled at in [from, to).
+func (s *Store) TakenTimes(ctx context.Context, workspaceID string, accountIDs []string, from, to time.Time) (map[string][]time.Time, error) {
+	out := map[string][]time.Time{}
+	for _, id := range accountIDs {
+		rows, err := s.r.QueryContext(ctx, `SELECT scheduled_at FROM targets WHERE workspace_id = $1 AND account_id = $2
+			AND scheduled_at >= $3 AND scheduled_at < $4 AND status <> 'cancelled' ORDER BY scheduled_at`,
+			workspaceID, id, s.ts(from), s.ts(to))
+		if err != nil {
+			return nil, s.fail("taken times", err)
+		}
+		for rows.Next() {
+			var at time.Time
+			if err := rows.Scan(timeCol{&at}); err != nil {
+				rows.Close()
+				return nil, s.fail("taken times", err)
+			}
+			out[id] = append(out[id], at)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.fail("taken times", err)
+		}
+	}
+	return out, nil
 }

@@ -98,14 +98,14 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, t *rythme.Target, 
 	var network string
 	err := tx.QueryRowContext(ctx, `INSERT INTO targets (id, post_id, workspace_id, account_id, position,
 			network, content, status, version, queued_version, scheduled_at, external_id, url, last_error,
-			attempts, lease_until, published_at, created_at, updated_at)
+			attempts, lease_until, published_at, created_at, updated_at, slotted)
 		SELECT $1, $2, $3, a.id, $4, CASE WHEN $5 = '' THEN a.network ELSE $5 END, $6, $7, $8, $9, $10,
-			$11, $12, $13, $14, $15, $16, $17, $18
+			$11, $12, $13, $14, $15, $16, $17, $18, $20
 		FROM accounts a WHERE a.id = $19 AND a.workspace_id = $3
 		RETURNING network`,
 		t.ID, t.PostID, t.WorkspaceID, pos, t.Network, t.Content, string(t.Status), t.Version,
 		t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID, t.URL, t.LastError, t.Attempts,
-		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID).
+		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID, t.Slotted).
 		Scan(&network)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rythme.Invalid(rythme.FieldError{

@@ -158,8 +158,11 @@ type PostFilter struct {
 	To        *time.Time   // scheduled before
 	Status    TargetStatus // posts with at least one target in this status
 	AccountID string       // posts with a target on this account
-	// CampaignID: the campaign's posts.
+	// CampaignID: the campaign's posts; Tag: posts carrying the tag;
+	// Author: posts by the author.
 	CampaignID string
+	Tag        string
+	Author     string
 	Cursor     string
 	Limit      int // default 50, at most 200
 }

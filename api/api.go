@@ -173,6 +173,9 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/posts/:id/reject", manager, s.rejectPost)
 	v1.GET("/posts/:id/history", viewer, s.postHistory)
 
+	v1.GET("/calendar", viewer, s.calendar)
+	v1.GET("/calendar/gaps", viewer, s.gaps)
+
 	v1.GET("/campaigns", viewer, s.listCampaigns)
 	v1.POST("/campaigns", editor, s.createCampaign)
 	v1.GET("/campaigns/:id", viewer, s.getCampaign)

@@ -35,6 +35,8 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/accounts":                   rythme.RoleViewer,
 	"DELETE /v1/accounts/:id":            rythme.RoleManager,
 	"PUT /v1/accounts/:id/schedule":      rythme.RoleManager,
+	"GET /v1/calendar":                   rythme.RoleViewer,
+	"GET /v1/calendar/gaps":              rythme.RoleViewer,
 	"POST /v1/accounts/:network/connect": rythme.RoleManager,
 	"GET /v1/tokens":                     rythme.RoleAdmin,
 	"POST /v1/tokens":                    rythme.RoleAdmin,

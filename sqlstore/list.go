@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,14 @@ func (s *Store) ListPosts(ctx context.Context, workspaceID string, f rythme.Post
 	}
 	if f.CampaignID != "" {
 		sb.WriteString(` AND p.campaign_id = ` + arg(f.CampaignID))
+	}
+	if f.Author != "" {
+		sb.WriteString(` AND p.author = ` + arg(f.Author))
+	}
+	if f.Tag != "" {
+		// tags is a JSON array: look for the tag's JSON string in it.
+		enc, _ := json.Marshal(f.Tag)
+		sb.WriteString(` AND p.tags LIKE ` + arg("%"+likeEscape(string(enc))+"%") + ` ESCAPE '\'`)
 	}
 	if f.Status != "" || f.AccountID != "" {
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id`)
@@ -157,4 +166,9 @@ func decodeCursor(c string) (time.Time, string, bool) {
 		return time.Time{}, "", false
 	}
 	return time.UnixMicro(n).UTC(), id, true
+}
+
+// likeEscape escapes LIKE's wildcards (with \ as the escape character).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

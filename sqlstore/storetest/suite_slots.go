@@ -44,3 +44,45 @@ func testSlots(t *testing.T, s rythme.Store) {
 	must(t, err)
 	must(t, s.CreatePost(ctx(t), slotted()))
 }
+
+func init() {
+	register(suiteCase{"ListByTagAndAuthor", testListByTagAuthor})
+}
+
+func testListByTagAuthor(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	mk := func(author string, tags ...string) *rythme.Post {
+		p := campaignPost(ws.ID, a, T0.Add(time.Hour))
+		p.Author, p.Tags = author, tags
+		must(t, s.CreatePost(ctx(t), p))
+		return p
+	}
+	launch := mk("Ada", "launch", "green_week")
+	mk("Bo", "greenXweek")
+	mk("Bo", `back\slash`)
+	count := func(f rythme.PostFilter) int {
+		t.Helper()
+		ps, _, err := s.ListPosts(ctx(t), ws.ID, f)
+		must(t, err)
+		return len(ps)
+	}
+	if n := count(rythme.PostFilter{Tag: "launch"}); n != 1 {
+		t.Errorf("tag launch: %d posts", n)
+	}
+	if n := count(rythme.PostFilter{Tag: "green_week"}); n != 1 {
+		t.Errorf("tag green_week matched %d posts (the _ must not be a wildcard)", n)
+	}
+	if n := count(rythme.PostFilter{Tag: "green%"}); n != 0 {
+		t.Errorf("tag green%% matched %d posts (the %% must not be a wildcard)", n)
+	}
+	if n := count(rythme.PostFilter{Tag: `back\slash`}); n != 1 {
+		t.Errorf("a tag with a backslash matched %d posts", n)
+	}
+	if n := count(rythme.PostFilter{Author: "Bo"}); n != 2 {
+		t.Errorf("author Bo: %d posts", n)
+	}
+	if ps, _, _ := s.ListPosts(ctx(t), ws.ID, rythme.PostFilter{Author: "Ada", Tag: "launch"}); len(ps) != 1 || ps[0].ID != launch.ID {
+		t.Errorf("author and tag: %v", ps)
+	}
+}

@@ -56,6 +56,8 @@ type Store interface {
 	// CreatePost writes the post and its targets in one transaction. IDs,
 	// versions (1) and timestamps must be set by the caller.
 	CreatePost(ctx context.Context, p *Post) error
+	// CreatePosts writes several posts in one transaction: all or none.
+	CreatePosts(ctx context.Context, posts []*Post) error
 	GetPost(ctx context.Context, workspaceID, id string) (*Post, error)
 	ListPosts(ctx context.Context, workspaceID string, f PostFilter) ([]*Post, string, error)
 	// UpdatePost loads the post and its targets with a lock, calls fn, and

@@ -164,6 +164,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	v1.GET("/posts", viewer, s.listPosts)
 	v1.POST("/posts", editor, s.createPost)
+	v1.POST("/posts/import", editor, s.importPosts)
 	v1.GET("/posts/:id", viewer, s.getPost)
 	v1.PATCH("/posts/:id", editor, s.updatePost)
 	v1.DELETE("/posts/:id", editor, s.cancelPost)

@@ -42,6 +42,7 @@ var minRole = map[string]rythme.Role{
 	"POST /v1/tokens":                    rythme.RoleAdmin,
 	"DELETE /v1/tokens/:id":              rythme.RoleAdmin,
 	"POST /v1/media":                     rythme.RoleEditor,
+	"POST /v1/posts/import":              rythme.RoleEditor,
 	"POST /v1/posts/:id/submit":          rythme.RoleEditor,
 	"POST /v1/posts/:id/approve":         rythme.RoleManager,
 	"POST /v1/posts/:id/reject":          rythme.RoleManager,

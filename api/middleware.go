@@ -82,8 +82,8 @@ func (s *server) recoverMiddleware(c *gin.Context) {
 // bodyLimitMiddleware bounds request bodies to MaxBodyBytes: a declared
 // length over it is refused at once; an undeclared one fails while read.
 func (s *server) bodyLimitMiddleware(c *gin.Context) {
-	if c.FullPath() == "/v1/media" && c.Request.Method == http.MethodPost {
-		c.Next() // uploads have a limit of their own (MaxMediaBytes)
+	if p := c.FullPath(); (p == "/v1/media" || p == "/v1/posts/import") && c.Request.Method == http.MethodPost {
+		c.Next() // uploads and imports have limits of their own
 		return
 	}
 	if c.Request.ContentLength > s.cfg.MaxBodyBytes {

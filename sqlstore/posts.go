@@ -58,6 +58,18 @@ func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
 	return s.tx(ctx, "create post", func(tx *sql.Tx) error { return s.insertPost(ctx, tx, p) })
 }
 
+// CreatePosts writes the posts in one transaction: all or none.
+func (s *Store) CreatePosts(ctx context.Context, posts []*rythme.Post) error {
+	return s.tx(ctx, "create posts", func(tx *sql.Tx) error {
+		for _, p := range posts {
+			if err := s.insertPost(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // insertPost writes a post, its events and its targets in tx.
 func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) error {
 	normPost(p)

@@ -148,6 +148,14 @@ type Store interface {
 	// cancelled) targets are scheduled at in [from, to).
 	TakenTimes(ctx context.Context, workspaceID string, accountIDs []string, from, to time.Time) (map[string][]time.Time, error)
 
+	// CreateFeedToken stores a calendar feed token; FeedTokenByHash returns
+	// a live one (ENOTFOUND otherwise); ListFeedTokens lists the
+	// workspace's; RevokeFeedToken revokes one.
+	CreateFeedToken(ctx context.Context, f *FeedToken) error
+	FeedTokenByHash(ctx context.Context, hash []byte) (*FeedToken, error)
+	ListFeedTokens(ctx context.Context, workspaceID string) ([]*FeedToken, error)
+	RevokeFeedToken(ctx context.Context, workspaceID, id string, at time.Time) error
+
 	// Ping reports whether the database answers (EUNAVAILABLE if not).
 	Ping(ctx context.Context) error
 	Close() error

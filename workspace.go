@@ -56,3 +56,18 @@ func HashToken(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }
+
+// PrefixFeed starts calendar feed token ids.
+const PrefixFeed = "fdt"
+
+// FeedToken gives read-only access to a workspace's calendar feed (.ics),
+// for calendar applications that cannot send an Authorization header. The
+// secret is in the feed's URL; only its hash is stored; it can be revoked.
+type FeedToken struct {
+	ID          string     `json:"id"`
+	WorkspaceID string     `json:"workspace_id"`
+	Name        string     `json:"name"`
+	Hash        []byte     `json:"-"`
+	CreatedAt   time.Time  `json:"created_at"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}

@@ -157,6 +157,7 @@ func New(cfg Config) (http.Handler, error) {
 	// the single-use state binds the request to the workspace that started it.
 	r.GET("/v1/oauth/:network/callback", s.oauthCallback)
 	r.GET("/media/:id", s.serveMedia)
+	r.GET("/v1/calendar.ics", s.calendarFeed) // the feed token is its credential
 
 	v1 := r.Group("/v1", s.authMiddleware)
 	viewer, editor := require(rythme.RoleViewer), require(rythme.RoleEditor)
@@ -176,6 +177,9 @@ func New(cfg Config) (http.Handler, error) {
 
 	v1.GET("/calendar", viewer, s.calendar)
 	v1.GET("/calendar/gaps", viewer, s.gaps)
+	v1.GET("/calendar/feeds", manager, s.listFeeds)
+	v1.POST("/calendar/feeds", manager, s.createFeed)
+	v1.DELETE("/calendar/feeds/:id", manager, s.revokeFeed)
 
 	v1.GET("/campaigns", viewer, s.listCampaigns)
 	v1.POST("/campaigns", editor, s.createCampaign)

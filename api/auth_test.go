@@ -20,6 +20,7 @@ var public = map[string]bool{
 	"GET /assets/*filepath":           true,
 	"GET /v1/oauth/:network/callback": true,
 	"GET /media/:id":                  true, // signed links only: 404 otherwise
+	"GET /v1/calendar.ics":            true, // its feed token only: 404 otherwise
 }
 
 // minRole is the least role of each authenticated route. A route missing
@@ -37,6 +38,9 @@ var minRole = map[string]rythme.Role{
 	"PUT /v1/accounts/:id/schedule":      rythme.RoleManager,
 	"GET /v1/calendar":                   rythme.RoleViewer,
 	"GET /v1/calendar/gaps":              rythme.RoleViewer,
+	"GET /v1/calendar/feeds":             rythme.RoleManager,
+	"POST /v1/calendar/feeds":            rythme.RoleManager,
+	"DELETE /v1/calendar/feeds/:id":      rythme.RoleManager,
 	"POST /v1/accounts/:network/connect": rythme.RoleManager,
 	"GET /v1/tokens":                     rythme.RoleAdmin,
 	"POST /v1/tokens":                    rythme.RoleAdmin,
@@ -84,6 +88,8 @@ func concrete(path string) string {
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixToken), 1)
 	case strings.HasPrefix(p, "/v1/campaigns/:id"), strings.HasPrefix(p, "/v1/reports/campaigns/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixCampaign), 1)
+	case strings.HasPrefix(p, "/v1/calendar/feeds/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixFeed), 1)
 	case strings.HasPrefix(p, "/media/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixMedia), 1)
 	case strings.HasPrefix(p, "/v1/media/:id"):

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -339,6 +340,9 @@ func (s *server) createInSlot(ctx context.Context, p *rythme.Post, accounts map[
 			}
 			return nil
 		}
+		// Lost the slot to another request: let the winners commit, then
+		// look again.
+		time.Sleep(time.Duration(mrand.IntN(20)+1) * time.Millisecond)
 	}
 }
 

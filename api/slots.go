@@ -18,8 +18,9 @@ const NextSlot = "next_slot"
 
 // maxSlotTries bounds the retries when another request takes the same slot
 // at the same moment (the store refuses the second: no two posts take one
-// slot).
-const maxSlotTries = 5
+// slot). Each lost race means another post got a slot, so a request among
+// n concurrent ones loses at most n-1 times.
+const maxSlotTries = 20
 
 // setSchedule is PUT /v1/accounts/{id}/schedule.
 func (s *server) setSchedule(c *gin.Context) {

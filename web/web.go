@@ -1,11 +1,17 @@
-// Package web is rythme's browser page: a small dashboard (plain HTML, CSS
-// and JavaScript, embedded in the binary, no CDN and no build step) that
-// signs in with an API token and shows the upcoming posts, each target's
-// status, and the connected accounts, all through the public /v1 API.
+// Package web is rythme's dashboard: a page served by rythme itself (plain
+// HTML, CSS and JavaScript modules embedded in the binary; no CDN, no
+// external font, no build step) that signs in with an API token and shows,
+// through the public /v1 API only: the editorial calendar (month and week
+// views, each target's status), the campaigns, the comparison of two
+// cohorts (a table and SVG charts), the leaderboard, the best times to post
+// and the connected accounts. Reports download as CSV.
 //
 // It serves static files only: it never reads the store, never sees a
 // token on the server side (the page keeps it in the browser's
-// sessionStorage) and never loads anything from another origin.
+// sessionStorage) and never loads anything from another origin. The page
+// must never render API data as markup (no innerHTML: DOM nodes and
+// textContent only) nor need inline script or style, so that the
+// Content-Security-Policy set here holds.
 package web
 
 import (
@@ -35,7 +41,7 @@ func Handler() http.Handler {
 	files := http.FileServerFS(root)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,7 +32,9 @@ func TestHandler(t *testing.T) {
 	}{
 		{"GET", "/", 200, "text/html", `<input id="token"`},
 		{"GET", "/index.html", 200, "text/html", "<title>rythme</title>"},
-		{"GET", "/assets/app.js", 200, "text/javascript", "sessionStorage"},
+		{"GET", "/assets/app.js", 200, "text/javascript", "hashchange"},
+		{"GET", "/assets/api.js", 200, "text/javascript", "sessionStorage"},
+		{"GET", "/assets/charts.js", 200, "text/javascript", "polyline"},
 		{"GET", "/assets/style.css", 200, "text/css", ".badge"},
 		{"HEAD", "/assets/app.js", 200, "text/javascript", ""},
 		{"GET", "/assets/", 404, "", ""},
@@ -62,19 +65,39 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-// TestSelfContained checks that the page loads nothing from another
-// origin (no CDN) and never renders with innerHTML.
+// TestSelfContained checks that no served file loads anything from
+// another origin (no CDN, no external font or import) and that none
+// renders markup from strings or runs inline script.
 func TestSelfContained(t *testing.T) {
 	t.Parallel()
 	h := web.Handler()
-	external := regexp.MustCompile(`(src|href)\s*=\s*["']?(https?:)?//`)
-	for _, p := range []string{"/", "/assets/app.js", "/assets/style.css"} {
-		_, body := get(t, h, "GET", p)
+	external := regexp.MustCompile(`(src|href|url)\s*[=(]\s*["']?(https?:)?//|\bimport\b[^;]*["'](https?:)?//`)
+	paths := []string{"/"}
+	entries, err := os.ReadDir("static/assets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		paths = append(paths, "/assets/"+e.Name())
+	}
+	if len(paths) < 6 {
+		t.Fatalf("only %d files served: %v", len(paths), paths)
+	}
+	for _, p := range paths {
+		res, body := get(t, h, "GET", p)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: status %d", p, res.StatusCode)
+		}
 		if external.MatchString(body) || strings.Contains(body, "@import") {
 			t.Errorf("%s loads from another origin", p)
 		}
-		if strings.Contains(body, "innerHTML") || strings.Contains(body, "document.write") {
-			t.Errorf("%s renders markup from strings", p)
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s uses %s", p, bad)
+			}
+		}
+		if p == "/" && regexp.MustCompile(`<script(\s+type="module")?>|\son[a-z]+=|style=`).MatchString(body) {
+			t.Errorf("/ has inline script, handlers or styles (the CSP forbids them)")
 		}
 	}
 }

@@ -1,121 +1,117 @@
-// rythme's small dashboard: reads the /v1 API with the token kept in
-// sessionStorage. Everything is rendered through textContent, so post
-// content cannot inject markup.
-"use strict";
+// rythme's dashboard: signs in with an API token (kept in this tab's
+// sessionStorage), then routes on the URL's hash to the calendar, the
+// campaigns, the comparison, the leaderboard, the best times and the
+// accounts. Everything is rendered as DOM nodes with textContent, so no
+// API data can inject markup.
 
-const KEY = "rythme.token";
+import { el, fill } from "./dom.js";
+import { request, getToken, setToken, clearToken, onUnauthorized, errorBox } from "./api.js";
+import { renderCalendar } from "./calendar.js";
+import { renderCompare, renderLeaderboard, renderBestTimes } from "./reports.js";
+import { renderCampaigns } from "./campaigns.js";
+import { renderAccounts } from "./accounts.js";
+
 const $ = (sel) => document.querySelector(sel);
 
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
+const ROUTES = {
+  calendar: renderCalendar,
+  campaigns: renderCampaigns,
+  compare: renderCompare,
+  leaderboard: renderLeaderboard,
+  "best-times": renderBestTimes,
+  accounts: renderAccounts,
+};
+
+// parseHash reads "#/route/id?k=v" into {route, id, params}.
+function parseHash() {
+  const h = location.hash.replace(/^#\/?/, "");
+  const q = h.indexOf("?");
+  const path = q < 0 ? h : h.slice(0, q);
+  const params = Object.fromEntries(new URLSearchParams(q < 0 ? "" : h.slice(q + 1)));
+  const [route, ...rest] = path.split("/");
+  if (rest.length) params.id = decodeURIComponent(rest.join("/"));
+  return { route: route || "calendar", params };
 }
 
-async function api(path) {
-  const res = await fetch(path, {
-    headers: { Authorization: "Bearer " + sessionStorage.getItem(KEY), Accept: "application/json" },
-  });
-  const body = await res.json().catch(() => ({}));
-  if (res.status === 401) {
-    signOut("The token was refused; sign in again.");
-    throw new Error("unauthorized");
-  }
-  if (!res.ok) throw new Error((body.error && body.error.message) || "HTTP " + res.status);
-  return body;
+function go(route, params) {
+  const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== ""));
+  const s = q.toString();
+  const hash = "#/" + route + (s ? "?" + s : "");
+  if (location.hash === hash) render();
+  else location.hash = hash;
 }
 
-function show(signedIn) {
+function showSignedIn(signedIn) {
   $("#signin").hidden = signedIn;
-  $("#dashboard").hidden = !signedIn;
+  $("#app").hidden = !signedIn;
+  $("#nav").hidden = !signedIn;
   $("#signout").hidden = !signedIn;
 }
 
-function setStatus(msg, isError) {
-  const s = $("#status");
-  s.textContent = msg || "";
-  s.className = isError ? "error" : "";
+function signInError(msg) {
+  const p = $("#signin-error");
+  p.textContent = msg || "";
+  p.hidden = !msg;
 }
 
 function signOut(msg) {
-  sessionStorage.removeItem(KEY);
-  show(false);
-  if (msg) alert(msg);
+  clearToken();
+  const dlg = $("#post-dialog");
+  if (dlg.open) dlg.close();
+  fill($("#view"));
+  showSignedIn(false);
+  signInError(msg);
+  $("#token").focus();
 }
 
-function renderPosts(posts) {
-  const tbody = $("#posts tbody");
-  tbody.replaceChildren();
-  $("#no-posts").hidden = posts.length > 0;
-  for (const p of posts) {
-    const tr = el("tr");
-    tr.append(el("td", new Date(p.scheduled_at).toLocaleString()));
-    const content = p.content.length > 140 ? p.content.slice(0, 140) + "…" : p.content;
-    tr.append(el("td", content));
-    const st = el("td");
-    st.append(el("span", p.status, "badge " + p.status));
-    tr.append(st);
-    const targets = el("td");
-    for (const t of p.targets) {
-      const b = el("span", t.network + ": " + t.status, "badge " + t.status);
-      if (t.last_error) b.title = t.last_error;
-      targets.append(b);
-    }
-    tr.append(targets);
-    tbody.append(tr);
+// render draws the page the hash names, into a fresh container so that a
+// slow answer for a page left since cannot overwrite the current one.
+async function render() {
+  if (!getToken()) {
+    showSignedIn(false);
+    return;
   }
-}
-
-function renderAccounts(accounts) {
-  const tbody = $("#accounts tbody");
-  tbody.replaceChildren();
-  $("#no-accounts").hidden = accounts.length > 0;
-  for (const a of accounts) {
-    const tr = el("tr");
-    tr.append(el("td", a.network));
-    tr.append(el("td", "@" + a.username + (a.display_name ? " (" + a.display_name + ")" : "")));
-    const st = el("td");
-    st.append(el("span", a.status, "badge " + a.status));
-    tr.append(st);
-    tbody.append(tr);
+  showSignedIn(true);
+  const { route, params } = parseHash();
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.route === route) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
   }
-}
-
-async function load() {
-  setStatus("Loading…");
+  const view = el("div", { class: "page", dataset: { route } });
+  fill($("#view"), view);
+  const fn = ROUTES[route];
+  if (!fn) {
+    view.append(el("h2", { text: "Page not found" }), el("p", {}, el("a", { href: "#/calendar", text: "Back to the calendar" })));
+    return;
+  }
   try {
-    const from = encodeURIComponent(new Date(Date.now() - 24 * 3600 * 1000).toISOString());
-    const [posts, accounts] = await Promise.all([
-      api("/v1/posts?limit=100&from=" + from),
-      api("/v1/accounts"),
-    ]);
-    renderPosts(posts.data || []);
-    renderAccounts(accounts.data || []);
-    setStatus("");
+    await fn(view, params, (p) => go(route, p));
   } catch (err) {
-    if (err.message !== "unauthorized") setStatus(err.message, true);
+    view.append(errorBox(err));
   }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("#signin-form").addEventListener("submit", (ev) => {
+  onUnauthorized(() => signOut("The server refused the token (revoked or expired); sign in again."));
+  $("#signin-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const tok = $("#token").value.trim();
     if (!tok) return;
-    sessionStorage.setItem(KEY, tok);
+    signInError("");
+    try {
+      await request("/v1/accounts", { token: tok });
+    } catch (err) {
+      signInError(err.status === 401 ? "This token was refused: check it and try again." : err.message);
+      return;
+    }
+    setToken(tok);
     $("#token").value = "";
-    show(true);
-    load();
+    render();
   });
   $("#signout").addEventListener("submit", (ev) => {
     ev.preventDefault();
     signOut();
   });
-  if (sessionStorage.getItem(KEY)) {
-    show(true);
-    load();
-  } else {
-    show(false);
-  }
+  window.addEventListener("hashchange", render);
+  render();
 });

@@ -1,0 +1,320 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/api"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/sqlstore/storetest"
+	"github.com/rythmehq/rythme/telemetry"
+)
+
+// fakeConnector is a network the API knows by name; the tests never
+// publish through it (they write outcomes to the store directly).
+type fakeConnector struct{ name, title string }
+
+var _ connectors.Connector = fakeConnector{}
+
+func (f fakeConnector) Info() rythme.Network {
+	return rythme.Network{Name: f.name, Title: f.title, Auth: "oauth2", MaxLength: 500, Metrics: true}
+}
+func (fakeConnector) Validate(string) []string { return nil }
+func (fakeConnector) OAuth2Config(context.Context, connectors.ConnectParams, string, connectors.Apps) (*oauth2.Config, error) {
+	return nil, rythme.Errorf(rythme.EINVALID, "not in this test")
+}
+func (fakeConnector) Identify(context.Context, connectors.ConnectParams, *http.Client) (*connectors.Identity, error) {
+	return nil, connectors.Errorf(connectors.Permanent, "not in this test")
+}
+func (fakeConnector) Publish(context.Context, *rythme.Account, *http.Client, connectors.PublishRequest) (*connectors.Published, error) {
+	return nil, connectors.Errorf(connectors.Permanent, "not in this test")
+}
+func (fakeConnector) Idempotent(*rythme.Account) bool { return true }
+func (fakeConnector) FetchMetrics(context.Context, *rythme.Account, *http.Client, []string) ([]rythme.Metrics, error) {
+	return nil, nil
+}
+
+// nopQueue accepts publish tasks and drops them.
+type nopQueue struct{}
+
+func (nopQueue) EnqueuePublish(context.Context, []rythme.TargetRef) error { return nil }
+
+// fixture is a running API over a seeded store.
+type fixture struct {
+	URL   string
+	Token string
+	// EmptyToken signs in to a second workspace that has nothing.
+	EmptyToken string
+	Campaign   *rythme.Campaign
+	// Posts by the keys of seedPost.
+	Posts    map[string]*rythme.Post
+	Accounts map[string]*rythme.Account
+}
+
+// seeded is one post of the fixture: its UTC time and, per account key,
+// the status its target ends in.
+type seeded struct {
+	key, content, author string
+	at                   string
+	tags                 []string
+	targets              map[string]rythme.TargetStatus
+	campaign             bool // part of the "Launch week" campaign
+}
+
+// The posts, in October 2026 mostly. In Europe/Paris (UTC+2 until
+// October 25, then UTC+1) "late" falls on October 15 at 00:30.
+var seedPosts = []seeded{
+	{"sept", "September warm-up thread", "Ada", "2026-09-29T08:00:00Z", []string{"warmup"}, map[string]rythme.TargetStatus{"mast": rythme.TargetPublished}, false},
+	{"launch", "Launch day: rythme 1.0 is out", "Ada", "2026-10-06T07:30:00Z", []string{"launch"}, map[string]rythme.TargetStatus{"mast": rythme.TargetPublished, "bsky": rythme.TargetPublished}, true},
+	{"late", "Behind the scenes of the launch <b>not bold</b>", "Bo", "2026-10-14T22:30:00Z", []string{"launch"}, map[string]rythme.TargetStatus{"mast": rythme.TargetFailed, "bsky": rythme.TargetPublished}, true},
+	{"challenge", "Weekly challenge #3: show your desk", "Ada", "2026-10-20T10:00:00Z", []string{"challenge"}, map[string]rythme.TargetStatus{"mast": rythme.TargetScheduled}, false},
+	{"held", "Held until the account is reconnected", "Cy", "2026-10-22T08:00:00Z", nil, map[string]rythme.TargetStatus{"bsky": rythme.TargetHeld}, false},
+	{"cancelled", "Cancelled teaser", "Bo", "2026-10-23T12:00:00Z", nil, map[string]rythme.TargetStatus{"mast": rythme.TargetCancelled}, false},
+	{"unconfirmed", "Unconfirmed poll", "Cy", "2026-10-27T09:15:00Z", nil, map[string]rythme.TargetStatus{"mast": rythme.TargetUnconfirmed}, false},
+	{"november", "November recap", "Ada", "2026-11-03T09:00:00Z", nil, map[string]rythme.TargetStatus{"mast": rythme.TargetScheduled, "bsky": rythme.TargetScheduled}, false},
+}
+
+// seedMetrics are the engagement readings of the published targets, by
+// post key and account key: reach, likes, comments, shares.
+var seedMetrics = map[[2]string][4]int64{
+	{"sept", "mast"}:   {1000, 30, 5, 5},
+	{"launch", "mast"}: {2000, 100, 20, 30},
+	{"launch", "bsky"}: {800, 40, 4, 6},
+	{"late", "bsky"}:   {500, 50, 10, 15},
+}
+
+const failedError = "the network said: the text is too long (422)"
+
+// newFixture starts the API with a SQLite store holding a workspace, an
+// admin token, two accounts and the seeded posts with their outcomes and
+// engagement.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	store := storetest.SQLite(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	f := &fixture{Posts: map[string]*rythme.Post{}, Accounts: map[string]*rythme.Account{}}
+
+	ws := &rythme.Workspace{ID: rythme.NewID(rythme.PrefixWorkspace), Name: "Team", CreatedAt: now}
+	must(t, store.CreateWorkspace(ctx, ws))
+	f.Token = rythme.TokenSecretPrefix + strings.ReplaceAll(rythme.NewID("s"), "_", "")
+	must(t, store.CreateAPIToken(ctx, &rythme.APIToken{
+		ID: rythme.NewID(rythme.PrefixToken), WorkspaceID: ws.ID, Name: "browser", Role: rythme.RoleAdmin,
+		Hash: rythme.HashToken(f.Token), CreatedAt: now,
+	}))
+	empty := &rythme.Workspace{ID: rythme.NewID(rythme.PrefixWorkspace), Name: "Empty", CreatedAt: now}
+	must(t, store.CreateWorkspace(ctx, empty))
+	f.EmptyToken = rythme.TokenSecretPrefix + strings.ReplaceAll(rythme.NewID("s"), "_", "")
+	must(t, store.CreateAPIToken(ctx, &rythme.APIToken{
+		ID: rythme.NewID(rythme.PrefixToken), WorkspaceID: empty.ID, Name: "empty", Role: rythme.RoleViewer,
+		Hash: rythme.HashToken(f.EmptyToken), CreatedAt: now,
+	}))
+	for key, a := range map[string][3]string{
+		"mast": {"mastodon", "https://mastodon.example", "ada"},
+		"bsky": {"bluesky", "https://bsky.social", "team.bsky.social"},
+	} {
+		acc := &rythme.Account{
+			WorkspaceID: ws.ID, Network: a[0], InstanceURL: a[1], ExternalID: "ext-" + key,
+			Username: a[2], DisplayName: "Team " + key, ProfileURL: a[1] + "/@" + a[2], Status: rythme.AccountConnected,
+			Token:     rythme.Token{AccessToken: "at-" + key, TokenType: "Bearer"},
+			CreatedAt: now, UpdatedAt: now,
+		}
+		must(t, store.UpsertAccount(ctx, acc))
+		f.Accounts[key] = acc
+	}
+
+	f.Campaign = &rythme.Campaign{
+		ID: rythme.NewID(rythme.PrefixCampaign), WorkspaceID: ws.ID, Kind: rythme.CampaignThemedWeek, Name: "Launch week",
+		Theme: "rythme 1.0", FirstDay: "2026-10-05", Timezone: "Europe/Paris", Status: rythme.CampaignActive,
+		Plan: json.RawMessage(`{}`), CreatedAt: now, UpdatedAt: now,
+	}
+	var inCampaign []*rythme.Post
+	for _, sp := range seedPosts {
+		at := mustTime(t, sp.at)
+		p := &rythme.Post{
+			ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws.ID, Content: sp.content, ScheduledAt: at,
+			Timezone: "Europe/Paris", Tags: sp.tags, Author: sp.author, CreatedAt: now, UpdatedAt: now,
+		}
+		for _, key := range []string{"mast", "bsky"} {
+			if _, ok := sp.targets[key]; !ok {
+				continue
+			}
+			acc := f.Accounts[key]
+			p.Targets = append(p.Targets, &rythme.Target{
+				ID: rythme.NewID(rythme.PrefixTarget), AccountID: acc.ID, Network: acc.Network,
+				Status: rythme.TargetScheduled, Version: 1, ScheduledAt: at, CreatedAt: now, UpdatedAt: now,
+			})
+		}
+		f.Posts[sp.key] = p
+		if sp.campaign {
+			p.CampaignID = f.Campaign.ID
+			inCampaign = append(inCampaign, p)
+		} else {
+			must(t, store.CreatePost(ctx, p))
+		}
+	}
+	must(t, store.CreateCampaign(ctx, f.Campaign, inCampaign))
+	for _, sp := range seedPosts {
+		p := f.Posts[sp.key]
+		for _, tg := range p.Targets {
+			key := "mast"
+			if tg.AccountID == f.Accounts["bsky"].ID {
+				key = "bsky"
+			}
+			finish(t, store, ws.ID, p, tg, sp.targets[key], metricsFor(sp.key, key))
+		}
+		got, err := store.GetPost(ctx, ws.ID, p.ID)
+		must(t, err)
+		f.Posts[sp.key] = got
+	}
+	for _, s := range []struct {
+		at        string
+		followers int64
+	}{{"2026-09-01T00:00:00Z", 1000}, {"2026-10-01T00:00:00Z", 1100}, {"2026-11-01T00:00:00Z", 1300}} {
+		at := mustTime(t, s.at)
+		must(t, store.SaveAudience(ctx, f.Accounts["mast"].ID, at, s.followers, at.Add(rythme.AudienceEvery)))
+	}
+
+	h, err := api.New(api.Config{
+		Store: store, Connectors: connectors.NewRegistry(fakeConnector{"mastodon", "Mastodon"}, fakeConnector{"bluesky", "Bluesky"}),
+		Queue: nopQueue{}, Metrics: telemetry.New(), PublicURL: "http://rythme.test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	must(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+func metricsFor(post, account string) *[4]int64 {
+	if m, ok := seedMetrics[[2]string{post, account}]; ok {
+		return &m
+	}
+	return nil
+}
+
+// finish moves a scheduled target to status the way the worker does, and
+// stores one engagement reading when m is set.
+func finish(t *testing.T, store rythme.Store, ws string, p *rythme.Post, tg *rythme.Target, status rythme.TargetStatus, m *[4]int64) {
+	t.Helper()
+	ctx := context.Background()
+	switch status {
+	case rythme.TargetScheduled:
+		return
+	case rythme.TargetCancelled:
+		_, err := store.UpdatePost(ctx, ws, p.ID, func(p *rythme.Post) error { return p.Cancel(tg.ScheduledAt) })
+		must(t, err)
+		return
+	}
+	claimed, err := store.ClaimTarget(ctx, tg.ID, tg.Version, tg.ScheduledAt, tg.ScheduledAt.Add(time.Minute))
+	must(t, err)
+	out := rythme.Outcome{Status: status, At: tg.ScheduledAt}
+	switch status {
+	case rythme.TargetPublished:
+		out.ExternalID = "ext-" + tg.ID
+		out.URL = "https://" + tg.Network + ".example/posts/" + tg.ID
+	case rythme.TargetFailed:
+		out.Error = failedError
+	case rythme.TargetHeld:
+		out.Error = "the account needs reconnecting"
+	case rythme.TargetUnconfirmed:
+		out.Error = "timeout after sending"
+	}
+	_, err = store.FinishTarget(ctx, tg.ID, claimed.Version, out)
+	must(t, err)
+	if m == nil {
+		return
+	}
+	n := func(v int64) *int64 { return &v }
+	must(t, store.SaveMetrics(ctx, rythme.MetricsDue{
+		TargetID: tg.ID, AccountID: tg.AccountID, Network: tg.Network, ExternalID: out.ExternalID, PublishedAt: tg.ScheduledAt,
+	}, rythme.Metrics{
+		TargetID: tg.ID, ExternalID: out.ExternalID, At: tg.ScheduledAt.Add(2 * time.Hour),
+		Reach: n(m[0]), Impressions: n(m[0] * 3 / 2), Likes: n(m[1]), Comments: n(m[2]), Shares: n(m[3]),
+	}, nil))
+}
+
+// get calls the API as the page does and returns the status and body.
+func (f *fixture) get(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, f.URL+path, nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+f.Token)
+	req.Header.Set("Accept", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	must(t, err)
+	return res.StatusCode, body
+}
+
+// getJSON calls the API; it returns the status and decodes a 200 answer
+// into v.
+func (f *fixture) getJSON(t *testing.T, path string, v any) int {
+	t.Helper()
+	code, body := f.get(t, path)
+	if code == http.StatusOK && v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("GET %s: decode %s: %v", path, body, err)
+		}
+	}
+	return code
+}
+
+// apiError is the API's error shape.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Fields  []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"fields"`
+	} `json:"error"`
+}
+
+// getError calls the API where it must refuse, and returns its error.
+func (f *fixture) getError(t *testing.T, path string) apiError {
+	t.Helper()
+	code, body := f.get(t, path)
+	var e apiError
+	if code < 400 || json.Unmarshal(body, &e) != nil || e.Error.Message == "" {
+		t.Fatalf("GET %s: %d %s, want an error", path, code, body)
+	}
+	return e
+}
+
+// requireEndpoint fails the test when the API does not serve path (the
+// page would only show an error).
+func (f *fixture) requireEndpoint(t *testing.T, path string) {
+	t.Helper()
+	if code := f.getJSON(t, path, nil); code == http.StatusNotFound {
+		t.Fatalf("GET %s answers 404: the page needs it", path)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	must(t, err)
+	return v
+}

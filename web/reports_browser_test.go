@@ -1,0 +1,308 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// compareAnswer is GET /v1/reports/compare's JSON.
+type compareAnswer struct {
+	A struct {
+		Spec  string
+		Posts int
+	} `json:"a"`
+	B struct {
+		Spec  string
+		Posts int
+	} `json:"b"`
+	Denominator string `json:"denominator"`
+	Rows        []struct {
+		Indicator string   `json:"indicator"`
+		Label     string   `json:"label"`
+		A         *float64 `json:"a"`
+		B         *float64 `json:"b"`
+		ChangePct *float64 `json:"change_pct"`
+	} `json:"rows"`
+	Series map[string][]struct {
+		Date           string   `json:"date"`
+		EngagementRate *float64 `json:"engagement_rate"`
+	} `json:"series"`
+}
+
+// shownRow is one row of the comparison table: the raw values the page
+// kept (data-value) and the text it shows.
+type shownRow struct {
+	Indicator, Label       string
+	A, B, Change           string // data-value: "" for none
+	AText, BText, ChangeTx string
+}
+
+const compareRowsJS = `[...document.querySelectorAll("#compare-table tbody tr")].map((tr) => ({
+	Indicator: tr.dataset.indicator, Label: tr.cells[0].textContent,
+	A: tr.cells[1].dataset.value, B: tr.cells[2].dataset.value, Change: tr.cells[3].dataset.value,
+	AText: tr.cells[1].textContent, BText: tr.cells[2].textContent, ChangeTx: tr.cells[3].textContent,
+}))`
+
+// sameValue reports whether the page's data-value is the API's value.
+func sameValue(shown string, api *float64) bool {
+	if api == nil {
+		return shown == ""
+	}
+	v, err := strconv.ParseFloat(shown, 64)
+	return err == nil && math.Abs(v-*api) <= 1e-9*math.Max(1, math.Abs(*api))
+}
+
+// checkCompare compares what the page shows with the API's answer for
+// the same cohorts: the table and both charts.
+func checkCompare(t *testing.T, tb *tab, want compareAnswer) {
+	t.Helper()
+	rows := eval[[]shownRow](tb, compareRowsJS)
+	if len(rows) != len(want.Rows) {
+		t.Fatalf("%d rows shown, the API gave %d", len(rows), len(want.Rows))
+	}
+	bars := 0
+	for i, r := range want.Rows {
+		got := rows[i]
+		if got.Indicator != r.Indicator || (r.Label != "" && got.Label != r.Label) {
+			t.Errorf("row %d: %s %q, want %s %q", i, got.Indicator, got.Label, r.Indicator, r.Label)
+		}
+		if !sameValue(got.A, r.A) || !sameValue(got.B, r.B) || !sameValue(got.Change, r.ChangePct) {
+			t.Errorf("%s: shows A=%q B=%q change=%q, the API says %v %v %v", r.Indicator, got.A, got.B, got.Change, fv(r.A), fv(r.B), fv(r.ChangePct))
+		}
+		for _, c := range []struct {
+			text string
+			v    *float64
+		}{{got.AText, r.A}, {got.BText, r.B}, {got.ChangeTx, r.ChangePct}} {
+			if (c.text == "—") != (c.v == nil) {
+				t.Errorf("%s: text %q for value %v", r.Indicator, c.text, fv(c.v))
+			}
+		}
+		if r.A != nil || r.B != nil {
+			bars++
+		}
+		// The bar chart draws both sides of every indicator with a value.
+		for side, v := range map[string]*float64{"a": r.A, "b": r.B} {
+			if r.A == nil && r.B == nil {
+				continue
+			}
+			sel := fmt.Sprintf(`document.querySelector('svg.bar-chart rect.bar[data-indicator="%s"][data-side="%s"]')?.dataset.value`, r.Indicator, side)
+			if shown := eval[*string](tb, sel); shown == nil || !sameValue(*shown, v) {
+				t.Errorf("bar %s %s: %v, want %v", r.Indicator, side, shown, fv(v))
+			}
+		}
+	}
+	if n := eval[int](tb, `document.querySelectorAll("svg.bar-chart rect.bar").length`); n != 2*bars {
+		t.Errorf("%d bars, want %d", n, 2*bars)
+	}
+	// The line chart has one point per day with a rate, per cohort.
+	for _, side := range []string{"a", "b"} {
+		var dates []string
+		for _, p := range want.Series[side] {
+			if p.EngagementRate != nil {
+				dates = append(dates, p.Date)
+				sel := fmt.Sprintf(`document.querySelector('svg.line-chart circle.point.%s[data-date="%s"]')?.dataset.value`, side, p.Date)
+				if shown := eval[*string](tb, sel); shown == nil || !sameValue(*shown, p.EngagementRate) {
+					t.Errorf("series %s %s: point %v, want %v", side, p.Date, shown, *p.EngagementRate)
+				}
+			}
+		}
+		got := eval[[]string](tb, fmt.Sprintf(`[...document.querySelectorAll("svg.line-chart circle.point.%s")].map((c) => c.dataset.date)`, side))
+		if !slices.Equal(got, dates) {
+			t.Errorf("series %s: points on %v, want %v", side, got, dates)
+		}
+		if len(dates) > 1 && eval[int](tb, fmt.Sprintf(`document.querySelectorAll("svg.line-chart polyline.line.%s").length`, side)) != 1 {
+			t.Errorf("series %s: no line through its %d points", side, len(dates))
+		}
+	}
+}
+
+func fv(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
+// csvDownload clicks the page's Download CSV button, which fetches the
+// report as text/csv with the token, and checks it got a file.
+func csvDownload(t *testing.T, tb *tab, pathPrefix string) {
+	t.Helper()
+	href := eval[string](tb, `document.querySelector("button.csv")?.dataset.href || ""`)
+	if !strings.HasPrefix(href, pathPrefix) {
+		t.Fatalf("CSV button fetches %q, want %s…", href, pathPrefix)
+	}
+	tb.click("button.csv")
+	tb.waitFor(`/^(Downloaded|CSV failed)/.test(document.querySelector(".csv-status").textContent)`)
+	if msg := eval[string](tb, `document.querySelector(".csv-status").textContent`); !strings.HasPrefix(msg, "Downloaded") || strings.Contains(msg, "(0 bytes)") {
+		t.Errorf("CSV download: %q", msg)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	f := newFixture(t)
+	f.requireEndpoint(t, "/v1/reports/compare?a=all&b=all")
+
+	a, b := "period:2026-09-01..2026-09-30", "period:2026-10-01..2026-10-31"
+	var want compareAnswer
+	if code := f.getJSON(t, "/v1/reports/compare?"+url.Values{"a": {a}, "b": {b}, "tz": {browserZone}}.Encode(), &want); code != http.StatusOK {
+		t.Fatalf("GET compare: %d", code)
+	}
+	if want.A.Posts == 0 || want.B.Posts == 0 {
+		t.Fatalf("the seeded cohorts are empty: %+v", want)
+	}
+	tb.signIn(f.URL, "#/compare?"+url.Values{"a": {a}, "b": {b}}.Encode(), f.Token)
+	tb.waitFor(`document.querySelector("#compare-table")`)
+	if got := eval[[]string](tb, `[document.querySelector("#cohort-a").value, document.querySelector("#cohort-b").value]`); !slices.Equal(got, []string{a, b}) {
+		t.Errorf("cohort inputs %v", got)
+	}
+	for id, want := range map[string]string{"#cohort-a-summary": fmt.Sprintf("A: %s — %s", a, posts(want.A.Posts)), "#cohort-b-summary": fmt.Sprintf("B: %s — %s", b, posts(want.B.Posts))} {
+		if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q).textContent`, id)); got != want {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
+	}
+	checkCompare(t, tb, want)
+	if want.Denominator != "" && eval[string](tb, `document.querySelector("#denominator")?.textContent || ""`) == "" {
+		t.Error("the denominator is not explained")
+	}
+	tb.screenshot("compare")
+	csvDownload(t, tb, "/v1/reports/compare?")
+
+	// Another cohort, typed into the form.
+	tb.do("cohort B", chromedp.SetValue(chromedp.CSS("#cohort-b"), "tag:launch+network:bluesky"), chromedp.Click(chromedp.CSS("#compare-form button[type=submit]")))
+	tb.waitFor(`document.querySelector("#cohort-b-summary")?.textContent.includes("tag:launch+network:bluesky")`)
+	if h := eval[string](tb, `location.hash`); !strings.Contains(h, "b=tag%3Alaunch%2Bnetwork%3Abluesky") {
+		t.Errorf("hash %s does not keep the cohort", h)
+	}
+	var want2 compareAnswer
+	f.getJSON(t, "/v1/reports/compare?"+url.Values{"a": {a}, "b": {"tag:launch+network:bluesky"}, "tz": {browserZone}}.Encode(), &want2)
+	checkCompare(t, tb, want2)
+
+	// An invalid cohort: the API's message and field errors are shown.
+	tb.do("bad cohort", chromedp.SetValue(chromedp.CSS("#cohort-a"), "bogus:1"), chromedp.Click(chromedp.CSS("#compare-form button[type=submit]")))
+	tb.waitFor(`document.querySelector("#compare-result .error-box")`)
+	apiErr := f.getError(t, "/v1/reports/compare?"+url.Values{"a": {"bogus:1"}, "b": {"tag:launch+network:bluesky"}, "tz": {browserZone}}.Encode())
+	shown := eval[string](tb, `document.querySelector("#compare-result .error-box").textContent`)
+	if !strings.Contains(shown, apiErr.Error.Message) {
+		t.Errorf("error shown %q lacks the API's message %q", shown, apiErr.Error.Message)
+	}
+	for _, fe := range apiErr.Error.Fields {
+		if !strings.Contains(shown, fe.Field+": "+fe.Message) {
+			t.Errorf("error shown %q lacks field %s: %s", shown, fe.Field, fe.Message)
+		}
+	}
+	tb.screenshot("compare-error")
+}
+
+func TestLeaderboard(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	f := newFixture(t)
+	f.requireEndpoint(t, "/v1/reports/leaderboard?from=2026-09-01&to=2026-10-31")
+
+	type lbRow struct {
+		Rank   int    `json:"rank"`
+		Author string `json:"author"`
+		Posts  int    `json:"posts"`
+	}
+	get := func(from, to string) []lbRow {
+		t.Helper()
+		var ans struct{ Rows []lbRow }
+		if code := f.getJSON(t, "/v1/reports/leaderboard?"+url.Values{"from": {from}, "to": {to}, "tz": {browserZone}}.Encode(), &ans); code != http.StatusOK {
+			t.Fatalf("GET leaderboard: %d", code)
+		}
+		return ans.Rows
+	}
+	shown := func() []lbRow {
+		t.Helper()
+		raw := eval[json.RawMessage](tb, `[...document.querySelectorAll("#leaderboard tbody tr")].map((tr) => ({
+			rank: Number(tr.cells[0].textContent), author: tr.cells[1].textContent, posts: Number(tr.cells[2].textContent)}))`)
+		var rows []lbRow
+		must(t, json.Unmarshal(raw, &rows))
+		return rows
+	}
+
+	want := get("2026-09-01", "2026-10-31")
+	if len(want) < 2 {
+		t.Fatalf("the seeded leaderboard has %d rows, want Ada and Bo at least: %+v", len(want), want)
+	}
+	tb.signIn(f.URL, "#/leaderboard?from=2026-09-01&to=2026-10-31", f.Token)
+	tb.waitFor(`document.querySelector("#leaderboard")`)
+	if got := shown(); !slices.Equal(got, want) {
+		t.Errorf("leaderboard shows %+v, the API says %+v", got, want)
+	}
+	tb.screenshot("leaderboard")
+	csvDownload(t, tb, "/v1/reports/leaderboard?")
+
+	// A shorter span, through the form.
+	tb.do("dates", chromedp.SetValue(chromedp.CSS("#lb-from"), "2026-10-10"), chromedp.SetValue(chromedp.CSS("#lb-to"), "2026-10-20"),
+		chromedp.Click(chromedp.CSS("#leaderboard-form button[type=submit]")))
+	tb.waitFor(`location.hash.includes("from=2026-10-10") && document.querySelector("#leaderboard, #leaderboard-result .empty-state")`)
+	want = get("2026-10-10", "2026-10-20")
+	if got := shown(); !slices.Equal(got, want) {
+		t.Errorf("leaderboard from 2026-10-10 shows %+v, the API says %+v", got, want)
+	}
+}
+
+func TestBestTimes(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	f := newFixture(t)
+	path := "/v1/reports/best-times?tz=" + url.QueryEscape(browserZone)
+	f.requireEndpoint(t, path)
+	var want struct {
+		Cells []struct {
+			Weekday, Hour, Posts int
+			EngagementRate       *float64 `json:"engagement_rate"`
+		}
+	}
+	if code := f.getJSON(t, path, &want); code != http.StatusOK {
+		t.Fatalf("GET best-times: %d", code)
+	}
+	tb.signIn(f.URL, "#/best-times", f.Token)
+	tb.waitFor(`document.querySelector("svg.heat-grid")`)
+	if n := eval[int](tb, `document.querySelectorAll("svg.heat-grid rect.cell").length`); n != 7*24 {
+		t.Errorf("%d cells, want 168", n)
+	}
+	withPosts := 0
+	for _, c := range want.Cells {
+		if c.Posts == 0 {
+			continue
+		}
+		withPosts++
+		sel := fmt.Sprintf(`document.querySelector('svg.heat-grid rect.cell[data-weekday="%d"][data-hour="%d"]').dataset`, c.Weekday, c.Hour)
+		ds := eval[map[string]string](tb, `({...`+sel+`})`)
+		if ds["posts"] != strconv.Itoa(c.Posts) || !sameValue(ds["rate"], c.EngagementRate) {
+			t.Errorf("cell %d/%d shows %v, the API says %d posts at %v", c.Weekday, c.Hour, ds, c.Posts, fv(c.EngagementRate))
+		}
+	}
+	if withPosts == 0 {
+		t.Fatal("the API gave no cell with posts for the seeded data")
+	}
+	if n := eval[int](tb, `document.querySelectorAll("svg.heat-grid rect.cell:not(.empty)").length`); n != withPosts {
+		t.Errorf("%d cells coloured, the API has %d with posts", n, withPosts)
+	}
+	if eval[int](tb, `document.querySelectorAll("#best-slots li").length`) == 0 {
+		t.Error("no best slot listed")
+	}
+	tb.screenshot("best-times")
+	csvDownload(t, tb, "/v1/reports/best-times?")
+}
+
+// posts is how the page counts posts.
+func posts(n int) string {
+	if n == 1 {
+		return "1 post"
+	}
+	return strconv.Itoa(n) + " posts"
+}

@@ -1,0 +1,196 @@
+// The calendar: a month grid and a week view of the posts, in the
+// browser's time zone, each post with its targets' networks and statuses.
+
+import { el, safeURL, cssToken, ymd, parseYMD, addDays, hhmm, fill } from "./dom.js";
+import { listAllPosts, request, errorBox } from "./api.js";
+
+// STATUSES are the target and post statuses the calendar knows, with the
+// legend's wording; unknown ones still render, in grey.
+export const STATUSES = [
+  ["scheduled", "Scheduled"],
+  ["publishing", "Publishing"],
+  ["published", "Published"],
+  ["failed", "Failed"],
+  ["unconfirmed", "Unconfirmed"],
+  ["held", "Held"],
+  ["cancelled", "Cancelled"],
+  ["draft", "Draft"],
+  ["pending_review", "Pending review"],
+];
+
+const monthFmt = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+const longFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+const weekdayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short" });
+
+// statusBadge is a coloured badge for a status.
+export function statusBadge(status, text) {
+  return el("span", { class: "badge st-" + cssToken(status), dataset: { status }, text: text || status });
+}
+
+// mondayOf returns the Monday starting d's week, at local midnight.
+const mondayOf = (d) => addDays(d, -((d.getDay() + 6) % 7));
+
+function legend() {
+  return el("div", { class: "legend status-legend", "aria-label": "Status colours" },
+    STATUSES.map(([s, label]) => el("span", { class: "legend-item" }, el("span", { class: "swatch st-" + s }), label)));
+}
+
+// postChip is one post in a day: its time, the start of its content and a
+// badge per target (network, coloured by the target's status).
+function postChip(p, long, open) {
+  const when = new Date(p.scheduled_at);
+  const max = long ? 140 : 48;
+  const text = p.content.length > max ? p.content.slice(0, max) + "…" : p.content;
+  const status = p.status || "scheduled";
+  return el("button", {
+    type: "button",
+    class: "post st-" + cssToken(status),
+    dataset: { postId: p.id, status, scheduledAt: p.scheduled_at },
+    title: status + " — " + p.content.slice(0, 200),
+    onclick: () => open(p.id),
+  },
+  el("span", { class: "time", text: hhmm(when) }),
+  el("span", { class: "text", text: text || "(no text)" }),
+  el("span", { class: "targets" }, (p.targets || []).map((t) =>
+    el("span", {
+      class: "badge st-" + cssToken(t.status),
+      dataset: { network: t.network, status: t.status },
+      title: t.network + ": " + t.status,
+      text: long ? t.network + " · " + t.status : t.network,
+    }))));
+}
+
+function byDay(posts) {
+  const m = new Map();
+  for (const p of posts) {
+    const k = ymd(new Date(p.scheduled_at));
+    if (!m.has(k)) m.set(k, []);
+    m.get(k).push(p);
+  }
+  for (const list of m.values()) list.sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
+  return m;
+}
+
+// renderCalendar draws the calendar for params {view, date} into view;
+// go(params) navigates.
+export async function renderCalendar(view, params, go) {
+  const mode = params.view === "week" ? "week" : "month";
+  const anchor = parseYMD(params.date) || parseYMD(ymd(new Date()));
+  let start, end, title, prev, next;
+  if (mode === "month") {
+    const first = new Date(anchor.getFullYear(), anchor.getMonth(), 1);
+    const after = new Date(anchor.getFullYear(), anchor.getMonth() + 1, 1);
+    start = mondayOf(first);
+    end = mondayOf(addDays(after, 6));
+    title = monthFmt.format(first);
+    prev = new Date(first.getFullYear(), first.getMonth() - 1, 1);
+    next = after;
+  } else {
+    start = mondayOf(anchor);
+    end = addDays(start, 7);
+    title = "Week of " + dayFmt.format(start);
+    prev = addDays(start, -7);
+    next = end;
+  }
+  const bar = el("div", { class: "toolbar" },
+    el("h2", { id: "cal-title", text: title }),
+    el("div", { class: "buttons" },
+      el("button", { type: "button", class: "secondary", id: "cal-prev", text: "‹ Prev", onclick: () => go({ view: mode, date: ymd(prev) }) }),
+      el("button", { type: "button", class: "secondary", id: "cal-today", text: "Today", onclick: () => go({ view: mode, date: ymd(new Date()) }) }),
+      el("button", { type: "button", class: "secondary", id: "cal-next", text: "Next ›", onclick: () => go({ view: mode, date: ymd(next) }) })),
+    el("div", { class: "buttons segmented" },
+      el("button", { type: "button", id: "cal-month", class: mode === "month" ? "active" : "secondary", text: "Month", "aria-pressed": String(mode === "month"), onclick: () => go({ view: "month", date: ymd(anchor) }) }),
+      el("button", { type: "button", id: "cal-week", class: mode === "week" ? "active" : "secondary", text: "Week", "aria-pressed": String(mode === "week"), onclick: () => go({ view: "week", date: ymd(anchor) }) })));
+  const body = el("div", { class: "cal-body", "aria-busy": "true" }, el("p", { class: "hint", text: "Loading…" }));
+  fill(view, bar, legend(), body);
+
+  let posts;
+  try {
+    posts = await listAllPosts(start, end);
+  } catch (err) {
+    fill(body, errorBox(err));
+    body.removeAttribute("aria-busy");
+    return;
+  }
+  const days = byDay(posts);
+  const today = ymd(new Date());
+  const grid = el("div", { class: "cal-grid " + mode, id: "calendar", dataset: { view: mode, from: ymd(start), to: ymd(end) } });
+  if (mode === "month") {
+    for (let i = 0; i < 7; i++) grid.append(el("div", { class: "weekday", text: weekdayFmt.format(addDays(start, i)) }));
+  }
+  for (let d = start; d < end; d = addDays(d, 1)) {
+    const key = ymd(d);
+    const cls = ["day"];
+    if (mode === "month" && d.getMonth() !== anchor.getMonth()) cls.push("other-month");
+    if (key === today) cls.push("today");
+    const cell = el("div", { class: cls.join(" "), dataset: { date: key } },
+      el("div", { class: "date", text: mode === "month" ? String(d.getDate()) : dayFmt.format(d) }));
+    for (const p of days.get(key) || []) cell.append(postChip(p, mode === "week", openPost));
+    grid.append(cell);
+  }
+  fill(body, grid, el("p", { class: "hint", id: "cal-count", text: posts.length + (posts.length === 1 ? " post" : " posts") + " · times in " + Intl.DateTimeFormat().resolvedOptions().timeZone }));
+  body.removeAttribute("aria-busy");
+}
+
+let accountNames = null;
+
+async function accountName(id) {
+  if (!accountNames) {
+    accountNames = new Map();
+    try {
+      const res = await request("/v1/accounts");
+      for (const a of res.data || []) accountNames.set(a.id, "@" + a.username);
+    } catch {
+      // Names are a nicety: the id is shown instead.
+    }
+  }
+  return accountNames.get(id) || id;
+}
+
+// openPost shows one post, fetched afresh, in the post dialog.
+export async function openPost(id) {
+  const dlg = document.getElementById("post-dialog");
+  const body = document.getElementById("post-dialog-body");
+  fill(body, el("p", { class: "hint", text: "Loading…" }));
+  if (!dlg.open) dlg.showModal();
+  let p;
+  try {
+    p = await request("/v1/posts/" + encodeURIComponent(id));
+  } catch (err) {
+    fill(body, errorBox(err));
+    return;
+  }
+  const rows = [];
+  for (const t of p.targets || []) {
+    const link = t.url ? safeLink(t.url) : null;
+    rows.push(el("tr", { dataset: { targetId: t.id, network: t.network, status: t.status } },
+      el("td", { text: t.network }),
+      el("td", { text: await accountName(t.account_id) }),
+      el("td", {}, statusBadge(t.status)),
+      el("td", {},
+        link,
+        t.last_error ? el("div", { class: "error last-error", text: t.last_error }) : null,
+        t.content ? el("div", { class: "hint", text: "Variant: " + t.content }) : null),
+      el("td", { class: "num", text: String(t.attempts ?? 0) })));
+  }
+  const meta = el("dl", { class: "meta" },
+    el("dt", { text: "Scheduled" }), el("dd", { text: longFmt.format(new Date(p.scheduled_at)) + (p.timezone ? " (planned in " + p.timezone + ")" : "") }),
+    p.author ? [el("dt", { text: "Author" }), el("dd", { text: p.author })] : null,
+    p.tags && p.tags.length ? [el("dt", { text: "Tags" }), el("dd", {}, p.tags.map((t) => el("span", { class: "tag", text: t })))] : null,
+    el("dt", { text: "Id" }), el("dd", { class: "mono", text: p.id }));
+  fill(body,
+    el("p", {}, statusBadge(p.status || "scheduled")),
+    el("p", { class: "content", id: "post-content", text: p.content }),
+    (p.thread || []).length ? el("ol", { class: "thread" }, p.thread.map((t) => el("li", { class: "content", text: t }))) : null,
+    meta,
+    el("h3", { text: "Targets" }),
+    el("table", { id: "post-targets" },
+      el("thead", {}, el("tr", {}, ["Network", "Account", "Status", "Post / last error", "Attempts"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, rows)));
+}
+
+function safeLink(url) {
+  const href = safeURL(url);
+  return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "target-url", text: href }) : null;
+}

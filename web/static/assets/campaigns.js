@@ -1,0 +1,130 @@
+// The campaign pages: the list of campaigns (themed weeks, challenges)
+// and one campaign with its posts and how it did against the span before
+// it. Where the server does not know campaigns (GET /v1/campaigns answers
+// 404) the page says there are none yet.
+
+import { el, cssToken, fmtNumber, fmtChange, fill } from "./dom.js";
+import { request, query, timeZone, errorBox, csvButton } from "./api.js";
+import { statusBadge, openPost } from "./calendar.js";
+
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+// Fields shown on their own, left out of the detail list.
+const SHOWN = new Set(["id", "name", "title", "description", "posts", "post_ids", "workspace_id", "plan", "created_by"]);
+
+const nameOf = (c) => c.name || c.title || c.id;
+
+// when formats a date-time from the API, leaving other text as is.
+function when(v) {
+  if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return v;
+  const d = new Date(v);
+  return isNaN(d) ? v : dateTimeFmt.format(d);
+}
+
+function noCampaigns(extra) {
+  return el("div", { class: "empty-state", id: "no-campaigns" },
+    el("p", { text: "No campaigns yet." }),
+    el("p", { class: "hint", text: extra || "Campaigns group the posts of a themed week or a weekly challenge; they show up here once created." }));
+}
+
+// renderCampaigns draws the list, or one campaign when params.id is set.
+export async function renderCampaigns(view, params) {
+  if (params.id) return renderCampaign(view, params.id);
+  const out = el("div", { id: "campaigns" }, el("p", { class: "hint", text: "Loading…" }));
+  fill(view, el("h2", { text: "Campaigns" }), out);
+  let res;
+  try {
+    res = await request("/v1/campaigns");
+  } catch (err) {
+    fill(out, err.status === 404
+      ? noCampaigns("This server does not manage campaigns yet; they arrive with a later version of rythme.")
+      : errorBox(err));
+    return;
+  }
+  const list = Array.isArray(res) ? res : res.data || [];
+  if (list.length === 0) {
+    fill(out, noCampaigns());
+    return;
+  }
+  fill(out, el("table", { id: "campaign-list", class: "report" },
+    el("thead", {}, el("tr", {}, ["Campaign", "Theme", "First day", "Kind", "Status"].map((h) => el("th", { text: h })))),
+    el("tbody", {}, list.map((c) => el("tr", { dataset: { campaignId: c.id } },
+      el("td", {}, el("a", { href: "#/campaigns/" + encodeURIComponent(c.id), text: nameOf(c) })),
+      el("td", { text: c.theme || "—" }),
+      el("td", { text: c.first_day || "—" }),
+      el("td", { text: (c.kind || "—").replace(/_/g, " ") }),
+      el("td", {}, c.status ? statusBadge(c.status) : "—"))))));
+}
+
+async function renderCampaign(view, id) {
+  const out = el("div", { id: "campaign" }, el("p", { class: "hint", text: "Loading…" }));
+  fill(view, el("p", {}, el("a", { href: "#/campaigns", text: "‹ All campaigns" })), out);
+  let c;
+  try {
+    c = await request("/v1/campaigns/" + encodeURIComponent(id));
+  } catch (err) {
+    fill(out, err.status === 404
+      ? noCampaigns("There is no campaign " + id + " (or this server does not manage campaigns yet).")
+      : errorBox(err));
+    return;
+  }
+  if (c && c.data && !c.id) c = c.data;
+  const details = [];
+  for (const [k, v] of Object.entries(c)) {
+    if (SHOWN.has(k) || v === null || v === "" || (typeof v === "object" && !Array.isArray(v))) continue;
+    const text = Array.isArray(v) ? v.filter((x) => typeof x !== "object").join(", ") : String(when(v));
+    if (!text) continue;
+    details.push(el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text }));
+  }
+  const posts = (Array.isArray(c.posts) ? c.posts.filter((p) => p && typeof p === "object") : [])
+    .sort((a, b) => String(a.scheduled_at).localeCompare(String(b.scheduled_at)));
+  const report = el("div", { id: "campaign-report" });
+  fill(out,
+    el("h2", { id: "campaign-name", text: nameOf(c) }),
+    c.description ? el("p", { class: "content", text: c.description }) : null,
+    el("dl", { class: "meta" }, details),
+    el("p", {}, el("a", { class: "button-link", href: "#/compare?" + new URLSearchParams({ a: "all", b: "campaign:" + c.id }), text: "Compare this campaign with all posts" })),
+    el("h3", { text: "Posts" }),
+    posts.length
+      ? el("ul", { class: "campaign-posts" }, posts.map((p) => el("li", {},
+        el("button", { type: "button", class: "post st-" + cssToken(p.status), dataset: { postId: p.id, status: p.status || "" }, onclick: () => openPost(p.id) },
+          el("span", { class: "time", text: p.scheduled_at ? when(p.scheduled_at) : "" }),
+          el("span", { class: "text", text: (p.content || p.id).slice(0, 120) }),
+          el("span", { class: "targets" }, (p.targets || []).map((t) =>
+            el("span", { class: "badge st-" + cssToken(t.status), dataset: { network: t.network, status: t.status }, text: t.network + " · " + t.status })))))))
+      : el("p", { class: "hint", text: "No posts in this campaign yet." }),
+    report);
+  renderCampaignReport(report, c.id);
+}
+
+// renderCampaignReport shows the campaign's totals against the span of
+// the same length right before it (GET /v1/reports/campaigns/{id}).
+async function renderCampaignReport(box, id) {
+  const path = "/v1/reports/campaigns/" + encodeURIComponent(id) + query({ tz: timeZone() });
+  let r;
+  try {
+    r = await request(path);
+  } catch (err) {
+    if (err.status !== 404) fill(box, errorBox(err));
+    return;
+  }
+  const totals = (r.rows || []).filter((row) => !row.day);
+  const pct = (v) => (v === null || v === undefined ? "—" : v.toFixed(2) + " %");
+  fill(box,
+    el("h3", { text: "Against the " + (r.days || "") + " days before" }),
+    totals.length === 0
+      ? el("p", { class: "hint", text: "No published posts with engagement yet." })
+      : el("table", { class: "report", id: "campaign-totals" },
+        el("thead", {}, el("tr", {}, ["Network", "Posts", "Before", "Change", "Engagement", "Before", "Change", "Rate", "Before"].map((h, i) => el("th", { class: i ? "num" : "", text: h })))),
+        el("tbody", {}, totals.map((row) => el("tr", { dataset: { network: row.network } },
+          el("td", { text: row.network === "all" ? "All networks" : row.network }),
+          el("td", { class: "num", text: fmtNumber(row.campaign?.posts) }),
+          el("td", { class: "num", text: fmtNumber(row.before?.posts) }),
+          el("td", { class: "num", text: fmtChange(row.posts_change_pct) }),
+          el("td", { class: "num", text: fmtNumber(row.campaign?.engagement) }),
+          el("td", { class: "num", text: fmtNumber(row.before?.engagement) }),
+          el("td", { class: "num", text: fmtChange(row.engagement_change_pct) }),
+          el("td", { class: "num", text: pct(row.campaign?.rate_pct) }),
+          el("td", { class: "num", text: pct(row.before?.rate_pct) }))))),
+    el("div", { class: "actions" }, csvButton(path, "campaign-" + id + ".csv")));
+}

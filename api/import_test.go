@@ -16,7 +16,7 @@ func TestImportAllOrNothing(t *testing.T) {
 	acc := e.account(e.ws, "brand", rythme.AccountConnected)
 	future := e.clock.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	past := e.clock.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339)
-	local := e.clock.Now().Add(72 * time.Hour).In(time.UTC).Format("2006-01-02") + " 09:30"
+	local := e.clock.Now().Add(72*time.Hour).In(time.UTC).Format("2006-01-02") + " 09:30"
 	imp := func(body string) *response {
 		return e.do(req{method: "POST", path: "/v1/posts/import?tz=Europe/Paris", secret: e.secrets[rythme.RoleEditor], body: body,
 			header: map[string]string{"Content-Type": "text/csv"}})

@@ -67,6 +67,11 @@ type Config struct {
 	Media         *media.Dir
 	MediaSigner   *media.Signer
 	MaxMediaBytes int64
+	// RateLimit is the requests per second one API token may make, in
+	// bursts of RateBurst (defaults 500 and 2000: a guard against runaway
+	// scripts, not a quota; negative: no limit).
+	RateLimit float64
+	RateBurst int
 	// Horizon: targets due within it are enqueued at once; later ones are
 	// enqueued by the reconciler's sweeps. Default 1h.
 	Horizon time.Duration
@@ -85,6 +90,12 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = 500
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = 2000
 	}
 	if cfg.MaxMediaBytes <= 0 {
 		cfg.MaxMediaBytes = 512 << 20
@@ -111,9 +122,10 @@ func (cfg Config) Validate() error {
 
 // server holds the handlers' dependencies.
 type server struct {
-	cfg   Config
-	store rythme.Store
-	log   *slog.Logger
+	cfg    Config
+	store  rythme.Store
+	log    *slog.Logger
+	limits *tokenLimits // nil: no limit
 }
 
 // New returns the API's handler: the /v1 routes, /healthz, /readyz,
@@ -130,6 +142,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	cfg = cfg.WithDefaults()
 	s := &server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	if cfg.RateLimit > 0 {
+		s.limits = newTokenLimits(cfg.RateLimit, cfg.RateBurst)
+	}
 
 	// Release mode: no debug route dump; gin keeps the mode process-wide.
 	gin.SetMode(gin.ReleaseMode)

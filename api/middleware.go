@@ -119,6 +119,13 @@ func (s *server) authMiddleware(c *gin.Context) {
 		return
 	}
 	c.Set(tokenKey, tok)
+	if s.limits != nil {
+		if ok, wait := s.limits.allow(tok.ID, time.Now()); !ok {
+			c.Header("Retry-After", retryAfter(wait))
+			s.fail(c, errRateLimited)
+			return
+		}
+	}
 	c.Next()
 }
 

@@ -140,6 +140,7 @@ func benchRun(ctx context.Context, o benchOptions, backend string, sc benchScena
 	cfg.PollInterval = 100 * time.Millisecond
 	cfg.Concurrency = fmt.Sprintf("default=%d", o.concurrency)
 	cfg.BootstrapToken = "rym_bench_admin_token_0123456789"
+	cfg.APIRate = -1 // the benchmark creates thousands of posts with one token
 	embedded := backend == "embedded"
 	switch backend {
 	case "embedded":

@@ -79,6 +79,7 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 	cfg.DatabaseURL, cfg.RedisURL, cfg.SecretKey = dbURL, o.redisURL, newSecretKey()
 	cfg.FakenetURL = "http://" + fnAddr
 	cfg.BootstrapToken = "rym_bench_admin_token_0123456789"
+	cfg.APIRate = -1 // the benchmark creates thousands of posts with one token
 	cfg.Concurrency = fmt.Sprintf("default=%d", o.concurrency)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -40,6 +40,7 @@ type config struct {
 	MediaDir       string        // RYTHME_MEDIA_DIR: where uploaded files live (default RYTHME_DATA/media)
 	MediaMaxBytes  int64         // RYTHME_MEDIA_MAX_BYTES: largest upload (default 512 MiB)
 	FakenetURL     string        // RYTHME_FAKENET_URL: point every network at the simulator (default off)
+	APIRate        float64       // RYTHME_API_RATE_LIMIT: requests per second per API token (default 500; "off" for none)
 	// Apps holds RYTHME_<NETWORK>_CLIENT_ID/_SECRET by network.
 	Apps map[string][2]string
 }
@@ -110,6 +111,18 @@ var envVars = []envVar{
 		c.MediaMaxBytes = n
 		return nil
 	}},
+	{"RYTHME_API_RATE_LIMIT", "500", "Requests per second one API token may make (bursts of 4 seconds' worth); off for no limit.", func(c *config, v string) error {
+		if v == "off" {
+			c.APIRate = -1
+			return nil
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("RYTHME_API_RATE_LIMIT: %q is neither a positive number nor off", v)
+		}
+		c.APIRate = n
+		return nil
+	}},
 	stringVar("RYTHME_FAKENET_URL", "(off)", "Point every network at `rythme fakenet` (e.g. http://127.0.0.1:8090), with its demo app credentials: try every network without real accounts.", func(c *config) *string { return &c.FakenetURL }),
 	{"FAKENET_SEED", "1", "Seed of fakenet's deterministic engagement growth.", func(c *config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -133,7 +146,7 @@ var envVars = []envVar{
 // --addr=…), and validates.
 func loadConfig(getenv func(string) string, flags []string) (config, error) {
 	c := config{Addr: "127.0.0.1:8080", DataDir: "./rythme-data", LogLevel: slog.LevelInfo, LogFormat: "json",
-		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute, PublishTimeout: 4 * time.Minute,
+		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute, PublishTimeout: 4 * time.Minute, APIRate: 500,
 		FakenetAddr: "127.0.0.1:8090", FakenetSeed: 1, FakenetRate: 300}
 	values := map[string]string{}
 	for _, v := range envVars {

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rythmehq/rythme/worker"
 )
 
 // benchOptions are the flags of `rythme bench`.
@@ -120,91 +122,124 @@ func (r benchResult) summary() string {
 		r.p50, r.p99, r.max, r.early, r.dupes, r.lost, r.publishRate, r.createRate)
 }
 
-func benchRun(ctx context.Context, o benchOptions, backend string, sc benchScenario, log *slog.Logger) (benchResult, error) {
-	res := benchResult{backend: backend, scenario: sc.name, posts: sc.posts, accounts: o.accounts, window: sc.window}
+// benchStack is rythme running in this process for a benchmark: its
+// own fakenet, a data directory, the store (embedded or a fresh
+// PostgreSQL schema), Redis (in-process or a flushed DB), the workers and
+// the API on a free port.
+type benchStack struct {
+	fakenet string // host:port
+	cfg     config
+	c       *components
+	w       *worker.Worker
+	client  *benchClient
+	stop    func() // stops the API and workers (once)
+	cleanup []func()
+}
+
+func (b *benchStack) close() {
+	b.stop()
+	for i := len(b.cleanup) - 1; i >= 0; i-- {
+		b.cleanup[i]()
+	}
+}
+
+func startBenchStack(ctx context.Context, o benchOptions, backend string, fakenetURL bool, log *slog.Logger) (*benchStack, error) {
+	b := &benchStack{stop: func() {}}
+	fail := func(err error) (*benchStack, error) { b.close(); return nil, err }
 	tmp, err := os.MkdirTemp("", "rythme-bench-")
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-
-	// fakenet, on a port of its own.
+	b.cleanup = append(b.cleanup, func() { os.RemoveAll(tmp) })
 	fnAddr, stopFakenet, err := startFakenetForBench(ctx, log)
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
-	defer stopFakenet()
+	b.fakenet = fnAddr
+	b.cleanup = append(b.cleanup, stopFakenet)
 
 	cfg, _ := loadConfig(func(string) string { return "" }, nil)
-	cfg.DataDir = tmp
+	cfg.DataDir, cfg.MediaDir = tmp, tmp+"/media"
 	cfg.PollInterval = 100 * time.Millisecond
 	cfg.Concurrency = fmt.Sprintf("default=%d", o.concurrency)
 	cfg.BootstrapToken = "rym_bench_admin_token_0123456789"
 	cfg.APIRate = -1 // the benchmark creates thousands of posts with one token
+	if fakenetURL {
+		cfg.FakenetURL = "http://" + fnAddr
+	}
 	embedded := backend == "embedded"
 	switch backend {
 	case "embedded":
 	case "postgres":
 		dbURL, drop, err := freshSchema(ctx, o.databaseURL)
 		if err != nil {
-			return res, err
+			return fail(err)
 		}
-		defer drop()
-		cfg.DatabaseURL = dbURL
-		cfg.SecretKey = newSecretKey()
-		cfg.RedisURL = o.redisURL
+		b.cleanup = append(b.cleanup, drop)
+		cfg.DatabaseURL, cfg.SecretKey, cfg.RedisURL = dbURL, newSecretKey(), o.redisURL
 		opt, err := redis.ParseURL(o.redisURL)
 		if err != nil {
-			return res, err
+			return fail(err)
 		}
 		rc := redis.NewClient(opt)
 		err = rc.FlushDB(ctx).Err()
 		rc.Close()
 		if err != nil {
-			return res, fmt.Errorf("flush bench redis: %w", err)
+			return fail(fmt.Errorf("flush bench redis: %w", err))
 		}
 	default:
-		return res, fmt.Errorf("unknown backend %q", backend)
+		return fail(fmt.Errorf("unknown backend %q", backend))
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
 	cfg.Addr = ln.Addr().String()
 	cfg.PublicURL = "http://" + cfg.Addr
 	ln.Close()
+	b.cfg = cfg
 
 	c, err := open(ctx, cfg, embedded, log)
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
-	defer c.close()
+	b.c = c
+	b.cleanup = append(b.cleanup, c.close)
 	if err := bootstrap(ctx, cfg, c.store, log); err != nil {
-		return res, err
+		return fail(err)
 	}
-	w, err := c.worker(cfg, log)
-	if err != nil {
-		return res, err
+	if b.w, err = c.worker(cfg, log); err != nil {
+		return fail(err)
 	}
-	h, err := c.api(cfg, log, w.Queue())
+	h, err := c.api(cfg, log, b.w.Queue())
 	if err != nil {
-		return res, err
+		return fail(err)
 	}
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- runBoth(rctx, func(ctx context.Context) error { return serveHTTP(ctx, cfg.Addr, h, log) }, w.Run)
+		done <- runBoth(rctx, func(ctx context.Context) error { return serveHTTP(ctx, cfg.Addr, h, log) }, b.w.Run)
 	}()
-	defer func() { stop(); <-done }()
-
-	cl := &benchClient{base: cfg.PublicURL, token: cfg.BootstrapToken, http: &http.Client{
+	b.stop = sync.OnceFunc(func() { stop(); <-done })
+	b.client = &benchClient{base: cfg.PublicURL, token: cfg.BootstrapToken, http: &http.Client{
 		Timeout:       30 * time.Second,
 		Transport:     &http.Transport{MaxIdleConnsPerHost: 64},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
-	if err := cl.waitReady(ctx); err != nil {
+	if err := b.client.waitReady(ctx); err != nil {
+		return fail(err)
+	}
+	return b, nil
+}
+
+func benchRun(ctx context.Context, o benchOptions, backend string, sc benchScenario, log *slog.Logger) (benchResult, error) {
+	res := benchResult{backend: backend, scenario: sc.name, posts: sc.posts, accounts: o.accounts, window: sc.window}
+	st, err := startBenchStack(ctx, o, backend, false, log)
+	if err != nil {
 		return res, err
 	}
+	defer st.close()
+	cl, fnAddr := st.client, st.fakenet
 	accounts := make([]string, o.accounts)
 	for i := range accounts {
 		id, err := cl.connectMastodon(ctx, "http://"+fnAddr+"/mastodon", fmt.Sprintf("bench%03d", i))

@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/reports"
@@ -49,74 +46,12 @@ func (c offsetClock) Sleep(ctx context.Context, d time.Duration) error {
 // readings and times a cohort comparison over them, query included.
 func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metricsResult, error) {
 	res := metricsResult{posts: o.posts, accounts: o.accounts, network: "x", storage: "PostgreSQL"}
-	fnAddr, stopFakenet, err := startFakenetForBench(ctx, log)
+	st, err := startBenchStack(ctx, o, "postgres", true, log)
 	if err != nil {
 		return res, err
 	}
-	defer stopFakenet()
-	dbURL, drop, err := freshSchema(ctx, o.databaseURL)
-	if err != nil {
-		return res, err
-	}
-	defer drop()
-	opt, err := redis.ParseURL(o.redisURL)
-	if err != nil {
-		return res, err
-	}
-	rc := redis.NewClient(opt)
-	err = rc.FlushDB(ctx).Err()
-	rc.Close()
-	if err != nil {
-		return res, fmt.Errorf("flush bench redis: %w", err)
-	}
-	cfg, _ := loadConfig(func(string) string { return "" }, nil)
-	tmpDir, err := os.MkdirTemp("", "rythme-bench-metrics-")
-	if err != nil {
-		return res, err
-	}
-	defer os.RemoveAll(tmpDir)
-	cfg.DataDir, cfg.MediaDir = tmpDir, tmpDir+"/media"
-	cfg.DatabaseURL, cfg.RedisURL, cfg.SecretKey = dbURL, o.redisURL, newSecretKey()
-	cfg.FakenetURL = "http://" + fnAddr
-	cfg.BootstrapToken = "rym_bench_admin_token_0123456789"
-	cfg.APIRate = -1 // the benchmark creates thousands of posts with one token
-	cfg.Concurrency = fmt.Sprintf("default=%d", o.concurrency)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return res, err
-	}
-	cfg.Addr = ln.Addr().String()
-	cfg.PublicURL = "http://" + cfg.Addr
-	ln.Close()
-	c, err := open(ctx, cfg, false, log)
-	if err != nil {
-		return res, err
-	}
-	defer c.close()
-	if err := bootstrap(ctx, cfg, c.store, log); err != nil {
-		return res, err
-	}
-	w, err := c.worker(cfg, log)
-	if err != nil {
-		return res, err
-	}
-	h, err := c.api(cfg, log, w.Queue())
-	if err != nil {
-		return res, err
-	}
-	rctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- runBoth(rctx, func(ctx context.Context) error { return serveHTTP(ctx, cfg.Addr, h, log) }, w.Run)
-	}()
-	shutdown := sync.OnceFunc(func() { stop(); <-done })
-	defer shutdown()
-	cl := &benchClient{base: cfg.PublicURL, token: cfg.BootstrapToken, http: &http.Client{Timeout: 30 * time.Second,
-		Transport:     &http.Transport{MaxIdleConnsPerHost: 64},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	if err := cl.waitReady(ctx); err != nil {
-		return res, err
-	}
+	defer st.close()
+	c, w, cl, fnAddr, cfg := st.c, st.w, st.client, st.fakenet, st.cfg
 	accounts := make([]string, o.accounts)
 	for i := range accounts {
 		if accounts[i], err = cl.connectOAuth(ctx, "x", fmt.Sprintf("bench%03d", i)); err != nil {
@@ -197,7 +132,7 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 
 	// 100,000 readings: 10 more per post, then time the comparison, with the
 	// API and workers stopped so that they do not share the cores.
-	shutdown()
+	st.stop()
 	ws, err := workspaceOf(ctx, c, cfg.BootstrapToken)
 	if err != nil {
 		return res, err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -22,8 +23,9 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 	fakenet := "http://" + freeAddr(t)
 	start(t, []string{"FAKENET_ADDR=" + strings.TrimPrefix(fakenet, "http://")}, "fakenet")
 	api := "http://" + freeAddr(t)
-	start(t, []string{"RYTHME_ADDR=" + strings.TrimPrefix(api, "http://"), "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
-		"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=", "RYTHME_FAKENET_URL=" + fakenet})
+	server := start(t, []string{"RYTHME_ADDR=" + strings.TrimPrefix(api, "http://"), "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
+		"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=", "RYTHME_FAKENET_URL=" + fakenet, "RYTHME_LOG_LEVEL=debug"})
+	var secrets []string // what must never reach a log line
 	waitHTTP(t, api+"/readyz", 30*time.Second)
 	waitHTTP(t, fakenet+"/_fakenet/posts", 10*time.Second)
 	c := newClient(t, api, adminToken)
@@ -69,6 +71,7 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 				URL string `json:"url"`
 			}
 			fakePost("/discord/fakenet/webhooks?user=e2e", &hook)
+			secrets = append(secrets, hook.URL[strings.LastIndex(hook.URL, "/")+1:])
 			acct = connectDirect(t, c, n.Name, map[string]string{"webhook_url": hook.URL})
 		case n.Name == "teams":
 			var flow struct {
@@ -76,6 +79,9 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 				Channel string `json:"channel_url"`
 			}
 			fakePost("/teams/fakenet/workflows?user=e2e", &flow)
+			if u, err := url.Parse(flow.Webhook); err == nil {
+				secrets = append(secrets, u.Query().Get("sig"))
+			}
 			acct = connectDirect(t, c, n.Name, map[string]string{"webhook_url": flow.Webhook, "channel_url": flow.Channel})
 		case n.Name == "bluesky":
 			var pw struct {
@@ -83,6 +89,7 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 				Password   string `json:"app_password"`
 			}
 			fakePost("/bluesky/_fakenet/app-password?user=e2e", &pw)
+			secrets = append(secrets, pw.Password)
 			acct = connectDirect(t, c, n.Name, map[string]string{"identifier": pw.Identifier, "app_password": pw.Password})
 		default:
 			t.Fatalf("network %s (%s): this test does not know how to connect it yet", n.Name, n.Auth)
@@ -145,6 +152,23 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 		if created[n.Name] != 1 {
 			t.Errorf("%s: fakenet holds %d posts, want exactly 1 (%v)", n.Name, created[n.Name], created)
 		}
+	}
+	// The credentials of every account were in requests and in the store;
+	// none may be in a log line, even at debug level.
+	logs := server.output()
+	if len(logs) < 1000 {
+		t.Fatalf("the server logged %d bytes: the scan would prove nothing", len(logs))
+	}
+	for _, sec := range secrets {
+		if len(sec) < 8 {
+			t.Fatalf("a secret of %d characters cannot be looked for", len(sec))
+		}
+		if strings.Contains(logs, sec) {
+			t.Errorf("a connection secret is in the logs")
+		}
+	}
+	if strings.Contains(logs, `"access_token"`) || strings.Contains(logs, "refresh_token") {
+		t.Errorf("the logs mention a token field")
 	}
 }
 

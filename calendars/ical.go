@@ -2,6 +2,7 @@ package calendars
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ func Feed(name string, zone string, events []Event) string {
 		if e.Description != "" {
 			ev.SetDescription(icsText(e.Description))
 		}
-		if e.URL != "" {
+		if safeURL(e.URL) {
 			ev.SetURL(e.URL)
 		}
 		status := e.Status
@@ -234,4 +235,21 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// safeURL reports whether u may be written as an event's URL: an absolute
+// http(s) URL without control characters. A URL is a URI value in RFC 5545,
+// not escaped like text, so a CR or LF in it would end the line and let
+// whoever wrote it inject properties or whole events into the feed.
+func safeURL(u string) bool {
+	if u == "" || len(u) > 2048 {
+		return false
+	}
+	for _, r := range u {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != ""
 }

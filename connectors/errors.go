@@ -82,8 +82,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // KindOf returns the kind of err: the Kind of an *Error in its chain, or
 // Retryable for anything else (an unexpected error is not a reason to give
-// up on a post, nor to publish it blind: the caller's context decides).
+// up on a post, nor to publish it blind: the caller's context decides). A
+// nil error has no kind (0).
 func KindOf(err error) Kind {
+	if err == nil {
+		return 0
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind

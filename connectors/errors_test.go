@@ -250,3 +250,12 @@ func TestQuotaExhausted(t *testing.T) {
 		t.Fatalf("RateLimit-Reset: %s", got)
 	}
 }
+
+func TestKindOfNilIsNoKind(t *testing.T) {
+	t.Parallel()
+	// A nil error is not a retryable one: code that asks "retryable?" about
+	// a success must not take it for a failure.
+	if k := connectors.KindOf(nil); k == connectors.Retryable || k != 0 {
+		t.Fatalf("KindOf(nil) = %v, want no kind", k)
+	}
+}

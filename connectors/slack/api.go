@@ -129,7 +129,11 @@ func (c *Connector) call(ctx context.Context, client *http.Client, method string
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
-			return &r, &connectors.Error{Kind: connectors.Retryable, Status: resp.StatusCode, Message: "Slack's answer could not be read", Err: err}
+			kind := connectors.Retryable
+			if in != nil {
+				kind = connectors.Unknown // Slack said ok to a write: it was acted on
+			}
+			return &r, &connectors.Error{Kind: kind, Status: resp.StatusCode, Message: "Slack's answer could not be read", Err: err}
 		}
 	}
 	return &r, nil
@@ -171,7 +175,7 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 	}
 	if _, err := c.call(ctx, client, "team.info", nil, nil, &team); err == nil && team.Team.Domain != "" {
 		domain = team.Team.Domain
-	} else if connectors.KindOf(err) == connectors.RateLimited || connectors.KindOf(err) == connectors.Retryable {
+	} else if err != nil && (connectors.KindOf(err) == connectors.RateLimited || connectors.KindOf(err) == connectors.Retryable) {
 		return nil, err
 	}
 	ch, err := c.findChannel(ctx, client, ref)

@@ -114,7 +114,10 @@ func (p *Poller) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		if n > 0 {
 			p.Logger.Debug("metrics: sweep", slog.Int("accounts", a), slog.Int("readings", n))
 		}
-		return err
+		if err != nil { // logged, not returned: see reconcileHandler
+			p.Logger.Warn("metrics: sweep failed; the next one tries again", slog.Any("err", err))
+		}
+		return nil
 	}
 	var pl PollAccountPayload
 	if err := json.Unmarshal(task.Payload(), &pl); err != nil {

@@ -14,6 +14,7 @@ import (
 // Queue puts publish tasks on asynq and records in the store which
 // versions have a task. It implements api.Queue.
 type Queue struct {
+	enq     *enqueuer
 	client  *asynq.Client
 	store   rythme.Store
 	horizon time.Duration
@@ -30,6 +31,13 @@ func NewQueue(client *asynq.Client, store rythme.Store, horizon time.Duration, c
 	return &Queue{client: client, store: store, horizon: horizon, clock: clock}
 }
 
+// WithInspector lets the queue revive publish task ids held by archived
+// tasks (see enqueuer); without it a conflict always means "queued".
+func (q *Queue) WithInspector(i *asynq.Inspector) *Queue {
+	q.enq = &enqueuer{client: q.client, inspector: i}
+	return q
+}
+
 // EnqueuePublish enqueues one task per ref (a task id conflict means it
 // already has one) and marks them queued. Refs due beyond the horizon are
 // skipped. It returns the first error; refs enqueued before it are marked.
@@ -43,7 +51,11 @@ func (q *Queue) EnqueuePublish(ctx context.Context, refs []rythme.TargetRef) err
 		}
 		task, err := NewPublishTask(ref)
 		if err == nil {
-			_, err = q.client.EnqueueContext(ctx, task)
+			if q.enq != nil {
+				err = q.enq.enqueue(ctx, task, QueueName(ref.Network), PublishTaskID(ref.ID, ref.Version))
+			} else {
+				_, err = q.client.EnqueueContext(ctx, task)
+			}
 		}
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			firstErr = fmt.Errorf("worker: enqueue %s: %w", ref.ID, err)

@@ -193,7 +193,12 @@ func (r *Reconciler) resolveLease(ctx context.Context, t *rythme.Target, st *Rec
 // reconcileHandler runs a sweep as a task.
 type reconcileHandler struct{ r *Reconciler }
 
+// ProcessTask runs a sweep. A failed sweep (the database down) is logged,
+// not returned: an error would make asynq archive the task, and the next
+// tick asks for a new sweep anyway.
 func (h reconcileHandler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
-	_, err := h.r.Run(ctx, false)
-	return err
+	if _, err := h.r.Run(ctx, false); err != nil {
+		h.r.Logger.Warn("reconcile: sweep failed; the next one tries again", slog.Any("err", err))
+	}
+	return nil
 }

@@ -206,5 +206,8 @@ func (h refreshHandler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 	if st.Refreshed+st.Failed+st.Reconnect > 0 {
 		h.r.Logger.Info("refresh: sweep", slog.Int("refreshed", st.Refreshed), slog.Int("failed", st.Failed), slog.Int("reconnect", st.Reconnect))
 	}
-	return err
+	if err != nil { // logged, not returned: see reconcileHandler
+		h.r.Logger.Warn("refresh: sweep failed; the next one tries again", slog.Any("err", err))
+	}
+	return nil
 }

@@ -142,6 +142,7 @@ func RedirectURI(publicURL, network string) string {
 type Worker struct {
 	cfg        Config
 	client     *asynq.Client
+	enq        *enqueuer
 	queue      *Queue
 	reconciler *Reconciler
 	refresher  *Refresher
@@ -158,8 +159,9 @@ func New(cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
-	q := NewQueue(client, cfg.Store, cfg.Horizon, cfg.Clock)
-	w := &Worker{cfg: cfg, client: client, queue: q}
+	inspector := asynq.NewInspectorFromRedisClient(cfg.Redis)
+	q := NewQueue(client, cfg.Store, cfg.Horizon, cfg.Clock).WithInspector(inspector)
+	w := &Worker{cfg: cfg, client: client, queue: q, enq: &enqueuer{client: client, inspector: inspector}}
 	notifier := &Notifier{Store: cfg.Store, Client: client, Logger: cfg.Logger}
 	w.publish = &PublishHandler{
 		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
@@ -286,20 +288,20 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.stop()
 			return nil
 		case <-tick.C:
-			w.askSweep(ctx, NewReconcileTask())
+			w.askSweep(ctx, NewReconcileTask(), "sweep:reconcile")
 		case <-refresh.C:
-			w.askSweep(ctx, NewRefreshTask())
+			w.askSweep(ctx, NewRefreshTask(), "sweep:tokens")
 		case <-poll.C:
-			w.askSweep(ctx, NewPollTask())
+			w.askSweep(ctx, NewPollTask(), "sweep:metrics")
 		}
 	}
 }
 
 // askSweep enqueues a sweep; its fixed task id makes a second ask, from
-// this worker or another, a no-op while one is pending or running.
-func (w *Worker) askSweep(ctx context.Context, task *asynq.Task) {
-	if _, err := w.client.EnqueueContext(ctx, task); err != nil &&
-		!errors.Is(err, asynq.ErrTaskIDConflict) && ctx.Err() == nil {
+// this worker or another, a no-op while one is pending or running (and
+// revives the id when an archived sweep holds it: see enqueuer).
+func (w *Worker) askSweep(ctx context.Context, task *asynq.Task, id string) {
+	if err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
 		w.cfg.Logger.Warn("worker: ask for a sweep", slog.String("type", task.Type()), slog.Any("err", err))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
@@ -220,8 +221,10 @@ func FromResponse(resp *http.Response, message func(body []byte) string) *Error 
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	d := time.Duration(0)
 	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-			d = time.Duration(s * float64(time.Second))
+		if s, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && s > 0 { // s > 0 is false for NaN
+			// Capped before converting: a huge value (1e30) would
+			// overflow to a negative duration, read as "retry now".
+			d = time.Duration(math.Min(s, time.Hour.Seconds()) * float64(time.Second))
 		} else if t, err := http.ParseTime(v); err == nil {
 			d = t.Sub(now)
 		}

@@ -34,6 +34,9 @@ func TestRetryAfter(t *testing.T) {
 		{"retry-after wins", map[string]string{"Retry-After": "2", "X-Ratelimit-Reset": now.Add(time.Minute).Format(time.RFC3339)}, 2 * time.Second},
 		{"past", map[string]string{"X-Ratelimit-Reset": now.Add(-time.Minute).Format(time.RFC3339)}, 0},
 		{"capped", map[string]string{"Retry-After": "86400"}, time.Hour},
+		{"huge", map[string]string{"Retry-After": "1e30"}, time.Hour},
+		{"infinite", map[string]string{"Retry-After": "+Inf"}, time.Hour},
+		{"nan", map[string]string{"Retry-After": "NaN"}, 0},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
 		{"none", nil, 0},
 	}

@@ -236,3 +236,20 @@ func TestWebPageMounted(t *testing.T) {
 	expect(t, e.do(req{method: "GET", path: "/assets/app.js"}), http.StatusOK)
 	expect(t, e.do(req{method: "GET", path: "/assets/nope.js"}), http.StatusNotFound)
 }
+
+// Deeply nested JSON within the size limit is refused as a bad body
+// (encoding/json bounds its nesting), never a 5xx or a stack overflow.
+func TestDeepJSONIsABadRequest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storeFor(t))
+	for _, body := range []string{
+		strings.Repeat("[", 200_000) + strings.Repeat("]", 200_000),
+		`{"content": ` + strings.Repeat(`{"a":`, 100_000) + `1` + strings.Repeat("}", 100_000) + `}`,
+	} {
+		res := e.as(rythme.RoleEditor, "POST", "/v1/posts", body)
+		expect(t, res, http.StatusBadRequest)
+		if res.err(t).Error.Code != rythme.EBADREQUEST {
+			t.Errorf("code %s", res.err(t).Error.Code)
+		}
+	}
+}

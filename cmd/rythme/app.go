@@ -169,15 +169,22 @@ func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handle
 		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }
 
+// newHTTPServer bounds what a slow or hostile client can hold: headers
+// must arrive within 5s (slowloris), a whole request within 30s, and
+// headers are at most 64 KiB; the API bounds bodies itself.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
 // serveHTTP serves h on addr until ctx is done, then drains for up to 20s.
 func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newHTTPServer(h, log)
 	log.Info("listening", slog.String("addr", ln.Addr().String()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -54,7 +54,9 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	fs.StringVar(&o.redisURL, "redis-url", firstNonEmpty(getenv("BENCH_REDIS_URL"), "redis://127.0.0.1:6379/13"), "Redis for the postgres backend: this DB is FLUSHED")
 	fs.StringVar(&o.out, "out", "docs/benchmarks.md", "report file ('' or - for stdout only)")
 	fs.IntVar(&o.concurrency, "concurrency", 256, "publish workers for the network queue")
-	fs.StringVar(&o.scenarios, "scenarios", "spread,burst,metrics", "spread (due within the window), burst (all due at once), metrics (polling and reports, on PostgreSQL)")
+	fs.StringVar(&o.scenarios, "scenarios", "spread,burst,metrics,load", "spread (due within the window), burst (all due at once), metrics (polling and reports, on PostgreSQL), load (API under load from a second process, then worker memory; on PostgreSQL)")
+	loadPosts := fs.Int("load-posts", 100000, "posts the load scenario creates")
+	loadConc := fs.Int("load-concurrency", 16, "requests the load generator keeps in flight")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,7 +92,23 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 			r.perPost, r.snapshots, r.compareMedian, r.queryMedian)
 		mr = &r
 	}
+	var lr *loadResult
+	if want("load") && strings.Contains(o.backends, "postgres") {
+		fmt.Fprintf(stderr, "bench: load: %d posts created from a second process, then a worker queues them…\n", *loadPosts)
+		r, err := benchLoad(ctx, o, *loadPosts, *loadConc, log)
+		if err != nil {
+			return fmt.Errorf("bench load: %w", err)
+		}
+		fmt.Fprintf(stderr, "bench: %.0f creates/s, p99 %s, %d errors; worker RSS %d MB (peak %d MB) with %d queued\n",
+			float64(r.gen.Creates)/r.gen.Elapsed.Seconds(), r.gen.P99, r.gen.Errors, r.rss>>20, r.hwm>>20, r.queued)
+		lr = &r
+	}
 	report := benchReport(o, results, mr)
+	if lr != nil {
+		var b strings.Builder
+		loadReport(&b, *loadPosts, lr)
+		report += b.String()
+	}
 	fmt.Fprint(stdout, report)
 	if o.out != "" && o.out != "-" {
 		if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, getenv, args, stdout, stderr)
+	case "bench-loadgen": // the load generator `bench` starts as a second process
+		return runLoadgen(ctx, args, stdout, stderr)
 	}
 	cfg, err := loadConfig(getenv, args)
 	if err != nil {

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rythmehq/rythme/worker"
+)
+
+// The load scenario: the API on PostgreSQL + Redis under load from a
+// second process (`rythme bench-loadgen`, a Go load generator on loopback),
+// then the memory of a separate `rythme work` process that puts every one
+// of those posts on the Redis queue.
+
+// loadgenResult is what the load generator prints, as JSON.
+type loadgenResult struct {
+	Creates     int           `json:"creates"`
+	Errors      int           `json:"errors"`
+	FirstError  string        `json:"first_error,omitempty"`
+	Elapsed     time.Duration `json:"elapsed"`
+	P50         time.Duration `json:"p50"`
+	P99         time.Duration `json:"p99"`
+	Max         time.Duration `json:"max"`
+	Concurrency int           `json:"concurrency"`
+}
+
+type loadResult struct {
+	gen         loadgenResult
+	queued      int
+	enqueueTook time.Duration
+	rss, hwm    int64 // bytes: the worker's resident set once every post is queued, and its peak
+}
+
+// runLoadgen is the load generator's process: it creates posts through the
+// HTTP API as fast as its connections allow and prints a loadgenResult.
+func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench-loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "", "API base URL")
+	token := fs.String("token", "", "API token")
+	account := fs.String("account", "", "account id every post targets")
+	posts := fs.Int("posts", 100000, "posts to create")
+	conc := fs.Int("concurrency", 16, "requests in flight")
+	dueStr := fs.String("due", "", "RFC 3339 time the posts are due at (spread over the following hour)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	due, err := time.Parse(time.RFC3339, *dueStr)
+	if err != nil {
+		return fmt.Errorf("bench-loadgen: -due: %w", err)
+	}
+	cl := &benchClient{base: *url, token: *token, http: &http.Client{
+		Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc}}}
+	lat := make([]time.Duration, *posts)
+	var next, errs atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range *conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= *posts {
+					return
+				}
+				at := due.Add(time.Duration(int64(time.Hour) * int64(i) / int64(*posts)))
+				s := time.Now()
+				_, err := cl.createPost(ctx, "load post "+strconv.Itoa(i)+" #rythme", at, *account)
+				lat[i] = time.Since(s)
+				if err != nil {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r := loadgenResult{Creates: *posts - int(errs.Load()), Errors: int(errs.Load()), Elapsed: time.Since(t0), Concurrency: *conc}
+	if e, ok := firstErr.Load().(string); ok {
+		r.FirstError = e
+	}
+	slices.Sort(lat)
+	if n := len(lat); n > 0 {
+		r.P50, r.P99, r.Max = lat[n/2], lat[min(n-1, n*99/100)], lat[n-1]
+	}
+	return json.NewEncoder(stdout).Encode(r)
+}
+
+func benchLoad(ctx context.Context, o benchOptions, posts, conc int, log *slog.Logger) (loadResult, error) {
+	var res loadResult
+	st, err := startBenchStack(ctx, o, "postgres", false, log)
+	if err != nil {
+		return res, err
+	}
+	defer st.close()
+	acc, err := st.client.connectMastodon(ctx, "http://"+st.fakenet+"/mastodon", "load000")
+	if err != nil {
+		return res, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return res, err
+	}
+	// Due in 3 hours: beyond the API process's own horizon (1h), so its
+	// workers leave them alone while the load runs.
+	due := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+	gen := exec.CommandContext(ctx, exe, "bench-loadgen", "-url", st.cfg.PublicURL, "-token", st.cfg.BootstrapToken,
+		"-account", acc, "-posts", strconv.Itoa(posts), "-concurrency", strconv.Itoa(conc), "-due", due.Format(time.RFC3339))
+	gen.Stderr = os.Stderr
+	out, err := gen.Output()
+	if err != nil {
+		return res, fmt.Errorf("load generator: %w", err)
+	}
+	if err := json.Unmarshal(out, &res.gen); err != nil {
+		return res, fmt.Errorf("load generator answer %q: %w", out, err)
+	}
+
+	// A worker process whose horizon takes in every post: it queues them
+	// all in Redis; its memory is read from /proc.
+	tmp, err := os.MkdirTemp("", "rythme-bench-work-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(tmp)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	work := exec.CommandContext(wctx, exe, "work")
+	work.Env = append(os.Environ(), "DATABASE_URL="+st.cfg.DatabaseURL, "REDIS_URL="+o.redisURL,
+		"RYTHME_SECRET_KEY="+st.cfg.SecretKey, "RYTHME_HORIZON=6h", "RYTHME_LOG_LEVEL=warn", "RYTHME_DATA="+tmp)
+	work.Stderr = os.Stderr
+	t0 := time.Now()
+	if err := work.Start(); err != nil {
+		return res, err
+	}
+	defer func() { stop(); _ = work.Wait() }()
+	opt, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return res, err
+	}
+	rc := redis.NewClient(opt)
+	defer rc.Close()
+	insp := asynq.NewInspectorFromRedisClient(rc)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		if info, err := insp.GetQueueInfo(worker.QueueName("mastodon")); err == nil {
+			res.queued = info.Scheduled + info.Pending
+		}
+		if rss, hwm := procMemory(work.Process.Pid); rss > 0 {
+			res.rss, res.hwm = rss, max(res.hwm, hwm)
+		}
+		if res.queued >= res.gen.Creates {
+			res.enqueueTook = time.Since(t0)
+			break
+		}
+		if time.Now().After(deadline) {
+			return res, fmt.Errorf("the worker queued %d of %d posts in 5 minutes", res.queued, res.gen.Creates)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Settle: a few more seconds of sweeps with everything queued.
+	time.Sleep(5 * time.Second)
+	if rss, hwm := procMemory(work.Process.Pid); rss > 0 {
+		res.rss, res.hwm = rss, max(res.hwm, hwm)
+	}
+	return res, nil
+}
+
+// procMemory reads a process's resident set and its peak (Linux), in bytes;
+// 0 where /proc is not there.
+func procMemory(pid int) (rss, hwm int64) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
+		if name == "VmRSS" {
+			rss = kb << 10
+		} else {
+			hwm = kb << 10
+		}
+	}
+	return rss, hwm
+}
+
+func loadReport(b *strings.Builder, posts int, lr *loadResult) {
+	g := lr.gen
+	fmt.Fprintf(b, "\n## API under load, and worker memory\n\n"+
+		"A second process (`rythme bench-loadgen`) creates %d posts through the HTTP API on loopback, %d requests in flight,\n"+
+		"against one API process on PostgreSQL + Redis (which also runs its workers). Then a separate `rythme work` process with\n"+
+		"`RYTHME_HORIZON=6h` puts every one of those posts on the Redis queue; its memory is read from /proc.\n\n"+
+		"| measure | figure | goal |\n| --- | ---: | --- |\n"+
+		"| posts created per second | %.0f | ≥ 2,000 |\n"+
+		"| create latency p50 / p99 / max | %s / %s / %s | p99 < 50 ms |\n"+
+		"| errors | %d | 0 |\n"+
+		"| worker RSS with %d posts queued (peak) | %.0f MB (%.0f MB) | < 150 MB |\n"+
+		"| time for the worker to queue them | %s | |\n",
+		posts, g.Concurrency, float64(g.Creates)/g.Elapsed.Seconds(),
+		g.P50.Round(100*time.Microsecond), g.P99.Round(100*time.Microsecond), g.Max.Round(time.Millisecond),
+		g.Errors, lr.queued, float64(lr.rss)/1e6, float64(lr.hwm)/1e6, lr.enqueueTook.Round(100*time.Millisecond))
+}

@@ -1,139 +1,19 @@
 package mastodon_test
 
 import (
-	"bytes"
-	"context"
 	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
-	"golang.org/x/oauth2"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/connectortest"
 	"github.com/rythmehq/rythme/connectors/mastodon"
 )
-
-// scriptServer is a network that says whatever the fuzzer wants: the
-// i-th request gets the i-th part of the script (parts separated by
-// "\n~~\n", the last one repeating), each part optionally opening with a
-// three-digit status and a space; headers go on every answer. After
-// maxScriptRequests it answers 400, so that no loop runs forever.
-type scriptServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	status int
-	header http.Header
-	parts  [][]byte
-	n      int
-	served []served
-	client *http.Client
-}
-
-// served is one answer the script gave.
-type served struct {
-	method, path string
-	status       int
-	body         []byte
-}
-
-const maxScriptRequests = 40
-
-func newScriptServer(tb testing.TB) *scriptServer {
-	s := &scriptServer{parts: [][]byte{nil}}
-	s.Server = httptest.NewServer(s)
-	addr := s.Listener.Addr().String()
-	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr)
-		},
-	}
-	s.client = &http.Client{Timeout: 5 * time.Second, Transport: tr}
-	tb.Cleanup(func() { tr.CloseIdleConnections(); s.Close() })
-	return s
-}
-
-// pinned returns a client that sends every request to the script server,
-// whatever host its URL names (a fuzzed answer can name any host: no
-// request may leave this machine), and never resolves a name.
-func (s *scriptServer) pinned() *http.Client { return s.client }
-
-// set loads the script of one fuzz input.
-func (s *scriptServer) set(status int, header string, script []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if status < 200 || status > 599 {
-		status = 200 + int(uint(status)%400)
-	}
-	s.status = status
-	s.header = http.Header{}
-	for _, line := range strings.Split(header, "\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if ok && name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == "" {
-			s.header.Add(name, strings.TrimSpace(value))
-		}
-	}
-	s.parts = bytes.Split(script, []byte("\n~~\n"))
-	s.n, s.served = 0, nil
-}
-
-func (s *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
-	s.mu.Lock()
-	part, status, n := s.parts[min(s.n, len(s.parts)-1)], s.status, s.n
-	s.n++
-	w.Header().Set("Content-Type", "application/json; charset=utf-8") // unless the script says otherwise
-	for k, v := range s.header {
-		w.Header()[k] = v
-	}
-	if n >= maxScriptRequests {
-		status, part = http.StatusBadRequest, nil
-	} else if len(part) >= 4 && part[3] == ' ' {
-		if code, err := strconv.Atoi(string(part[:3])); err == nil && code >= 200 {
-			status, part = code, part[4:]
-		}
-	}
-	s.served = append(s.served, served{method: r.Method, path: r.URL.Path, status: status, body: part})
-	s.mu.Unlock()
-	w.WriteHeader(status)
-	_, _ = w.Write(part)
-}
-
-// checkErr fails unless err is nil, a connector error with a kind, or a
-// domain error that is not internal.
-func checkErr(t *testing.T, op string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if e, ok := connectors.AsError(err); ok {
-		if e.Kind < connectors.Retryable || e.Kind > connectors.Unknown || e.Error() == "" {
-			t.Fatalf("%s: error %#v has no valid kind or text", op, e)
-		}
-		return
-	}
-	if rythme.ErrorCode(err) == rythme.EINTERNAL {
-		t.Fatalf("%s: %v (%T) is neither a connector error nor a domain error", op, err, err)
-	}
-}
-
-// fuzzCtx bounds one fuzz input's calls and gives oauth2 the pinned
-// client.
-func fuzzCtx(t *testing.T, srv *scriptServer) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return context.WithValue(ctx, oauth2.HTTPClient, srv.pinned())
-}
 
 // FuzzMastodon: a Mastodon server is anyone's server. Whatever it answers
 // to identify, app registration, publishing (with media and a thread) and
@@ -153,9 +33,9 @@ func FuzzMastodon(f *testing.F) {
 	f.Add("@user@ http://localhost:3000/x.", 201, "", []byte(`{"id":""}`+sep+`null`+sep+`[]`))
 	f.Add("\xff", 500, "Retry-After: -1", []byte(nil))
 	mastodon.SetMediaPoll(time.Millisecond)
-	srv := newScriptServer(f)
+	srv := connectortest.NewScriptServer(f)
 	f.Fuzz(func(t *testing.T, text string, status int, header string, script []byte) {
-		c := mastodon.New(mastodon.WithHTTPClient(srv.pinned()))
+		c := mastodon.New(mastodon.WithHTTPClient(srv.Client()))
 		n := mastodon.Length(text)
 		if msgs := c.Validate(text); (len(msgs) == 0) != (strings.TrimSpace(text) != "" && n <= mastodon.MaxCharacters) {
 			t.Fatalf("Validate(%q) = %q but Length = %d", text, msgs, n)
@@ -168,41 +48,41 @@ func FuzzMastodon(f *testing.F) {
 		}
 		_ = mastodon.ErrorMessage(script)
 
-		ctx := fuzzCtx(t, srv)
+		ctx := connectortest.FuzzCtx(t, srv)
 		params := connectors.ConnectParams{"instance_url": srv.URL}
 		acct := &rythme.Account{Network: "mastodon", InstanceURL: srv.URL, Meta: map[string]string{}}
 
-		srv.set(status, header, script)
-		if id, err := c.Identify(ctx, params, srv.pinned()); err != nil {
-			checkErr(t, "Identify", err)
+		srv.Set(status, header, script)
+		if id, err := c.Identify(ctx, params, srv.Client()); err != nil {
+			connectortest.CheckErr(t, "Identify", err)
 		} else if id == nil || id.ExternalID == "" || id.Username == "" || id.InstanceURL == "" {
 			t.Fatalf("Identify succeeded with %+v", id)
 		}
 
-		srv.set(status, header, script)
+		srv.Set(status, header, script)
 		if cfg, err := c.OAuth2Config(ctx, params, "https://rythme.test/v1/oauth/mastodon/callback", nil); err != nil {
-			checkErr(t, "OAuth2Config", err)
+			connectortest.CheckErr(t, "OAuth2Config", err)
 		} else if cfg == nil || cfg.ClientID == "" || cfg.Endpoint.TokenURL == "" {
 			t.Fatalf("OAuth2Config succeeded with %+v", cfg)
 		}
 
-		srv.set(status, header, script)
+		srv.Set(status, header, script)
 		media := connectors.Media{ID: "med_1", ContentType: "image/png", Size: 3, AltText: "alt",
 			Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("png")), nil }}
-		pub, err := c.Publish(ctx, acct, srv.pinned(), connectors.PublishRequest{Text: text, IdempotencyKey: "tgt_1",
+		pub, err := c.Publish(ctx, acct, srv.Client(), connectors.PublishRequest{Text: text, IdempotencyKey: "tgt_1",
 			Media: []connectors.Media{media}, Thread: []string{"second"}})
 		if err != nil {
-			checkErr(t, "Publish", err)
+			connectortest.CheckErr(t, "Publish", err)
 		} else if pub == nil || pub.ExternalID == "" {
 			t.Fatalf("Publish succeeded with %+v", pub)
 		}
 
 		for _, batch := range []string{"", "false"} {
 			acct.Meta[mastodon.MetaStatusesBatch] = batch
-			srv.set(status, header, script)
-			ms, err := c.FetchMetrics(ctx, acct, srv.pinned(), []string{"1", "2", "3", "1", ""})
+			srv.Set(status, header, script)
+			ms, err := c.FetchMetrics(ctx, acct, srv.Client(), []string{"1", "2", "3", "1", ""})
 			if err != nil {
-				checkErr(t, "FetchMetrics", err)
+				connectortest.CheckErr(t, "FetchMetrics", err)
 				continue
 			}
 			if len(ms) != 3 {

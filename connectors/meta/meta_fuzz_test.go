@@ -5,135 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-
-	"github.com/rythmehq/rythme"
-	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/connectortest"
 	"github.com/rythmehq/rythme/connectors/meta"
 )
-
-// scriptServer is a network that says whatever the fuzzer wants: the
-// i-th request gets the i-th part of the script (parts separated by
-// "\n~~\n", the last one repeating), each part optionally opening with a
-// three-digit status and a space; headers go on every answer. After
-// maxScriptRequests it answers 400, so that no loop runs forever.
-type scriptServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	status int
-	header http.Header
-	parts  [][]byte
-	n      int
-	served []served
-	client *http.Client
-}
-
-// served is one answer the script gave.
-type served struct {
-	method, path string
-	status       int
-	body         []byte
-}
-
-const maxScriptRequests = 40
-
-func newScriptServer(tb testing.TB) *scriptServer {
-	s := &scriptServer{parts: [][]byte{nil}}
-	s.Server = httptest.NewServer(s)
-	addr := s.Listener.Addr().String()
-	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr)
-		},
-	}
-	s.client = &http.Client{Timeout: 5 * time.Second, Transport: tr}
-	tb.Cleanup(func() { tr.CloseIdleConnections(); s.Close() })
-	return s
-}
-
-// pinned returns a client that sends every request to the script server,
-// whatever host its URL names (a fuzzed answer can name any host: no
-// request may leave this machine), and never resolves a name.
-func (s *scriptServer) pinned() *http.Client { return s.client }
-
-// set loads the script of one fuzz input.
-func (s *scriptServer) set(status int, header string, script []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if status < 200 || status > 599 {
-		status = 200 + int(uint(status)%400)
-	}
-	s.status = status
-	s.header = http.Header{}
-	for _, line := range strings.Split(header, "\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if ok && name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == "" {
-			s.header.Add(name, strings.TrimSpace(value))
-		}
-	}
-	s.parts = bytes.Split(script, []byte("\n~~\n"))
-	s.n, s.served = 0, nil
-}
-
-func (s *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
-	s.mu.Lock()
-	part, status, n := s.parts[min(s.n, len(s.parts)-1)], s.status, s.n
-	s.n++
-	w.Header().Set("Content-Type", "application/json; charset=utf-8") // unless the script says otherwise
-	for k, v := range s.header {
-		w.Header()[k] = v
-	}
-	if n >= maxScriptRequests {
-		status, part = http.StatusBadRequest, nil
-	} else if len(part) >= 4 && part[3] == ' ' {
-		if code, err := strconv.Atoi(string(part[:3])); err == nil && code >= 200 {
-			status, part = code, part[4:]
-		}
-	}
-	s.served = append(s.served, served{method: r.Method, path: r.URL.Path, status: status, body: part})
-	s.mu.Unlock()
-	w.WriteHeader(status)
-	_, _ = w.Write(part)
-}
-
-// checkErr fails unless err is nil, a connector error with a kind, or a
-// domain error that is not internal.
-func checkErr(t *testing.T, op string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if e, ok := connectors.AsError(err); ok {
-		if e.Kind < connectors.Retryable || e.Kind > connectors.Unknown || e.Error() == "" {
-			t.Fatalf("%s: error %#v has no valid kind or text", op, e)
-		}
-		return
-	}
-	if rythme.ErrorCode(err) == rythme.EINTERNAL {
-		t.Fatalf("%s: %v (%T) is neither a connector error nor a domain error", op, err, err)
-	}
-}
-
-// fuzzCtx bounds one fuzz input's calls and gives oauth2 the pinned
-// client.
-func fuzzCtx(t *testing.T, srv *scriptServer) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return context.WithValue(ctx, oauth2.HTTPClient, srv.pinned())
-}
 
 // FuzzMeta: the Graph API helpers that Facebook, Instagram and Threads
 // share read every answer of those networks. Whatever the status,
@@ -157,10 +37,10 @@ func FuzzMeta(f *testing.F) {
 		`{"data":[{"timestamp":"2027-01-15T08:00:00+0000"},{"timestamp":"garbage"}]}`))
 	f.Add(200, "", []byte(`{"data":[{"config":{"quota_total":1,"quota_duration":9223372036}}]}`+sep+`{"data":[{"timestamp":"2027-01-15T08:00:00+0000"}]}`))
 	f.Add(500, "Retry-After: 7", []byte(`<html>`))
-	srv := newScriptServer(f)
+	srv := connectortest.NewScriptServer(f)
 	now := func() time.Time { return time.Date(2027, 1, 15, 9, 0, 0, 0, time.UTC) }
 	f.Fuzz(func(t *testing.T, status int, header string, script []byte) {
-		srv.set(status, header, script)
+		srv.Set(status, header, script)
 		body := bytes.Split(script, []byte("\n~~\n"))[0]
 		if e := meta.ParseError(body); e != nil {
 			_ = e.Error()
@@ -177,7 +57,7 @@ func FuzzMeta(f *testing.F) {
 		}
 		code := 200 + int(uint(status)%400)
 		e := meta.FromResponse(&http.Response{StatusCode: code, Header: h, Body: io.NopCloser(bytes.NewReader(body))}, now())
-		checkErr(t, "FromResponse", e)
+		connectortest.CheckErr(t, "FromResponse", e)
 		if e.RetryAfter < 0 || e.RetryAfter > 24*time.Hour {
 			t.Fatalf("FromResponse(%d, %q, %q) waits %v", code, header, body, e.RetryAfter)
 		}
@@ -189,18 +69,18 @@ func FuzzMeta(f *testing.F) {
 		}
 		_ = meta.InsightValues(nil)
 
-		ctx := fuzzCtx(t, srv)
+		ctx := connectortest.FuzzCtx(t, srv)
 		var out map[string]any
-		checkErr(t, "Get", meta.Get(ctx, srv.pinned(), srv.URL+"/v21.0/me", url.Values{"fields": {"id"}}, now, &out))
-		srv.set(status, header, script)
-		if _, err := meta.TokenCall(ctx, srv.pinned(), srv.URL+"/oauth/access_token", url.Values{"code": {"c"}}, true, now()); err != nil {
-			checkErr(t, "TokenCall", err)
+		connectortest.CheckErr(t, "Get", meta.Get(ctx, srv.Client(), srv.URL+"/v21.0/me", url.Values{"fields": {"id"}}, now, &out))
+		srv.Set(status, header, script)
+		if _, err := meta.TokenCall(ctx, srv.Client(), srv.URL+"/oauth/access_token", url.Values{"code": {"c"}}, true, now()); err != nil {
+			connectortest.CheckErr(t, "TokenCall", err)
 		}
-		srv.set(status, header, script)
-		w := meta.Waiter{Client: srv.pinned(), Now: now, MaxWait: time.Hour, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
-		checkErr(t, "Wait", w.Wait(ctx, srv.URL+"/v21.0/178", "status_code,status"))
-		srv.set(status, header, script)
-		if d := meta.QuotaWait(ctx, srv.pinned(), srv.URL+"/v21.0/1/content_publishing_limit", srv.URL+"/v21.0/1/media", 25, now); d <= 0 {
+		srv.Set(status, header, script)
+		w := meta.Waiter{Client: srv.Client(), Now: now, MaxWait: time.Hour, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+		connectortest.CheckErr(t, "Wait", w.Wait(ctx, srv.URL+"/v21.0/178", "status_code,status"))
+		srv.Set(status, header, script)
+		if d := meta.QuotaWait(ctx, srv.Client(), srv.URL+"/v21.0/1/content_publishing_limit", srv.URL+"/v21.0/1/media", 25, now); d <= 0 {
 			t.Fatalf("QuotaWait = %v", d)
 		}
 	})

@@ -1,15 +1,7 @@
 package reddit_test
 
 import (
-	"bytes"
-	"context"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,135 +9,9 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/connectortest"
 	"github.com/rythmehq/rythme/connectors/reddit"
 )
-
-// scriptServer is a network that says whatever the fuzzer wants: the
-// i-th request gets the i-th part of the script (parts separated by
-// "\n~~\n", the last one repeating), each part optionally opening with a
-// three-digit status and a space; headers go on every answer. After
-// maxScriptRequests it answers 400, so that no loop runs forever.
-type scriptServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	status int
-	header http.Header
-	parts  [][]byte
-	n      int
-	served []served
-	client *http.Client
-}
-
-// served is one answer the script gave.
-type served struct {
-	method, path string
-	status       int
-	body         []byte
-}
-
-const maxScriptRequests = 40
-
-func newScriptServer(tb testing.TB) *scriptServer {
-	s := &scriptServer{parts: [][]byte{nil}}
-	s.Server = httptest.NewServer(s)
-	addr := s.Listener.Addr().String()
-	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr)
-		},
-	}
-	s.client = &http.Client{Timeout: 5 * time.Second, Transport: tr}
-	tb.Cleanup(func() { tr.CloseIdleConnections(); s.Close() })
-	return s
-}
-
-// pinned returns a client that sends every request to the script server,
-// whatever host its URL names (a fuzzed answer can name any host: no
-// request may leave this machine), and never resolves a name.
-func (s *scriptServer) pinned() *http.Client { return s.client }
-
-// set loads the script of one fuzz input.
-func (s *scriptServer) set(status int, header string, script []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if status < 200 || status > 599 {
-		status = 200 + int(uint(status)%400)
-	}
-	s.status = status
-	s.header = http.Header{}
-	for _, line := range strings.Split(header, "\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if ok && name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == "" {
-			s.header.Add(name, strings.TrimSpace(value))
-		}
-	}
-	s.parts = bytes.Split(script, []byte("\n~~\n"))
-	s.n, s.served = 0, nil
-}
-
-// answers returns what the script answered to requests whose path ends
-// with suffix.
-func (s *scriptServer) answers(suffix string) []served {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []served
-	for _, a := range s.served {
-		if strings.HasSuffix(a.path, suffix) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func (s *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
-	s.mu.Lock()
-	part, status, n := s.parts[min(s.n, len(s.parts)-1)], s.status, s.n
-	s.n++
-	w.Header().Set("Content-Type", "application/json; charset=utf-8") // unless the script says otherwise
-	for k, v := range s.header {
-		w.Header()[k] = v
-	}
-	if n >= maxScriptRequests {
-		status, part = http.StatusBadRequest, nil
-	} else if len(part) >= 4 && part[3] == ' ' {
-		if code, err := strconv.Atoi(string(part[:3])); err == nil && code >= 200 {
-			status, part = code, part[4:]
-		}
-	}
-	s.served = append(s.served, served{method: r.Method, path: r.URL.Path, status: status, body: part})
-	s.mu.Unlock()
-	w.WriteHeader(status)
-	_, _ = w.Write(part)
-}
-
-// checkErr fails unless err is nil, a connector error with a kind, or a
-// domain error that is not internal.
-func checkErr(t *testing.T, op string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if e, ok := connectors.AsError(err); ok {
-		if e.Kind < connectors.Retryable || e.Kind > connectors.Unknown || e.Error() == "" {
-			t.Fatalf("%s: error %#v has no valid kind or text", op, e)
-		}
-		return
-	}
-	if rythme.ErrorCode(err) == rythme.EINTERNAL {
-		t.Fatalf("%s: %v (%T) is neither a connector error nor a domain error", op, err, err)
-	}
-}
-
-// fuzzCtx bounds one fuzz input's calls and gives oauth2 the pinned
-// client.
-func fuzzCtx(t *testing.T, srv *scriptServer) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return context.WithValue(ctx, oauth2.HTTPClient, srv.pinned())
-}
 
 // FuzzReddit: whatever Reddit answers to identify, the token exchange,
 // a submission and a listing, the connector returns a classified error or
@@ -165,7 +31,7 @@ func FuzzReddit(f *testing.F) {
 	f.Add("x", "", 200, "", []byte(`{"json":{"errors":"not a list"}}`))
 	f.Add("x", "", 403, "", []byte(`{"message":"Forbidden","reason":"private"}`))
 	f.Add("x", "", 200, "", []byte(`<html>`))
-	srv := newScriptServer(f)
+	srv := connectortest.NewScriptServer(f)
 	f.Fuzz(func(t *testing.T, text, title string, status int, header string, script []byte) {
 		cfg := reddit.FakenetConfig(srv.URL)
 		c := reddit.New(cfg)
@@ -180,14 +46,14 @@ func FuzzReddit(f *testing.F) {
 			t.Fatalf("ResetWait(%q) = %v", header, d)
 		}
 
-		ctx := fuzzCtx(t, srv)
-		srv.set(status, header, script)
-		if id, err := c.Identify(ctx, nil, srv.pinned()); err != nil {
-			checkErr(t, "Identify", err)
+		ctx := connectortest.FuzzCtx(t, srv)
+		srv.Set(status, header, script)
+		if id, err := c.Identify(ctx, nil, srv.Client()); err != nil {
+			connectortest.CheckErr(t, "Identify", err)
 		} else if id.ExternalID == "" || id.Username == "" {
 			t.Fatalf("Identify succeeded with %+v", id)
 		}
-		srv.set(status, header, script)
+		srv.Set(status, header, script)
 		oc, err := c.OAuth2Config(ctx, nil, "https://rythme.test/v1/oauth/reddit/callback", nil)
 		if err != nil {
 			t.Fatalf("OAuth2Config: %v", err)
@@ -195,24 +61,24 @@ func FuzzReddit(f *testing.F) {
 		_, _ = oc.Exchange(ctx, "code", oauth2.VerifierOption("verifier")) // the token answer: no panic
 
 		acct := &rythme.Account{Network: "reddit", Username: "alice", ExternalID: "t2_abc"}
-		srv.set(status, header, script)
-		pub, err := c.Publish(ctx, acct, srv.pinned(), connectors.PublishRequest{Text: text, Title: title,
+		srv.Set(status, header, script)
+		pub, err := c.Publish(ctx, acct, srv.Client(), connectors.PublishRequest{Text: text, Title: title,
 			Options: map[string]string{"subreddit": "/r/golang/", "nsfw": "true", "flair_id": "f"}})
 		if err != nil {
-			checkErr(t, "Publish", err)
-			for _, a := range srv.answers("/api/submit") {
-				if a.status/100 == 2 && connectors.KindOf(err) == connectors.Retryable {
-					t.Fatalf("Publish: Reddit answered %d %q and the error is retryable (a retry posts twice): %v", a.status, a.body, err)
+			connectortest.CheckErr(t, "Publish", err)
+			for _, a := range srv.Answers("/api/submit") {
+				if a.Status/100 == 2 && connectors.KindOf(err) == connectors.Retryable {
+					t.Fatalf("Publish: Reddit answered %d %q and the error is retryable (a retry posts twice): %v", a.Status, a.Body, err)
 				}
 			}
 		} else if pub == nil || pub.ExternalID == "" {
 			t.Fatalf("Publish succeeded with %+v", pub)
 		}
 
-		srv.set(status, header, script)
-		ms, err := c.FetchMetrics(ctx, acct, srv.pinned(), []string{"t3_a", "t3_b", "t3_a", ""})
+		srv.Set(status, header, script)
+		ms, err := c.FetchMetrics(ctx, acct, srv.Client(), []string{"t3_a", "t3_b", "t3_a", ""})
 		if err != nil {
-			checkErr(t, "FetchMetrics", err)
+			connectortest.CheckErr(t, "FetchMetrics", err)
 		} else if len(ms) != 2 {
 			t.Fatalf("FetchMetrics of 2 distinct ids gave %d readings", len(ms))
 		}

@@ -48,7 +48,11 @@ func ParseDate(s string) (Date, error) {
 	if err != nil {
 		return Date{}, fmt.Errorf("parse date %q: %w", s, ErrDate)
 	}
-	return DateOf(t), nil
+	d := DateOf(t)
+	if !d.Valid() { // time.Parse takes year 0000, which no calendar here has
+		return Date{}, fmt.Errorf("parse date %q: %w", s, ErrDate)
+	}
+	return d, nil
 }
 
 // ParseClock reads "hh:mm" or "hh:mm:ss" on a 24-hour clock. Errors wrap

@@ -105,9 +105,7 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	}
 	report := benchReport(o, results, mr)
 	if lr != nil {
-		var b strings.Builder
-		loadReport(&b, *loadPosts, lr)
-		report += b.String()
+		report += loadReport(*loadPosts, lr)
 	}
 	fmt.Fprint(stdout, report)
 	if o.out != "" && o.out != "-" {

@@ -208,9 +208,9 @@ func procMemory(pid int) (rss, hwm int64) {
 	return rss, hwm
 }
 
-func loadReport(b *strings.Builder, posts int, lr *loadResult) {
+func loadReport(posts int, lr *loadResult) string {
 	g := lr.gen
-	fmt.Fprintf(b, "\n## API under load, and worker memory\n\n"+
+	return fmt.Sprintf("\n## API under load, and worker memory\n\n"+
 		"A second process (`rythme bench-loadgen`) creates %d posts through the HTTP API on loopback, %d requests in flight,\n"+
 		"against one API process on PostgreSQL + Redis (which also runs its workers). Then a separate `rythme work` process with\n"+
 		"`RYTHME_HORIZON=6h` puts every one of those posts on the Redis queue; its memory is read from /proc.\n\n"+

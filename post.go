@@ -102,6 +102,18 @@ type Post struct {
 	// (article, video, infographic, live_qa…).
 	CampaignID string `json:"campaign_id,omitempty"`
 	Format     string `json:"format,omitempty"`
+	// PlanItem is the campaign plan item the post comes from ("d2#0": day
+	// offset 2, first item), so that an edited plan updates it in place.
+	PlanItem string `json:"-"`
+	// ChallengeWeek is the week of a weekly challenge the post was
+	// submitted to ("2026-W13").
+	ChallengeWeek string `json:"challenge_week,omitempty"`
+	// SeriesID links an occurrence to its recurring series; OccurrenceAt
+	// is the occurrence it stands for (nil once the series no longer has
+	// it); Detached: edited on its own, so that series edits leave it be.
+	SeriesID     string     `json:"series_id,omitempty"`
+	OccurrenceAt *time.Time `json:"occurrence_at,omitempty"`
+	Detached     bool       `json:"detached,omitempty"`
 	// Review is where the post stands in review ("", draft, pending,
 	// approved, rejected).
 	Review    string    `json:"review,omitempty"`

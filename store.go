@@ -141,6 +141,23 @@ type Store interface {
 	ListCampaigns(ctx context.Context, workspaceID string) ([]*Campaign, error)
 	UpdateCampaign(ctx context.Context, c *Campaign) error
 
+	// CreateSeries writes the series and its first occurrences in one
+	// transaction. GetSeries and ListSeries read the workspace's.
+	// UpdateSeries saves its rule, start, zone, template, review, status
+	// and MaterialisedUntil (ENOTFOUND if none).
+	CreateSeries(ctx context.Context, se *Series, posts []*Post) error
+	GetSeries(ctx context.Context, workspaceID, id string) (*Series, error)
+	ListSeries(ctx context.Context, workspaceID string) ([]*Series, error)
+	UpdateSeries(ctx context.Context, se *Series) error
+	// AddOccurrences stores the series' occurrences that do not exist yet
+	// (one post per occurrence, whoever else materialises the series at
+	// the same time) and moves MaterialisedUntil forward to until, in one
+	// transaction. It returns the posts it created.
+	AddOccurrences(ctx context.Context, seriesID string, posts []*Post, until time.Time) ([]*Post, error)
+	// SeriesDue lists active series materialised only up to before
+	// (or not at all), for the sweep that keeps the horizon rolling.
+	SeriesDue(ctx context.Context, before time.Time, limit int) ([]*Series, error)
+
 	// SetAccountSchedule saves the account's posting slots and cadence
 	// (nil clears them); ENOTFOUND for another workspace's account.
 	SetAccountSchedule(ctx context.Context, workspaceID, id string, s *PostingSchedule) error
@@ -173,6 +190,10 @@ type PostFilter struct {
 	CampaignID string
 	Tag        string
 	Author     string
+	// SeriesID: the occurrences of a series; ChallengeWeek: posts
+	// submitted to that week of a challenge (with CampaignID).
+	SeriesID      string
+	ChallengeWeek string
 	Cursor     string
 	Limit      int // default 50, at most 200
 }

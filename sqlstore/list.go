@@ -49,6 +49,12 @@ func (s *Store) ListPosts(ctx context.Context, workspaceID string, f rythme.Post
 	if f.CampaignID != "" {
 		sb.WriteString(` AND p.campaign_id = ` + arg(f.CampaignID))
 	}
+	if f.SeriesID != "" {
+		sb.WriteString(` AND p.series_id = ` + arg(f.SeriesID))
+	}
+	if f.ChallengeWeek != "" {
+		sb.WriteString(` AND p.challenge_week = ` + arg(f.ChallengeWeek))
+	}
 	if f.Author != "" {
 		sb.WriteString(` AND p.author = ` + arg(f.Author))
 	}

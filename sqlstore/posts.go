@@ -11,14 +11,15 @@ import (
 	"github.com/rythmehq/rythme"
 )
 
-const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread, review, campaign_id, format`
+const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread, review, campaign_id, format,
+	plan_item, challenge_week, series_id, occurrence_at, detached`
 
 func scanPost(sc scanner) (*rythme.Post, error) {
 	p := &rythme.Post{}
 	var tags, media, thread string
 	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
 		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread, &p.Review,
-		&p.CampaignID, &p.Format); err != nil {
+		&p.CampaignID, &p.Format, &p.PlanItem, &p.ChallengeWeek, &p.SeriesID, nullTimeCol{&p.OccurrenceAt}, &p.Detached); err != nil {
 		return nil, err
 	}
 	var err error
@@ -37,6 +38,7 @@ func scanPost(sc scanner) (*rythme.Post, error) {
 // keeps, in place, so that what the caller holds equals what it reads back.
 func normPost(p *rythme.Post) {
 	p.ScheduledAt, p.CreatedAt, p.UpdatedAt = norm(p.ScheduledAt), norm(p.CreatedAt), norm(p.UpdatedAt)
+	p.OccurrenceAt = normPtr(p.OccurrenceAt)
 	if p.Media == nil {
 		p.Media = []string{} // as it reads back
 	}
@@ -70,7 +72,13 @@ func (s *Store) CreatePosts(ctx context.Context, posts []*rythme.Post) error {
 	})
 }
 
-// insertPost writes a post, its events and its targets in tx.
+// errOccurrenceTaken: insertPost found the series occurrence already
+// materialised (by another worker, or before an edit).
+var errOccurrenceTaken = errors.New("sqlstore: occurrence already materialised")
+
+// insertPost writes a post, its events and its targets in tx; for a
+// series occurrence that exists already it writes nothing and returns
+// errOccurrenceTaken.
 func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) error {
 	normPost(p)
 	tags, err := tagsText(p.Tags)
@@ -85,11 +93,20 @@ func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) erro
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	// An occurrence already materialised (posts_occurrence) is skipped.
+	res, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		ON CONFLICT (series_id, occurrence_at) WHERE series_id <> '' DO NOTHING`,
 		p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
-		p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review, p.CampaignID, p.Format); err != nil {
+		p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review, p.CampaignID, p.Format,
+		p.PlanItem, p.ChallengeWeek, p.SeriesID, s.tsPtr(p.OccurrenceAt), p.Detached)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return errOccurrenceTaken
 	}
 	if err := s.insertEvents(ctx, tx, p); err != nil {
 		return err
@@ -208,9 +225,10 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET content = $1, scheduled_at = $2, timezone = $3,
-			tags = $4, author = $5, updated_at = $6, media = $7, thread = $8, review = $9 WHERE id = $10 AND workspace_id = $11`,
+			tags = $4, author = $5, updated_at = $6, media = $7, thread = $8, review = $9, format = $10, plan_item = $11,
+			occurrence_at = $12, detached = $13 WHERE id = $14 AND workspace_id = $15`,
 			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media, thread, p.Review,
-			p.ID, p.WorkspaceID); err != nil {
+			p.Format, p.PlanItem, s.tsPtr(p.OccurrenceAt), p.Detached, p.ID, p.WorkspaceID); err != nil {
 			return err
 		}
 		if err := s.insertEvents(ctx, tx, p); err != nil {

@@ -194,8 +194,8 @@ type PostFilter struct {
 	// submitted to that week of a challenge (with CampaignID).
 	SeriesID      string
 	ChallengeWeek string
-	Cursor     string
-	Limit      int // default 50, at most 200
+	Cursor        string
+	Limit         int // default 50, at most 200
 }
 
 // TargetRef is what a publish task needs to find its target.

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rythmehq/rythme/connectors"
 )
@@ -178,14 +179,21 @@ func Deleted(err error) bool {
 //   - 368 (blocked for policy violations; Meta says it lasts until the block
 //     lifts, which takes hours to days and a person's attention), 100, 506,
 //     1609005 and the rest: Permanent, with Meta's message.
+//
+// The message is Meta's text; without one, the body's text (valid UTF-8,
+// cut at a character boundary to at most 300 bytes and an ellipsis), else
+// the status text, else "HTTP <status>": never empty, even for a status
+// net/http has no name for (599).
 func FromResponse(resp *http.Response, now time.Time) *connectors.Error {
 	var apiErr *APIError
 	ce := connectors.FromResponse(resp, func(body []byte) string {
 		apiErr = ParseError(body)
-		if apiErr == nil {
-			return ""
+		if apiErr != nil {
+			if msg := apiErr.Text(); msg != "" {
+				return msg
+			}
 		}
-		return apiErr.Text()
+		return bodyMessage(body, resp.StatusCode)
 	})
 	if apiErr == nil {
 		if wait, throttled := UsageWait(resp.Header, now); throttled && ce.Kind != connectors.Retryable {
@@ -216,6 +224,33 @@ func FromResponse(resp *http.Response, now time.Time) *connectors.Error {
 		}
 	}
 	return ce
+}
+
+// maxMessage bounds the part of an error body that becomes a message when
+// the body carries no Graph API message.
+const maxMessage = 300
+
+// bodyMessage is the message of an answer without a Graph API message:
+// the body's text, its invalid UTF-8 replaced and cut at a character
+// boundary to at most maxMessage bytes (an ellipsis marks the cut); for
+// an empty body, the status's text, or "HTTP <status>" for a status
+// net/http does not name (599).
+func bodyMessage(body []byte, status int) string {
+	msg := strings.ToValidUTF8(strings.TrimSpace(string(body)), "\uFFFD")
+	if len(msg) > maxMessage {
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	if msg == "" {
+		msg = "HTTP " + strconv.Itoa(status)
+	}
+	return msg
 }
 
 // rateWait is how long a throttled call waits: Retry-After when given, else

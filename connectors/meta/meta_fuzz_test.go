@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rythmehq/rythme/connectors/connectortest"
 	"github.com/rythmehq/rythme/connectors/meta"
@@ -18,8 +19,9 @@ import (
 // FuzzMeta: the Graph API helpers that Facebook, Instagram and Threads
 // share read every answer of those networks. Whatever the status,
 // headers (X-App-Usage, X-Business-Use-Case-Usage) and body, errors are
-// classified with a bounded wait, token answers decode, container waits
-// and quota reads end, and nothing panics.
+// classified with a bounded wait and a message (valid UTF-8, never
+// empty), token answers decode, container waits and quota reads end (a
+// quota wait within a week), and nothing panics.
 func FuzzMeta(f *testing.F) {
 	const sep = "\n~~\n"
 	usage := `X-App-Usage: {"call_count":100,"total_cputime":5,"total_time":5}`
@@ -58,6 +60,9 @@ func FuzzMeta(f *testing.F) {
 		code := 200 + int(uint(status)%400)
 		e := meta.FromResponse(&http.Response{StatusCode: code, Header: h, Body: io.NopCloser(bytes.NewReader(body))}, now())
 		connectortest.CheckErr(t, "FromResponse", e)
+		if e.Message == "" || !utf8.ValidString(e.Message) {
+			t.Fatalf("FromResponse(%d, %q, %q): message %q, want valid UTF-8 that says something", code, header, body, e.Message)
+		}
 		if e.RetryAfter < 0 || e.RetryAfter > 24*time.Hour {
 			t.Fatalf("FromResponse(%d, %q, %q) waits %v", code, header, body, e.RetryAfter)
 		}
@@ -80,7 +85,7 @@ func FuzzMeta(f *testing.F) {
 		w := meta.Waiter{Client: srv.Client(), Now: now, MaxWait: time.Hour, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
 		connectortest.CheckErr(t, "Wait", w.Wait(ctx, srv.URL+"/v21.0/178", "status_code,status"))
 		srv.Set(status, header, script)
-		if d := meta.QuotaWait(ctx, srv.Client(), srv.URL+"/v21.0/1/content_publishing_limit", srv.URL+"/v21.0/1/media", 25, now); d <= 0 {
+		if d := meta.QuotaWait(ctx, srv.Client(), srv.URL+"/v21.0/1/content_publishing_limit", srv.URL+"/v21.0/1/media", 25, now); d <= 0 || d > meta.MaxQuotaWindow {
 			t.Fatalf("QuotaWait = %v", d)
 		}
 	})

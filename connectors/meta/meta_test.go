@@ -1,12 +1,16 @@
 package meta_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/connectors/meta"
@@ -109,5 +113,109 @@ func TestInsightValues(t *testing.T) {
 	v := meta.InsightValues(data)
 	if v["views"] != 12 || v["likes"] != 3 || meta.Ptr(v, "reach") != nil {
 		t.Errorf("%v", v)
+	}
+}
+
+// TestFromResponseMessageIsValidUTF8: a body without a Graph message
+// becomes the message, cut to at most 300 bytes at a character boundary
+// (cutting inside "é" made invalid UTF-8), its invalid bytes replaced.
+// Found by fuzzing (testdata/fuzz/FuzzMeta/message_cut_inside_a_character).
+func TestFromResponseMessageIsValidUTF8(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body, want string
+	}{
+		{"odd offset", "x" + strings.Repeat("é", 200), "x" + strings.Repeat("é", 149) + "…"},
+		{"even offset", strings.Repeat("é", 200), strings.Repeat("é", 150) + "…"},
+		{"4-byte runes", "ab" + strings.Repeat("😀", 100), "ab" + strings.Repeat("😀", 74) + "…"},
+		{"short", "  Bad gateway: é  ", "Bad gateway: é"},
+		{"invalid bytes", "bad \xff\xfe answer", "bad \uFFFD answer"},
+		{"empty Graph message", `{"error":{"code":1,"message":""}}`, `{"error":{"code":1,"message":""}}`},
+	}
+	for _, tc := range cases {
+		ce := meta.FromResponse(response(502, tc.body, nil), time.Now())
+		if ce.Message != tc.want || !utf8.ValidString(ce.Message) || len(strings.TrimSuffix(ce.Message, "…")) > 300 {
+			t.Errorf("%s: message %q (%d bytes, valid UTF-8 %v), want %q", tc.name, ce.Message, len(ce.Message), utf8.ValidString(ce.Message), tc.want)
+		}
+	}
+}
+
+// TestFromResponseStatusWithoutName: a status net/http has no text for,
+// with no message in the body, still says something.
+func TestFromResponseStatusWithoutName(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		status int
+		body   string
+		want   string
+		kind   connectors.Kind
+	}{
+		{599, "", "HTTP 599", connectors.Retryable},
+		{599, " \n\t", "HTTP 599", connectors.Retryable},
+		{299, "", "HTTP 299", connectors.Permanent},
+		{499, `{"error":{}}`, `{"error":{}}`, connectors.Permanent},
+		{503, "", "Service Unavailable", connectors.Retryable},
+	}
+	for _, tc := range cases {
+		ce := meta.FromResponse(response(tc.status, tc.body, nil), time.Now())
+		if ce.Message != tc.want || ce.Kind != tc.kind || ce.Status != tc.status {
+			t.Errorf("FromResponse(%d, %q) = %v (message %q), want %v with message %q", tc.status, tc.body, ce, ce.Message, tc.kind, tc.want)
+		}
+	}
+}
+
+// TestQuotaWindow: quota_duration comes from the network; outside one
+// second to a week it is not believed and the window is a day.
+func TestQuotaWindow(t *testing.T) {
+	t.Parallel()
+	cases := map[int]time.Duration{
+		86400: 24 * time.Hour, 1: time.Second, 3600: time.Hour, 7 * 86400: 7 * 24 * time.Hour,
+		7*86400 + 1: meta.DefaultQuotaWindow, 0: meta.DefaultQuotaWindow, -86400: meta.DefaultQuotaWindow,
+		9223372036: meta.DefaultQuotaWindow, math.MaxInt: meta.DefaultQuotaWindow, math.MinInt: meta.DefaultQuotaWindow,
+	}
+	for seconds, want := range cases {
+		if got := meta.QuotaWindow(seconds); got != want {
+			t.Errorf("QuotaWindow(%d) = %v, want %v", seconds, got, want)
+		}
+	}
+}
+
+// TestQuotaWaitDuration: the wait QuotaWait computes follows a sane
+// quota_duration and falls back to a day's window for an absurd one
+// (9223372036 seconds waited 292 years; a larger one overflowed), and is
+// never longer than the window.
+func TestQuotaWaitDuration(t *testing.T) {
+	t.Parallel()
+	now := func() time.Time { return time.Date(2027, 1, 15, 9, 0, 0, 0, time.UTC) }
+	const twoHoursAgo = "2027-01-15T07:00:00+0000"
+	cases := []struct {
+		duration, stamp string
+		want            time.Duration
+	}{
+		{"86400", twoHoursAgo, 22 * time.Hour},
+		{"10800", twoHoursAgo, time.Hour},
+		{"9223372036", twoHoursAgo, 22 * time.Hour},
+		{"9223372037", twoHoursAgo, 22 * time.Hour},
+		{"864000", twoHoursAgo, 22 * time.Hour},
+		{"-86400", twoHoursAgo, 22 * time.Hour},
+		{"0", twoHoursAgo, 22 * time.Hour},
+		{"86400", "9999-01-15T07:00:00+0000", 24 * time.Hour}, // a post dated in the future: at most a window
+	}
+	for _, tc := range cases {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/1/content_publishing_limit":
+				_, _ = io.WriteString(w, `{"data":[{"quota_usage":1,"config":{"quota_total":1,"quota_duration":`+tc.duration+`}}]}`)
+			case "/1/media":
+				_, _ = io.WriteString(w, `{"data":[{"timestamp":"`+tc.stamp+`"}]}`)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		got := meta.QuotaWait(context.Background(), srv.Client(), srv.URL+"/1/content_publishing_limit", srv.URL+"/1/media", 1, now)
+		srv.Close()
+		if got != tc.want {
+			t.Errorf("quota_duration %s, post at %s: QuotaWait = %v, want %v", tc.duration, tc.stamp, got, tc.want)
+		}
 	}
 }

@@ -195,7 +195,14 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 	return id, nil
 }
 
-// findChannel resolves an ID or a public channel's name.
+// noChannelID is the error for a channel Slack names without its ID: the
+// account's external id and every post need it.
+func noChannelID(method string) *connectors.Error {
+	return connectors.Errorf(connectors.Permanent, "Slack's %s answer has no channel id", method)
+}
+
+// findChannel resolves an ID or a public channel's name; the channel it
+// returns always has an ID.
 func (c *Connector) findChannel(ctx context.Context, client *http.Client, ref string) (*channelInfo, error) {
 	notFound := rythme.Invalid(rythme.FieldError{Field: "channel", Message: "was not found among the workspace's public channels " +
 		"(for a private channel, invite the app and give the channel ID)"})
@@ -208,6 +215,9 @@ func (c *Connector) findChannel(ctx context.Context, client *http.Client, ref st
 			return nil, notFound
 		} else if err != nil {
 			return nil, err
+		}
+		if out.Channel.ID == "" {
+			return nil, noChannelID("conversations.info")
 		}
 		return &out.Channel, nil
 	}
@@ -226,6 +236,9 @@ func (c *Connector) findChannel(ctx context.Context, client *http.Client, ref st
 		}
 		for _, ch := range out.Channels {
 			if ch.Name == ref {
+				if ch.ID == "" {
+					return nil, noChannelID("conversations.list")
+				}
 				return &ch, nil
 			}
 		}

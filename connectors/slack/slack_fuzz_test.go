@@ -49,8 +49,10 @@ func FuzzSlack(f *testing.F) {
 		srv.Set(status, header, script)
 		if id, err := c.Identify(ctx, params, srv.Client()); err != nil {
 			connectortest.CheckErr(t, "Identify", err)
-		} else if id == nil || id.ExternalID == "" {
-			t.Fatalf("Identify succeeded with %+v", id) // nil: the API's callback would panic saving it
+		} else if id == nil || id.ExternalID == "" || id.Meta[slack.MetaChannelID] == "" {
+			// nil: the API's callback would panic saving it; no channel
+			// id: no post could name the channel.
+			t.Fatalf("Identify succeeded with %+v", id)
 		}
 		if oc, err := c.OAuth2Config(ctx, params, "https://rythme.test/v1/oauth/slack/callback", nil); err == nil {
 			srv.Set(status, header, script)

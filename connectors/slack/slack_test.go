@@ -246,3 +246,40 @@ func TestRateLimitFromSimulator(t *testing.T) {
 		t.Fatalf("51 reactions.get in a minute: %v, want rate limited with Retry-After", err)
 	}
 }
+
+// TestIdentifyChannelWithoutID: a channel Slack names without its id
+// (conversations.info or conversations.list) is not an account: its
+// external id would be "T1/" and no post could name the channel. Found
+// by fuzzing (testdata/fuzz/FuzzSlack/identify_channel_without_id).
+func TestIdentifyChannelWithoutID(t *testing.T) {
+	t.Parallel()
+	answers := map[string]string{
+		"/auth.test":          `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","team_id":"T1","user_id":"U1"}`,
+		"/team.info":          `{"ok":true,"team":{"name":"Acme","domain":"acme"}}`,
+		"/conversations.info": `{"ok":true,"channel":{"name":"general","is_private":false}}`,
+		"/conversations.list": `{"ok":true,"channels":[{"name":"general"},{"id":"C0RANDOM01","name":"random"}],"response_metadata":{"next_cursor":""}}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := answers[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c := slack.New(slack.Config{BaseURL: srv.URL})
+	client := &http.Client{Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "xoxb-test"})}}
+	for _, tc := range []struct{ channel, method string }{{"C0123ABCDE", "conversations.info"}, {"#general", "conversations.list"}} {
+		id, err := c.Identify(context.Background(), connectors.ConnectParams{"channel": tc.channel}, client)
+		ce, ok := connectors.AsError(err)
+		if !ok || ce.Kind != connectors.Permanent || ce.Message != "Slack's "+tc.method+" answer has no channel id" {
+			t.Errorf("Identify(%q) = %+v, %v; want a permanent error saying %s's answer has no channel id", tc.channel, id, err, tc.method)
+		}
+	}
+	// The other channel of the list has its id.
+	id, err := c.Identify(context.Background(), connectors.ConnectParams{"channel": "random"}, client)
+	if err != nil || id.ExternalID != "T1/C0RANDOM01" || id.Meta[slack.MetaChannelID] != "C0RANDOM01" {
+		t.Errorf("Identify(random) = %+v, %v", id, err)
+	}
+}

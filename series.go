@@ -10,8 +10,9 @@ const PrefixSeries = "ser"
 
 // Series states.
 const (
-	SeriesActive = "active" // occurrences are materialised ahead
-	SeriesEnded  = "ended"  // stopped by a person: no new occurrence
+	SeriesActive   = "active"   // occurrences are materialised ahead
+	SeriesFinished = "finished" // every occurrence exists as a post
+	SeriesEnded    = "ended"    // stopped by a person: no new occurrence
 )
 
 // Series is a recurring post: a template and an RFC 5545 recurrence rule

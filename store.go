@@ -151,9 +151,11 @@ type Store interface {
 	UpdateSeries(ctx context.Context, se *Series) error
 	// AddOccurrences stores the series' occurrences that do not exist yet
 	// (one post per occurrence, whoever else materialises the series at
-	// the same time) and moves MaterialisedUntil forward to until, in one
-	// transaction. It returns the posts it created.
-	AddOccurrences(ctx context.Context, seriesID string, posts []*Post, until time.Time) ([]*Post, error)
+	// the same time), moves MaterialisedUntil forward to until and, when
+	// complete, marks the series finished, in one transaction. It returns
+	// the posts it created. ECONFLICT when the series was edited since se
+	// was read (its UpdatedAt differs); nothing for an ended series.
+	AddOccurrences(ctx context.Context, se *Series, posts []*Post, until time.Time, complete bool) ([]*Post, error)
 	// SeriesDue lists active series materialised only up to before
 	// (or not at all), for the sweep that keeps the horizon rolling.
 	SeriesDue(ctx context.Context, before time.Time, limit int) ([]*Series, error)

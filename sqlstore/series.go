@@ -123,24 +123,33 @@ func (s *Store) UpdateSeries(ctx context.Context, se *rythme.Series) error {
 
 // AddOccurrences inserts the occurrences not yet stored (the unique
 // posts_occurrence index decides, so two materialisers never both create
-// one) and moves materialised_until forward to until, never back. A
-// series ended meanwhile gets nothing.
-func (s *Store) AddOccurrences(ctx context.Context, seriesID string, posts []*rythme.Post, until time.Time) ([]*rythme.Post, error) {
+// one) and moves materialised_until forward to until, never back; complete
+// marks the series finished. se must be the series as last read: when it
+// was edited since (updated_at differs), nothing is written and the answer
+// is ECONFLICT, so that posts are never made from an old template. An
+// ended series gets nothing.
+func (s *Store) AddOccurrences(ctx context.Context, se *rythme.Series, posts []*rythme.Post, until time.Time, complete bool) ([]*rythme.Post, error) {
 	var created []*rythme.Post
 	err := s.tx(ctx, "add occurrences", func(tx *sql.Tx) error {
 		created = nil
 		var status string
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM series WHERE id = $1`+s.forUpdate(), seriesID).Scan(&status); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return notFound("series", seriesID)
-			}
+		var updated time.Time
+		err := tx.QueryRowContext(ctx, `SELECT status, updated_at FROM series WHERE id = $1 AND workspace_id = $2`+s.forUpdate(),
+			se.ID, se.WorkspaceID).Scan(&status, timeCol{&updated})
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("series", se.ID)
+		}
+		if err != nil {
 			return err
 		}
-		if status != rythme.SeriesActive {
+		if !updated.Equal(norm(se.UpdatedAt)) {
+			return rythme.Errorf(rythme.ECONFLICT, "series %s was edited meanwhile", se.ID)
+		}
+		if status == rythme.SeriesEnded {
 			return nil
 		}
 		for _, p := range posts {
-			p.SeriesID = seriesID
+			p.SeriesID = se.ID
 			err := s.insertPost(ctx, tx, p)
 			if errors.Is(err, errOccurrenceTaken) {
 				continue
@@ -150,8 +159,13 @@ func (s *Store) AddOccurrences(ctx context.Context, seriesID string, posts []*ry
 			}
 			created = append(created, p)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE series SET materialised_until = $1
-			WHERE id = $2 AND (materialised_until IS NULL OR materialised_until < $1)`, s.ts(norm(until)), seriesID)
+		status = rythme.SeriesActive
+		if complete {
+			status = rythme.SeriesFinished
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE series SET status = $1,
+			materialised_until = CASE WHEN materialised_until IS NULL OR materialised_until < $2 THEN $2 ELSE materialised_until END
+			WHERE id = $3`, status, s.ts(norm(until)), se.ID)
 		return err
 	})
 	return created, err

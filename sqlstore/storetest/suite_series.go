@@ -49,7 +49,7 @@ func testSeries(t *testing.T, s rythme.Store) {
 	// and a third.
 	later := []*rythme.Post{se.Occurrence(se.StartsAt.Add(week), actor, T0), se.Occurrence(se.StartsAt.Add(2*week), actor, T0)}
 	until3 := se.StartsAt.Add(2 * week)
-	created, err := s.AddOccurrences(ctx(t), se.ID, later, until3)
+	created, err := s.AddOccurrences(ctx(t), se, later, until3, false)
 	must(t, err)
 	if len(created) != 1 || !created[0].OccurrenceAt.Equal(us(until3)) {
 		t.Fatalf("created = %s, want the third occurrence only", dump(created))
@@ -78,7 +78,7 @@ func testSeries(t *testing.T, s rythme.Store) {
 	skipped := posts[1]
 	_, err = s.UpdatePost(ctx(t), ws.ID, skipped.ID, func(p *rythme.Post) error { return p.Cancel(T0) })
 	must(t, err)
-	again, err := s.AddOccurrences(ctx(t), se.ID, []*rythme.Post{se.Occurrence(*skipped.OccurrenceAt, actor, T0)}, until3)
+	again, err := s.AddOccurrences(ctx(t), se, []*rythme.Post{se.Occurrence(*skipped.OccurrenceAt, actor, T0)}, until3, false)
 	must(t, err)
 	if len(again) != 0 {
 		t.Fatalf("a skipped occurrence was created again: %s", dump(again))
@@ -92,16 +92,36 @@ func testSeries(t *testing.T, s rythme.Store) {
 	if reread.OccurrenceAt != nil || !reread.Detached {
 		t.Fatalf("post after clearing its occurrence = %s", dump(reread))
 	}
-	again, err = s.AddOccurrences(ctx(t), se.ID, []*rythme.Post{se.Occurrence(*skipped.OccurrenceAt, actor, T0)}, until3)
+	again, err = s.AddOccurrences(ctx(t), se, []*rythme.Post{se.Occurrence(*skipped.OccurrenceAt, actor, T0)}, until3, false)
 	must(t, err)
 	if len(again) != 1 {
 		t.Fatalf("created %d, want the freed occurrence", len(again))
 	}
 
+	// Edited since it was read: nothing is written from the old template.
+	got.Template.Content = "Weekly tip, edited"
+	must(t, s.UpdateSeries(ctx(t), got))
+	_, err = s.AddOccurrences(ctx(t), se, []*rythme.Post{se.Occurrence(se.StartsAt.Add(3*week), actor, T0)}, until3.Add(week), false)
+	wantCode(t, err, rythme.ECONFLICT)
+	if posts, _, _ := s.ListPosts(ctx(t), ws.ID, rythme.PostFilter{SeriesID: se.ID}); len(posts) != 4 {
+		t.Fatalf("%d occurrences after a stale materialisation, want 4", len(posts))
+	}
+	// Complete: the series is finished, and no longer due.
+	got, err = s.GetSeries(ctx(t), ws.ID, se.ID)
+	must(t, err)
+	_, err = s.AddOccurrences(ctx(t), got, nil, until3.Add(week), true)
+	must(t, err)
+	if got, _ = s.GetSeries(ctx(t), ws.ID, se.ID); got.Status != rythme.SeriesFinished {
+		t.Fatalf("status after the last occurrence = %s, want finished", got.Status)
+	}
+	if due, _ := s.SeriesDue(ctx(t), until3.Add(100*week), 10); len(due) != 0 {
+		t.Fatalf("a finished series is due: %s", dump(due))
+	}
+
 	// An ended series gets nothing more.
 	got.Status = rythme.SeriesEnded
 	must(t, s.UpdateSeries(ctx(t), got))
-	none, err := s.AddOccurrences(ctx(t), se.ID, []*rythme.Post{se.Occurrence(se.StartsAt.Add(3*week), actor, T0)}, until3.Add(week))
+	none, err := s.AddOccurrences(ctx(t), got, []*rythme.Post{se.Occurrence(se.StartsAt.Add(3*week), actor, T0)}, until3.Add(week), false)
 	must(t, err)
 	if len(none) != 0 {
 		t.Fatalf("an ended series got %d occurrences", len(none))
@@ -130,7 +150,7 @@ func testSeriesConcurrent(t *testing.T, s rythme.Store) {
 		for i := range 5 {
 			posts = append(posts, se.Occurrence(se.StartsAt.Add(time.Duration(i)*day), actor, T0))
 		}
-		_, err := s.AddOccurrences(ctx(t), se.ID, posts, se.StartsAt.Add(4*day))
+		_, err := s.AddOccurrences(ctx(t), se, posts, se.StartsAt.Add(4*day), false)
 		return err
 	})
 	for _, err := range errs {

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/telemetry"
 )
@@ -55,7 +56,15 @@ type Reconciler struct {
 	FullLimit int
 	// Notifier emits post.unconfirmed (nil: none).
 	Notifier *Notifier
+	// SeriesHorizon: recurring posts' occurrences are materialised this
+	// far ahead (0: the sweep leaves series alone).
+	SeriesHorizon time.Duration
 }
+
+// seriesSlack: a series is extended once its materialised occurrences end
+// within this of the horizon, so that a sweep does not extend every series
+// every few seconds by a few seconds.
+const seriesSlack = 24 * time.Hour
 
 // ReconcileStats says what one sweep did.
 type ReconcileStats struct {
@@ -63,6 +72,8 @@ type ReconcileStats struct {
 	Enqueued    int
 	Requeued    int
 	Unconfirmed int
+	// Materialised counts the occurrences of recurring posts created.
+	Materialised int
 }
 
 // Run makes one sweep; full re-enqueues every due target (task id
@@ -94,6 +105,14 @@ func (r *Reconciler) Run(ctx context.Context, full bool) (ReconcileStats, error)
 		}
 	}
 	st.Full = full
+
+	if r.SeriesHorizon > 0 {
+		n, err := r.extendSeries(ctx, now)
+		st.Materialised = n
+		if err != nil {
+			return st, err
+		}
+	}
 
 	until := now.Add(r.Horizon)
 	if full {
@@ -143,11 +162,52 @@ func (r *Reconciler) Run(ctx context.Context, full bool) (ReconcileStats, error)
 		r.Metrics.Reconciled.WithLabelValues("requeued").Add(float64(st.Requeued))
 		r.Metrics.Reconciled.WithLabelValues("unconfirmed").Add(float64(st.Unconfirmed))
 	}
-	if st.Requeued+st.Unconfirmed > 0 || st.Full {
-		r.Logger.Info("reconcile: sweep", slog.Bool("full", st.Full), slog.Int("enqueued", st.Enqueued),
+	if st.Requeued+st.Unconfirmed+st.Materialised > 0 || st.Full {
+		r.Logger.Info("reconcile: sweep", slog.Bool("full", st.Full), slog.Int("enqueued", st.Enqueued), slog.Int("materialised", st.Materialised),
 			slog.Int("requeued", st.Requeued), slog.Int("unconfirmed", st.Unconfirmed))
 	}
 	return st, nil
+}
+
+// extendSeries materialises the occurrences of recurring posts that come
+// within the horizon. A series that cannot be read (a rule no longer
+// valid) is logged and left; one edited meanwhile is picked up by the
+// next sweep.
+func (r *Reconciler) extendSeries(ctx context.Context, now time.Time) (int, error) {
+	until := now.Add(r.SeriesHorizon)
+	created := 0
+	for i := 0; i < maxBatchesPerSweep; i++ {
+		due, err := r.Store.SeriesDue(ctx, until.Add(-seriesSlack), r.Batch)
+		if err != nil {
+			return created, fmt.Errorf("reconcile: series due: %w", err)
+		}
+		progressed := 0
+		for _, se := range due {
+			rule, err := calendars.SeriesRule(se)
+			if err != nil {
+				r.Logger.Error("reconcile: series rule unreadable; left as is", slog.String("series_id", se.ID), slog.String("error", err.Error()))
+				continue
+			}
+			from := now
+			if se.MaterialisedUntil != nil && se.MaterialisedUntil.After(from) {
+				from = se.MaterialisedUntil.Add(time.Microsecond)
+			}
+			posts, complete := calendars.Materialise(se, rule, from, until, rythme.Actor{ID: se.CreatedBy, Name: "rythme"}, now)
+			made, err := r.Store.AddOccurrences(ctx, se, posts, until, complete)
+			if rythme.ErrorCode(err) == rythme.ECONFLICT {
+				continue // edited meanwhile: the next sweep reads it again
+			}
+			if err != nil {
+				return created, fmt.Errorf("reconcile: materialise series %s: %w", se.ID, err)
+			}
+			created += len(made)
+			progressed++
+		}
+		if len(due) < r.Batch || progressed == 0 || ctx.Err() != nil {
+			break
+		}
+	}
+	return created, nil
 }
 
 // resolveLease decides for a target whose worker vanished mid-publish: a

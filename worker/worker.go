@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/telemetry"
@@ -39,6 +40,10 @@ type Config struct {
 	DefaultConcurrency int
 	// Horizon: targets due within it are on the queue (default 1h).
 	Horizon time.Duration
+	// SeriesHorizon: recurring posts' occurrences exist as posts this far
+	// ahead (default calendars.DefaultSeriesHorizon; negative: the sweep
+	// does not materialise them).
+	SeriesHorizon time.Duration
 	// ReconcileInterval between sweeps (default 10s); FullReconcileEvery
 	// between full sweeps (default 5m).
 	ReconcileInterval  time.Duration
@@ -85,6 +90,9 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.Horizon == 0 {
 		cfg.Horizon = time.Hour
+	}
+	if cfg.SeriesHorizon == 0 {
+		cfg.SeriesHorizon = calendars.DefaultSeriesHorizon
 	}
 	if cfg.ReconcileInterval == 0 {
 		cfg.ReconcileInterval = 10 * time.Second
@@ -182,7 +190,7 @@ func New(cfg Config) (*Worker, error) {
 	w.reconciler = &Reconciler{
 		Store: cfg.Store, Queue: q, Redis: cfg.Redis, Connectors: cfg.Connectors, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
-		Batch: 1000, FullLimit: 100_000, Notifier: notifier,
+		Batch: 1000, FullLimit: 100_000, Notifier: notifier, SeriesHorizon: max(cfg.SeriesHorizon, 0),
 	}
 	if cfg.Metrics != nil {
 		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {

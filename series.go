@@ -96,9 +96,11 @@ func (s *Series) Occurrence(at time.Time, actor Actor, now time.Time) *Post {
 func (s *Series) ApplyTemplate(p *Post, at time.Time, now time.Time) bool {
 	tp := s.Template
 	at = at.UTC().Truncate(time.Microsecond)
-	changed := p.Content != tp.Content || !p.ScheduledAt.Equal(at) || p.Timezone != s.Timezone || p.Author != tp.Author ||
+	postChanged := p.Content != tp.Content || !p.ScheduledAt.Equal(at) || p.Timezone != s.Timezone || p.Author != tp.Author ||
 		!slices.Equal(p.Tags, tp.Tags) || !slices.Equal(p.Media, tp.Media) || !slices.Equal(p.Thread, tp.Thread)
-	p.Content, p.ScheduledAt, p.Timezone, p.Author = tp.Content, at, s.Timezone, tp.Author
+	changed := postChanged
+	changed = changed || p.Format != tp.Format
+	p.Content, p.ScheduledAt, p.Timezone, p.Author, p.Format = tp.Content, at, s.Timezone, tp.Author, tp.Format
 	p.Tags, p.Media, p.Thread = append([]string{}, tp.Tags...), append([]string{}, tp.Media...), append([]string{}, tp.Thread...)
 	want := map[string]SeriesTarget{}
 	for _, st := range tp.Targets {
@@ -121,8 +123,8 @@ func (s *Series) ApplyTemplate(p *Post, at time.Time, now time.Time) bool {
 			t.Status = TargetCancelled
 		} else {
 			have[t.AccountID] = true
-			if t.Content == st.Content && t.ScheduledAt.Equal(at) {
-				continue
+			if !postChanged && t.Content == st.Content && t.ScheduledAt.Equal(at) {
+				continue // nothing it publishes changes: its queued task stays good
 			}
 			t.Content, t.ScheduledAt = st.Content, at
 		}

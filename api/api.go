@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/telemetry"
@@ -75,6 +76,10 @@ type Config struct {
 	// Horizon: targets due within it are enqueued at once; later ones are
 	// enqueued by the reconciler's sweeps. Default 1h.
 	Horizon time.Duration
+	// SeriesHorizon: a recurring post's occurrences within it are made at
+	// once (the worker's sweep makes the later ones as time goes by).
+	// Default calendars.DefaultSeriesHorizon.
+	SeriesHorizon time.Duration
 }
 
 // WithDefaults returns cfg with every unset optional field at its default.
@@ -105,6 +110,9 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.Horizon <= 0 {
 		cfg.Horizon = time.Hour
+	}
+	if cfg.SeriesHorizon <= 0 {
+		cfg.SeriesHorizon = calendars.DefaultSeriesHorizon
 	}
 	return cfg
 }
@@ -189,6 +197,11 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/posts/:id/approve", manager, s.approvePost)
 	v1.POST("/posts/:id/reject", manager, s.rejectPost)
 	v1.GET("/posts/:id/history", viewer, s.postHistory)
+
+	v1.GET("/series", viewer, s.listSeries)
+	v1.GET("/series/:id", viewer, s.getSeries)
+	v1.PATCH("/series/:id", editor, s.updateSeries)
+	v1.DELETE("/series/:id", editor, s.endSeries)
 
 	v1.GET("/calendar", viewer, s.calendar)
 	v1.GET("/calendar/gaps", viewer, s.gaps)

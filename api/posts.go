@@ -33,6 +33,9 @@ type createPostRequest struct {
 	Author      string        `json:"author"`
 	// Draft keeps the post out of the queue until it is submitted.
 	Draft bool `json:"draft"`
+	// Recurrence makes it a recurring post: an RFC 5545 RRULE with COUNT
+	// or UNTIL, recurring from scheduled_at on the wall clock of timezone.
+	Recurrence string `json:"recurrence"`
 }
 
 type updatePostRequest struct {
@@ -289,6 +292,14 @@ func (s *server) createPost(c *gin.Context) {
 		return
 	}
 	s.checkMedia(&fe, p, media, false)
+	var rule *calendars.Rule
+	if req.Recurrence != "" {
+		if slotted {
+			fe.add("recurrence", "cannot be combined with scheduled_at %q: give the first time", NextSlot)
+		} else if !fe.has("scheduled_at") && !fe.has("timezone") {
+			rule = parseRecurrence(&fe, req.Recurrence, p.ScheduledAt, p.Timezone)
+		}
+	}
 	if err := fe.err(); err != nil {
 		s.fail(c, err)
 		return
@@ -299,7 +310,12 @@ func (s *server) createPost(c *gin.Context) {
 		return
 	}
 	a := actor(c)
-	if req.Draft || (wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager)) {
+	needsApproval := wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager)
+	if rule != nil {
+		s.createSeries(c, p, rule, seriesReview(req.Draft, needsApproval))
+		return
+	}
+	if req.Draft || needsApproval {
 		p.MakeDraft()
 	}
 	p.Record(a, "created", "", now)
@@ -503,6 +519,9 @@ func (s *server) updatePost(c *gin.Context) {
 		if err := p.ApplyEdit(edit, now); err != nil {
 			return err
 		}
+		// An occurrence edited on its own keeps its edits when the series
+		// is edited.
+		p.Detached = p.SeriesID != ""
 		p.Record(a, "edited", "", now)
 		if wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager) && p.Review != rythme.ReviewDraft && p.Review != rythme.ReviewRejected {
 			// An editor's change to a post already approved goes back to review.

@@ -10,14 +10,20 @@ const PrefixCampaign = "cmp"
 
 // Campaign kinds and states.
 const (
-	CampaignThemedWeek = "themed_week"
-	CampaignActive     = "active"
-	CampaignCancelled  = "cancelled"
+	CampaignThemedWeek      = "themed_week"
+	CampaignWeeklyChallenge = "weekly_challenge"
+	CampaignActive          = "active"
+	CampaignCancelled       = "cancelled"
 )
 
 // Campaign is a set of posts planned together: a themed week (a week of
-// content on one theme, day by day). Its plan is kept as given (JSON, the
-// calendars package's ThemedWeek), so that it can be cloned as a template.
+// content on one theme, day by day), or a weekly challenge (a theme each
+// ISO week; members submit posts to the week open now and a manager picks
+// those to publish; each post keeps its author and ChallengeWeek). Its
+// plan is kept as given (JSON: the calendars package's ThemedWeek, so that
+// it can be cloned as a template; or its Challenge with the target
+// accounts). For a challenge, FirstDay is the Monday of its first week and
+// Theme the theme of that week.
 type Campaign struct {
 	ID          string          `json:"id"`
 	WorkspaceID string          `json:"workspace_id"`

@@ -26,7 +26,7 @@ type PostEvent struct {
 	At      time.Time `json:"at"`
 	ActorID string    `json:"actor_id"` // API token id
 	Actor   string    `json:"actor"`    // its name
-	Action  string    `json:"action"`   // created, edited, submitted, approved, rejected, cancelled, resolved, returned_to_review
+	Action  string    `json:"action"`   // created, edited, submitted, approved, picked (a challenge's), rejected, cancelled, resolved, returned_to_review
 	Comment string    `json:"comment,omitempty"`
 }
 

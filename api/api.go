@@ -214,6 +214,10 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/campaigns/:id", viewer, s.getCampaign)
 	v1.DELETE("/campaigns/:id", editor, s.cancelCampaign)
 	v1.POST("/campaigns/:id/clone", editor, s.cloneCampaign)
+	v1.PUT("/campaigns/:id/weeks", editor, s.putChallengeWeeks)
+	v1.GET("/campaigns/:id/submissions", viewer, s.listSubmissions)
+	v1.POST("/campaigns/:id/submissions", editor, s.submitToChallenge)
+	v1.POST("/campaigns/:id/submissions/:post_id/pick", manager, s.pickSubmission)
 
 	v1.GET("/reports/campaigns/:id", viewer, s.campaignReport)
 	v1.GET("/reports/compare", viewer, s.compareReport)

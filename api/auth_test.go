@@ -63,6 +63,9 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/campaigns/:id":              rythme.RoleViewer,
 	"DELETE /v1/campaigns/:id":           rythme.RoleEditor,
 	"POST /v1/campaigns/:id/clone":       rythme.RoleEditor,
+	"PUT /v1/campaigns/:id/weeks":        rythme.RoleEditor,
+	"GET /v1/campaigns/:id/submissions":  rythme.RoleViewer,
+	"POST /v1/campaigns/:id/submissions": rythme.RoleEditor,
 	"GET /v1/reports/leaderboard":        rythme.RoleViewer,
 	"GET /v1/reports/best-times":         rythme.RoleViewer,
 	"PATCH /v1/workspace":                rythme.RoleAdmin,
@@ -70,6 +73,8 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/webhooks":                   rythme.RoleManager,
 	"POST /v1/webhooks":                  rythme.RoleManager,
 	"DELETE /v1/webhooks/:id":            rythme.RoleManager,
+
+	"POST /v1/campaigns/:id/submissions/:post_id/pick": rythme.RoleManager,
 }
 
 var roles = []rythme.Role{rythme.RoleViewer, rythme.RoleEditor, rythme.RoleManager, rythme.RoleAdmin}
@@ -79,6 +84,7 @@ func concrete(path string) string {
 	r := strings.NewReplacer(
 		":id/targets", rythme.NewID(rythme.PrefixPost)+"/targets",
 		":target_id", rythme.NewID(rythme.PrefixTarget),
+		":post_id", rythme.NewID(rythme.PrefixPost),
 		":network", "fakenet",
 		"*filepath", "app.js",
 	)

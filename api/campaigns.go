@@ -80,12 +80,34 @@ func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaig
 // createCampaign is POST /v1/campaigns: a themed week, expanded into its
 // posts, all created or none.
 func (s *server) createCampaign(c *gin.Context) {
-	var week calendars.ThemedWeek
-	if err := decodeJSON(c, &week); err != nil {
+	var raw json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.saveCampaign(c, week)
+	var peek struct {
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal(raw, &peek); err != nil {
+		s.fail(c, decodeError(err))
+		return
+	}
+	switch peek.Kind {
+	case "", rythme.CampaignThemedWeek:
+		var req struct {
+			Kind string `json:"kind"`
+			calendars.ThemedWeek
+		}
+		if err := decodeRaw(raw, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.saveCampaign(c, req.ThemedWeek)
+	case rythme.CampaignWeeklyChallenge:
+		s.createChallenge(c, raw) // challenges.go
+	default:
+		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "kind", Message: "must be themed_week (the default) or weekly_challenge"}))
+	}
 }
 
 func (s *server) saveCampaign(c *gin.Context, week calendars.ThemedWeek) {
@@ -158,6 +180,10 @@ func (s *server) getCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if camp.Kind == rythme.CampaignWeeklyChallenge {
+		s.challengeOut(c, http.StatusOK, camp, posts) // with its weeks
+		return
+	}
 	out := campaignJSON{Campaign: camp, Posts: []postJSON{}}
 	for _, p := range posts {
 		out.Posts = append(out.Posts, postOut(p))
@@ -222,14 +248,18 @@ func (s *server) cloneCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	day, err := calendars.ParseDate(req.FirstDay)
-	if err != nil {
-		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "first_day", Message: "must be a date such as 2026-11-30"}))
-		return
-	}
 	camp, err := s.store.GetCampaign(c.Request.Context(), workspace(c), id)
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if camp.Kind == rythme.CampaignWeeklyChallenge {
+		s.fail(c, rythme.Errorf(rythme.ECONFLICT, "a weekly challenge cannot be cloned: create another with POST /v1/campaigns (kind weekly_challenge)"))
+		return
+	}
+	day, err := calendars.ParseDate(req.FirstDay)
+	if err != nil {
+		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "first_day", Message: "must be a date such as 2026-11-30"}))
 		return
 	}
 	var week calendars.ThemedWeek

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -257,9 +258,16 @@ type leaderRow struct {
 	Engagement     int64    `json:"engagement"`
 	EngagementRate *float64 `json:"engagement_rate"`
 	PostIDs        []string `json:"post_ids"`
+	// Submissions and Picked: the author's posts submitted to the weekly
+	// challenge of ?campaign=, and those a manager picked (only then).
+	Submissions *int `json:"submissions,omitempty"`
+	Picked      *int `json:"picked,omitempty"`
 }
 
-// leaderboardReport is GET /v1/reports/leaderboard?from=&to=&tz=.
+// leaderboardReport is GET /v1/reports/leaderboard?from=&to=&tz=&campaign=.
+// With campaign, only the campaign's posts count; for a weekly challenge
+// each row also has the author's submissions and picks, and authors who
+// submitted without earning anything yet are ranked too.
 func (s *server) leaderboardReport(c *gin.Context) {
 	zone, ok := s.reportZone(c)
 	if !ok {
@@ -285,6 +293,10 @@ func (s *server) leaderboardReport(c *gin.Context) {
 	if c.Query("to") != "" {
 		to = to.AddDate(0, 0, 1) // the end date is a whole day
 	}
+	campaignID := c.Query("campaign")
+	if campaignID != "" && !rythme.ValidID(rythme.PrefixCampaign, campaignID) {
+		fe.add("campaign", "is not a campaign id")
+	}
 	if err := fe.err(); err != nil {
 		s.fail(c, err)
 		return
@@ -293,16 +305,34 @@ func (s *server) leaderboardReport(c *gin.Context) {
 		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "to", Message: "must be after from"}))
 		return
 	}
+	var camp *rythme.Campaign
+	if campaignID != "" {
+		var err error
+		if camp, err = s.store.GetCampaign(c.Request.Context(), workspace(c), campaignID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	snaps, err := s.snapshots(c.Request.Context(), workspace(c), from.Add(-reportLookback), to)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if camp != nil {
+		cohort := reports.Cohort{Campaign: camp.ID}
+		snaps = slices.DeleteFunc(snaps, func(sn reports.Snapshot) bool { return !cohort.Match(&sn) })
 	}
 	rank := reports.Leaderboard(snaps, from, to)
 	rows := []leaderRow{}
 	for _, ct := range rank.Contributors {
 		rows = append(rows, leaderRow{Rank: ct.Rank, Author: ct.Author, Posts: ct.Posts, Engagement: ct.Engagement,
 			EngagementRate: ratio(ct.RatePct), PostIDs: ct.PostIDs})
+	}
+	if camp != nil && camp.Kind == rythme.CampaignWeeklyChallenge {
+		if rows, err = s.submissionCounts(c, camp, rows); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	s.respond(c, "leaderboard", gin.H{"rows": rows}, rank)
 }

@@ -95,7 +95,8 @@ func (s *server) reviewAction(c *gin.Context, apply func(p *rythme.Post, ws *ryt
 
 func (s *server) submitPost(c *gin.Context) {
 	s.reviewAction(c, func(p *rythme.Post, ws *rythme.Workspace, a rythme.Actor, _ string) error {
-		return p.Submit(a, ws.ApprovalRequired, s.now())
+		// A challenge's submission always waits for a manager to pick it.
+		return p.Submit(a, ws.ApprovalRequired || p.ChallengeWeek != "", s.now())
 	})
 }
 

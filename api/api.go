@@ -212,6 +212,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/campaigns", viewer, s.listCampaigns)
 	v1.POST("/campaigns", editor, s.createCampaign)
 	v1.GET("/campaigns/:id", viewer, s.getCampaign)
+	v1.PATCH("/campaigns/:id", editor, s.updateCampaign)
 	v1.DELETE("/campaigns/:id", editor, s.cancelCampaign)
 	v1.POST("/campaigns/:id/clone", editor, s.cloneCampaign)
 	v1.PUT("/campaigns/:id/weeks", editor, s.putChallengeWeeks)

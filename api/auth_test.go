@@ -62,6 +62,7 @@ var minRole = map[string]rythme.Role{
 	"POST /v1/campaigns":                 rythme.RoleEditor,
 	"GET /v1/campaigns/:id":              rythme.RoleViewer,
 	"DELETE /v1/campaigns/:id":           rythme.RoleEditor,
+	"PATCH /v1/campaigns/:id":            rythme.RoleEditor,
 	"POST /v1/campaigns/:id/clone":       rythme.RoleEditor,
 	"PUT /v1/campaigns/:id/weeks":        rythme.RoleEditor,
 	"GET /v1/campaigns/:id/submissions":  rythme.RoleViewer,

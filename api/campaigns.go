@@ -17,30 +17,59 @@ import (
 type campaignJSON struct {
 	*rythme.Campaign
 	Posts []postJSON `json:"posts"`
+	// Adjustments lists the plan's times that a DST change moved or made
+	// ambiguous, and how each was resolved.
+	Adjustments []calendars.Adjustment `json:"adjustments,omitempty"`
+	// Unchanged lists the posts an edit of the plan could not change
+	// (already published, publishing or cancelled).
+	Unchanged []unchangedPost `json:"unchanged,omitempty"`
+}
+
+// unchangedPost is a post an edit of its campaign's plan left as it was.
+type unchangedPost struct {
+	PostID string `json:"post_id"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// planned is a themed week expanded into posts, with the DST adjustments
+// of its times.
+type planned struct {
+	posts       []*rythme.Post
+	items       []calendars.PlannedPost // posts[i] comes from items[i]
+	adjustments []calendars.Adjustment
 }
 
 // plannedPosts expands a themed week into posts, validated as
 // POST /v1/posts validates one (accounts, networks' rules, not in the
 // past), with field errors naming the plan's item (days[2].items[0]…).
-func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaign *rythme.Campaign, ws *rythme.Workspace) ([]*rythme.Post, error) {
-	planned, fes := calendars.Expand(week)
+// An item whose key is in keep is exempt from the past check when its
+// time is the one kept (its post is due already and the item unchanged),
+// or whatever its time when that is zero (its post is out: an edit of the
+// plan leaves it alone).
+func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaign *rythme.Campaign, ws *rythme.Workspace, keep map[string]time.Time) (*planned, error) {
+	items, fes := calendars.Expand(week)
 	if len(fes) > 0 {
 		return nil, rythme.Invalid(fes...)
 	}
 	ctx, now, a := c.Request.Context(), s.now(), actor(c)
+	zone := week.Zone
+	if zone == "" {
+		zone = "UTC"
+	}
+	loc, _ := calendars.LoadZone(zone) // Expand checked it
 	var fe fieldErrors
 	accounts := map[string]*rythme.Account{}
-	var posts []*rythme.Post
-	for _, pp := range planned {
-		zone := week.Zone
-		if zone == "" {
-			zone = "UTC"
-		}
+	out := &planned{items: items, adjustments: []calendars.Adjustment{}}
+	for _, pp := range items {
 		at := pp.At.UTC().Truncate(time.Microsecond)
+		if adj, ok := calendars.Adjust(pp.Field+".time", pp.Date, pp.Time, loc, pp.At, pp.Resolution); ok {
+			out.adjustments = append(out.adjustments, adj)
+		}
 		p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws.ID, Content: pp.Content, ScheduledAt: at,
 			Timezone: zone, Tags: []string{}, Media: []string{}, Thread: []string{}, Author: pp.Author, Format: string(pp.Format),
-			CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
-		if at.Before(now) {
+			PlanItem: pp.Key, CampaignID: campaign.ID, CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
+		if kept, ok := keep[pp.Key]; at.Before(now) && !(ok && (kept.IsZero() || kept.Equal(at))) {
 			fe.add(pp.Field+".time", "is in the past")
 		}
 		for j, id := range pp.Targets {
@@ -69,12 +98,12 @@ func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaig
 			p.MakeDraft()
 		}
 		p.Record(a, "created", "campaign "+campaign.Name, now)
-		posts = append(posts, p)
+		out.posts = append(out.posts, p)
 	}
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	return posts, nil
+	return out, nil
 }
 
 // createCampaign is POST /v1/campaigns: a themed week, expanded into its
@@ -122,17 +151,17 @@ func (s *server) saveCampaign(c *gin.Context, week calendars.ThemedWeek) {
 	camp := &rythme.Campaign{ID: rythme.NewID(rythme.PrefixCampaign), WorkspaceID: ws.ID, Kind: rythme.CampaignThemedWeek,
 		Name: strings.TrimSpace(week.Name), Theme: week.Theme, FirstDay: week.FirstDay, Timezone: week.Zone,
 		Status: rythme.CampaignActive, Plan: plan, CreatedBy: tokenOf(c).ID, CreatedAt: now, UpdatedAt: now}
-	posts, err := s.plannedPosts(c, week, camp, ws)
+	pl, err := s.plannedPosts(c, week, camp, ws, nil)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.store.CreateCampaign(ctx, camp, posts); err != nil {
+	if err := s.store.CreateCampaign(ctx, camp, pl.posts); err != nil {
 		s.fail(c, fmt.Errorf("api: create campaign: %w", err))
 		return
 	}
-	out := campaignJSON{Campaign: camp, Posts: []postJSON{}}
-	for _, p := range posts {
+	out := campaignJSON{Campaign: camp, Posts: []postJSON{}, Adjustments: pl.adjustments}
+	for _, p := range pl.posts {
 		s.enqueue(c, s.dueRefs(p))
 		out.Posts = append(out.Posts, postOut(p))
 	}

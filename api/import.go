@@ -50,9 +50,15 @@ func (s *server) importPosts(c *gin.Context) {
 	a := actor(c)
 	accounts := map[string]*rythme.Account{}
 	posts := make([]*rythme.Post, 0, len(rows))
+	adjustments := []calendars.Adjustment{}
 	for _, row := range rows {
 		prefix := fmt.Sprintf("rows[%d].", row.Row)
 		at := row.ScheduledAt.UTC().Truncate(time.Microsecond)
+		if loc, err := calendars.LoadZone(row.Timezone); err == nil {
+			if adj, ok := calendars.AdjustInstant(prefix+"scheduled_at", row.ScheduledAt, loc, row.Resolution); ok {
+				adjustments = append(adjustments, adj)
+			}
+		}
 		if at.Before(now) {
 			fe.add(prefix+"scheduled_at", "line %d: is in the past", row.Line)
 		}
@@ -111,5 +117,5 @@ func (s *server) importPosts(c *gin.Context) {
 		ids[i] = p.ID
 		s.enqueue(c, s.dueRefs(p))
 	}
-	c.JSON(http.StatusCreated, gin.H{"created": len(posts), "post_ids": ids})
+	c.JSON(http.StatusCreated, gin.H{"created": len(posts), "post_ids": ids, "adjustments": adjustments})
 }

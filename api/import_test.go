@@ -76,3 +76,42 @@ func TestImportAllOrNothing(t *testing.T) {
 	expect(t, e.do(req{method: "POST", path: "/v1/posts/import", secret: e.secrets[rythme.RoleViewer], body: "x",
 		header: map[string]string{"Content-Type": "text/csv"}}), http.StatusForbidden)
 }
+
+// TestImportReportsDSTAdjustments: local times that a DST change made
+// impossible or ambiguous are scheduled by the documented rule and listed.
+func TestImportReportsDSTAdjustments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite(t))
+	e.clock.now = utc("2027-03-01T10:00:00Z")
+	acc := e.account(e.ws, "brand", rythme.AccountConnected)
+	res := e.do(req{method: "POST", path: "/v1/posts/import?tz=America/New_York", secret: e.secrets[rythme.RoleEditor],
+		header: map[string]string{"Content-Type": "text/csv"},
+		body: "content,scheduled_at,accounts\n" +
+			"Spring,2027-03-14 02:30," + acc.ID + "\n" +
+			"Autumn,2027-11-07 01:30," + acc.ID + "\n" +
+			"Plain,2027-03-15 09:00," + acc.ID + "\n"})
+	expect(t, res, http.StatusCreated)
+	var out struct {
+		Adjustments []struct {
+			Field       string    `json:"field"`
+			Local       string    `json:"local"`
+			Resolution  string    `json:"resolution"`
+			ScheduledAt time.Time `json:"scheduled_at"`
+		} `json:"adjustments"`
+	}
+	res.decode(t, &out)
+	if len(out.Adjustments) != 2 {
+		t.Fatalf("adjustments = %+v", out.Adjustments)
+	}
+	spring, autumn := out.Adjustments[0], out.Adjustments[1]
+	// 02:30 never happens on 14 March 2027 in New York: 03:30 EDT (07:30 UTC).
+	if spring.Field != "rows[1].scheduled_at" || spring.Local != "2027-03-14 02:30" || spring.Resolution != "gap_shifted" ||
+		!spring.ScheduledAt.Equal(utc("2027-03-14T07:30:00Z")) {
+		t.Errorf("spring = %+v", spring)
+	}
+	// 01:30 happens twice on 7 November 2027: the first, EDT (05:30 UTC).
+	if autumn.Field != "rows[2].scheduled_at" || autumn.Local != "2027-11-07 01:30" || autumn.Resolution != "fold_first" ||
+		!autumn.ScheduledAt.Equal(utc("2027-11-07T05:30:00Z")) {
+		t.Errorf("autumn = %+v", autumn)
+	}
+}

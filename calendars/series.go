@@ -66,23 +66,26 @@ func Adjust(field string, d Date, c Clock, zone *time.Location, at time.Time, re
 	return a, true
 }
 
+// AdjustInstant is Adjust for an instant already resolved in zone with
+// res: the wall time asked for is found again from it (a folded time is
+// the instant's own wall time; a gap-shifted one was read with the offset
+// in force before the gap, and a gap is over within hours, so 12 hours
+// earlier is before it).
+func AdjustInstant(field string, at time.Time, zone *time.Location, res Resolution) (Adjustment, bool) {
+	wall := at.In(zone)
+	if res == GapShifted {
+		_, before := at.Add(-12 * time.Hour).In(zone).Zone()
+		wall = at.Add(time.Duration(before) * time.Second).UTC()
+	}
+	return Adjust(field, DateOf(wall), ClockOf(wall), zone, at, res)
+}
+
 // RuleAdjustments lists the occurrences of rule in [from, until] whose
 // wall time a DST change moved (gap) or made ambiguous (fold).
 func RuleAdjustments(rule *Rule, from, until time.Time) []Adjustment {
 	out := []Adjustment{}
 	for _, o := range rule.Between(from, until.Add(time.Nanosecond)) {
-		if o.Resolution == Exact {
-			continue
-		}
-		// The wall time asked for: a folded one is the instant's own; a
-		// gap-shifted one was read with the offset in force before the
-		// gap (a gap is over within hours: 12 hours earlier is before it).
-		wall := o.At.In(rule.Zone())
-		if o.Resolution == GapShifted {
-			_, before := o.At.Add(-12 * time.Hour).In(rule.Zone()).Zone()
-			wall = o.At.Add(time.Duration(before) * time.Second).UTC()
-		}
-		if a, ok := Adjust("", DateOf(wall), ClockOf(wall), rule.Zone(), o.At, o.Resolution); ok {
+		if a, ok := AdjustInstant("", o.At, rule.Zone(), o.Resolution); ok {
 			out = append(out, a)
 		}
 	}

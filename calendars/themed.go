@@ -86,8 +86,11 @@ type PlanItem struct {
 
 // PlannedPost is one concrete post of an expanded themed week.
 type PlannedPost struct {
-	// Field is the path of the item it comes from, "days[2].items[0]".
+	// Field is the path of the item it comes from, "days[2].items[0]";
+	// Key names the item by its day offset and place in the day, "d2#0",
+	// which stays the same when days are listed in another order.
 	Field      string     `json:"field"`
+	Key        string     `json:"key"`
 	Date       Date       `json:"date"`
 	Time       Clock      `json:"time"`
 	At         time.Time  `json:"at"`
@@ -172,7 +175,7 @@ func Expand(week ThemedWeek) ([]PlannedPost, []rythme.FieldError) {
 				format = FormatPost
 			}
 			out = append(out, PlannedPost{
-				Field: f, Date: date, Time: c, At: at, Resolution: res, Format: format,
+				Field: f, Key: fmt.Sprintf("d%d#%d", d.Offset, j), Date: date, Time: c, At: at, Resolution: res, Format: format,
 				Content: it.Content, Targets: append([]string(nil), it.Targets...), Author: it.Author,
 				Theme: week.Theme, Week: week.Name,
 			})

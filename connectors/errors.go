@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -186,13 +187,7 @@ func FromResponse(resp *http.Response, message func(body []byte) string) *Error 
 		msg = message(body)
 	}
 	if msg == "" {
-		msg = strings.TrimSpace(string(body))
-		if len(msg) > 300 {
-			msg = msg[:300] + "…"
-		}
-	}
-	if msg == "" {
-		msg = http.StatusText(resp.StatusCode)
+		msg = BodyMessage(body, resp.StatusCode)
 	}
 	e := &Error{Status: resp.StatusCode, Message: msg}
 	switch {
@@ -212,6 +207,32 @@ func FromResponse(resp *http.Response, message func(body []byte) string) *Error 
 		e.Kind = Permanent
 	}
 	return e
+}
+
+// MaxMessage bounds the part of an error body that becomes a message.
+const MaxMessage = 300
+
+// BodyMessage is the message of an error answer that carries none in a
+// form the connector knows: the body's text, its invalid UTF-8 replaced
+// and cut at a character boundary to at most MaxMessage bytes (an
+// ellipsis marks the cut); for an empty body, the status's text, or
+// "HTTP <status>" for a status net/http does not name (599). Never empty.
+func BodyMessage(body []byte, status int) string {
+	msg := strings.ToValidUTF8(strings.TrimSpace(string(body)), "\uFFFD")
+	if len(msg) > MaxMessage {
+		cut := MaxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	if msg == "" {
+		msg = "HTTP " + strconv.Itoa(status)
+	}
+	return msg
 }
 
 // RetryAfter reads how long to wait from Retry-After (seconds or an HTTP

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rythmehq/rythme/connectors"
 )
@@ -101,8 +102,11 @@ func FuzzFromResponse(f *testing.F) {
 		if e.RetryAfter < 0 || e.RetryAfter > time.Hour {
 			t.Fatalf("FromResponse(%d, %q) waits %v", status, header, e.RetryAfter)
 		}
-		if !withMessage && len(e.Message) > 300+len("…") {
-			t.Fatalf("message of %d bytes, over 300", len(e.Message))
+		if !withMessage && len(e.Message) > connectors.MaxMessage+len("…") {
+			t.Fatalf("message of %d bytes, over %d", len(e.Message), connectors.MaxMessage)
+		}
+		if !withMessage && (e.Message == "" || !utf8.ValidString(e.Message)) {
+			t.Fatalf("message %q: want non-empty, valid UTF-8", e.Message)
 		}
 		if e.Error() == "" || connectors.KindOf(e) != e.Kind {
 			t.Fatalf("error %#v does not describe itself", e)

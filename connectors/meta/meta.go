@@ -26,7 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rythmehq/rythme/connectors"
 )
@@ -193,7 +192,7 @@ func FromResponse(resp *http.Response, now time.Time) *connectors.Error {
 				return msg
 			}
 		}
-		return bodyMessage(body, resp.StatusCode)
+		return connectors.BodyMessage(body, resp.StatusCode)
 	})
 	if apiErr == nil {
 		if wait, throttled := UsageWait(resp.Header, now); throttled && ce.Kind != connectors.Retryable {
@@ -224,33 +223,6 @@ func FromResponse(resp *http.Response, now time.Time) *connectors.Error {
 		}
 	}
 	return ce
-}
-
-// maxMessage bounds the part of an error body that becomes a message when
-// the body carries no Graph API message.
-const maxMessage = 300
-
-// bodyMessage is the message of an answer without a Graph API message:
-// the body's text, its invalid UTF-8 replaced and cut at a character
-// boundary to at most maxMessage bytes (an ellipsis marks the cut); for
-// an empty body, the status's text, or "HTTP <status>" for a status
-// net/http does not name (599).
-func bodyMessage(body []byte, status int) string {
-	msg := strings.ToValidUTF8(strings.TrimSpace(string(body)), "\uFFFD")
-	if len(msg) > maxMessage {
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "…"
-	}
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	if msg == "" {
-		msg = "HTTP " + strconv.Itoa(status)
-	}
-	return msg
 }
 
 // rateWait is how long a throttled call waits: Retry-After when given, else

@@ -327,6 +327,7 @@ func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
 		}
 		if e.ScheduledAt != nil {
 			t.ScheduledAt = *e.ScheduledAt
+			t.Slotted = false // a time given by hand is not a posting slot
 		}
 		t.Version++
 		t.UpdatedAt = now

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -424,4 +426,57 @@ func TestWeeklyChallengeBadInput(t *testing.T) {
 	}
 	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/campaigns/"+themed.ID+"/submissions", nil), http.StatusConflict)
 	expect(t, e.as(rythme.RoleEditor, "PUT", "/v1/campaigns/"+themed.ID+"/weeks", map[string]any{"weeks": []any{}}), http.StatusConflict)
+}
+
+// TestPickNextSlotConcurrently: managers picking several submissions into
+// "the next slot" at once each get their own slot.
+func TestPickNextSlotConcurrently(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b.open(t))
+			acc := e.account(e.ws, "brand", rythme.AccountConnected)
+			paris, _ := time.LoadLocation("Europe/Paris")
+			w1 := calendars.ISOWeekOf(e.clock.Now().AddDate(0, 0, 7), paris)
+			open1, _ := calendars.Window(w1, paris)
+			expect(t, e.as(rythme.RoleManager, "PUT", "/v1/accounts/"+acc.ID+"/schedule", map[string]any{"timezone": "Europe/Paris",
+				"slots": []map[string]any{{"weekday": 2, "time": "09:30"}, {"weekday": 4, "time": "09:30"}, {"weekday": 6, "time": "11:00"}}}), http.StatusOK)
+			res := e.as(rythme.RoleEditor, "POST", "/v1/campaigns", map[string]any{"kind": "weekly_challenge", "name": "Reels", "zone": "Europe/Paris",
+				"targets": []string{acc.ID}, "weeks": []map[string]string{{"week": w1.String(), "theme": "reels"}}})
+			expect(t, res, http.StatusCreated)
+			var camp challengeOut
+			res.decode(t, &camp)
+			e.until(open1.Add(time.Hour))
+			const n = 5
+			var ids []string
+			for i := range n {
+				res := e.submit(e.secrets[rythme.RoleEditor], camp.ID, map[string]any{"content": fmt.Sprintf("reel %d", i)})
+				expect(t, res, http.StatusCreated)
+				var p submissionOut
+				res.decode(t, &p)
+				ids = append(ids, p.ID)
+			}
+			var wg sync.WaitGroup
+			results := make([]*response, n)
+			for i, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i] = e.as(rythme.RoleManager, "POST", "/v1/campaigns/"+camp.ID+"/submissions/"+id+"/pick", map[string]any{"scheduled_at": "next_slot"})
+				}()
+			}
+			wg.Wait()
+			taken := map[time.Time]string{}
+			for i, res := range results {
+				expect(t, res, http.StatusOK)
+				var p submissionOut
+				res.decode(t, &p)
+				if other, dup := taken[p.ScheduledAt]; dup {
+					t.Fatalf("submissions %s and %s were picked into one slot, %s", other, ids[i], p.ScheduledAt)
+				}
+				taken[p.ScheduledAt] = ids[i]
+			}
+		})
+	}
 }

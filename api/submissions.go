@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"sort"
@@ -250,10 +251,10 @@ func (s *server) pickSubmission(c *gin.Context) {
 	ctx, ws, now, a := c.Request.Context(), workspace(c), s.now(), actor(c)
 	var fe fieldErrors
 	var at time.Time
+	var slotAccounts []*rythme.Account
 	switch req.ScheduledAt {
 	case "":
 	case NextSlot:
-		var accts []*rythme.Account
 		accounts := map[string]*rythme.Account{}
 		for _, accID := range plan.Targets {
 			acc, err := s.account(ctx, accounts, ws, accID)
@@ -269,11 +270,11 @@ func (s *server) pickSubmission(c *gin.Context) {
 				fe.add("scheduled_at", "account %s has no posting slots (PUT /v1/accounts/{id}/schedule)", name)
 				continue
 			}
-			accts = append(accts, acc)
+			slotAccounts = append(slotAccounts, acc)
 		}
 		if len(fe) == 0 {
 			var err error
-			if at, err = s.nextSlot(ctx, ws, accts, now); err != nil {
+			if at, err = s.nextSlot(ctx, ws, slotAccounts, now); err != nil {
 				s.fail(c, err)
 				return
 			}
@@ -285,41 +286,28 @@ func (s *server) pickSubmission(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p, err := s.store.UpdatePost(ctx, ws, postID, func(p *rythme.Post) error {
-		if p.CampaignID != camp.ID || p.ChallengeWeek == "" {
-			return rythme.Errorf(rythme.ENOTFOUND, "post %s is not a submission to challenge %q", p.ID, camp.Name)
+	slotted := req.ScheduledAt == NextSlot
+	var p *rythme.Post
+	for try := 0; ; try++ {
+		var refused error // the post's own answer, not a lost slot
+		var err error
+		p, err = s.store.UpdatePost(ctx, ws, postID, func(p *rythme.Post) error {
+			refused = s.pick(p, camp, req.Comment, at, slotted, a, now)
+			return refused
+		})
+		if err == nil {
+			break
 		}
-		switch p.Review {
-		case rythme.ReviewPending:
-		case rythme.ReviewApproved:
-			return rythme.Errorf(rythme.ECONFLICT, "submission %s was already picked", p.ID)
-		default:
-			return rythme.Errorf(rythme.ECONFLICT, "submission %s is %s: only a submission waiting for review can be picked", p.ID, p.Review)
-		}
-		when := at
-		if when.IsZero() {
-			if !p.ScheduledAt.After(now) {
-				return rythme.Invalid(rythme.FieldError{Field: "scheduled_at",
-					Message: "is required: the submission's time (" + p.ScheduledAt.Format(time.RFC3339) + ") has passed"})
+		if refused == nil && slotted && rythme.ErrorCode(err) == rythme.ECONFLICT && try < maxSlotTries {
+			// Another post took that slot meanwhile (the store refuses
+			// two in one slot): take the next one.
+			time.Sleep(time.Duration(mrand.IntN(20)+1) * time.Millisecond)
+			if at, err = s.nextSlot(ctx, ws, slotAccounts, now); err != nil {
+				s.fail(c, err)
+				return
 			}
-			when = p.ScheduledAt
+			continue
 		}
-		p.ScheduledAt = when
-		for _, t := range p.Targets {
-			if t.Status == rythme.TargetDraft {
-				t.ScheduledAt = when
-			}
-		}
-		if err := p.Approve(a, req.Comment, now); err != nil {
-			return err
-		}
-		// Approve recorded "approved": this approval is a pick.
-		ev := &p.NewEvents[len(p.NewEvents)-1]
-		ev.Action = "picked"
-		ev.Comment = strings.TrimSpace(fmt.Sprintf("challenge %s week %s. %s", camp.Name, p.ChallengeWeek, req.Comment))
-		return nil
-	})
-	if err != nil {
 		s.fail(c, fmt.Errorf("api: pick submission: %w", err))
 		return
 	}
@@ -376,4 +364,41 @@ func (s *server) submissionCounts(c *gin.Context, camp *rythme.Campaign, rows []
 		rows[i].Rank = i + 1
 	}
 	return rows, nil
+}
+
+// pick approves a challenge's submission p at at (zero: its own time) and
+// records it as picked; slotted: at is a posting slot its targets take.
+func (s *server) pick(p *rythme.Post, camp *rythme.Campaign, comment string, at time.Time, slotted bool, a rythme.Actor, now time.Time) error {
+	if p.CampaignID != camp.ID || p.ChallengeWeek == "" {
+		return rythme.Errorf(rythme.ENOTFOUND, "post %s is not a submission to challenge %q", p.ID, camp.Name)
+	}
+	switch p.Review {
+	case rythme.ReviewPending:
+	case rythme.ReviewApproved:
+		return rythme.Errorf(rythme.ECONFLICT, "submission %s was already picked", p.ID)
+	default:
+		return rythme.Errorf(rythme.ECONFLICT, "submission %s is %s: only a submission waiting for review can be picked", p.ID, p.Review)
+	}
+	when := at
+	if when.IsZero() {
+		if !p.ScheduledAt.After(now) {
+			return rythme.Invalid(rythme.FieldError{Field: "scheduled_at",
+				Message: "is required: the submission's time (" + p.ScheduledAt.Format(time.RFC3339) + ") has passed"})
+		}
+		when = p.ScheduledAt
+	}
+	p.ScheduledAt = when
+	for _, t := range p.Targets {
+		if t.Status == rythme.TargetDraft {
+			t.ScheduledAt, t.Slotted = when, slotted
+		}
+	}
+	if err := p.Approve(a, comment, now); err != nil {
+		return err
+	}
+	// Approve recorded "approved": this approval is a pick.
+	ev := &p.NewEvents[len(p.NewEvents)-1]
+	ev.Action = "picked"
+	ev.Comment = strings.TrimSpace(fmt.Sprintf("challenge %s week %s. %s", camp.Name, p.ChallengeWeek, comment))
+	return nil
 }

@@ -272,11 +272,11 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(
 func (s *Store) updateTarget(ctx context.Context, tx *sql.Tx, t *rythme.Target, loaded, pos int) error {
 	res, err := tx.ExecContext(ctx, `UPDATE targets SET position = $1, content = $2, status = $3,
 		version = $4, queued_version = $5, scheduled_at = $6, external_id = $7, url = $8, last_error = $9,
-		attempts = $10, lease_until = $11, published_at = $12, updated_at = $13
+		attempts = $10, lease_until = $11, published_at = $12, updated_at = $13, slotted = $16
 		WHERE id = $14 AND version = $15`,
 		pos, t.Content, string(t.Status), t.Version, t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID,
 		t.URL, t.LastError, t.Attempts, s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.UpdatedAt),
-		t.ID, loaded)
+		t.ID, loaded, t.Slotted)
 	return s.affected("update target", res, err, func() error {
 		return rythme.Errorf(rythme.ECONFLICT, "target %s changed while the post was being updated; try again", t.ID)
 	})

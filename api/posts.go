@@ -59,6 +59,9 @@ type resolveRequest struct {
 type postJSON struct {
 	*rythme.Post
 	Status string `json:"status"`
+	// Adjustments: on a post put in the next slot, how a DST change moved
+	// that slot's wall time (see docs/calendar.md).
+	Adjustments []calendars.Adjustment `json:"adjustments,omitempty"`
 }
 
 func postOut(p *rythme.Post) postJSON {
@@ -329,7 +332,15 @@ func (s *server) createPost(c *gin.Context) {
 		return
 	}
 	s.enqueue(c, s.dueRefs(p))
-	c.JSON(http.StatusCreated, postOut(p))
+	out := postOut(p)
+	if slotted {
+		var accts []*rythme.Account
+		for _, t := range p.Targets {
+			accts = append(accts, accounts[t.AccountID])
+		}
+		out.Adjustments = slotAdjustments(accts, p.ScheduledAt)
+	}
+	c.JSON(http.StatusCreated, out)
 }
 
 // createInSlot gives the post the next free slot of its accounts and

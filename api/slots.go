@@ -95,3 +95,26 @@ func (s *server) nextSlot(ctx context.Context, ws string, accts []*rythme.Accoun
 	}
 	return at.UTC(), nil
 }
+
+// slotAdjustments lists how a DST change moved the slot at of each account
+// (one entry per zone): a slot whose wall time did not exist that day, or
+// happened twice.
+func slotAdjustments(accts []*rythme.Account, at time.Time) []calendars.Adjustment {
+	var out []calendars.Adjustment
+	seen := map[string]bool{}
+	for _, a := range accts {
+		slots, zone, ok := slotsOf(a)
+		if !ok || seen[zone.String()] {
+			continue
+		}
+		res, ok := calendars.SlotResolution(slots, zone, at)
+		if !ok {
+			continue
+		}
+		if adj, ok := calendars.AdjustInstant("scheduled_at", at, zone, res); ok {
+			seen[zone.String()] = true
+			out = append(out, adj)
+		}
+	}
+	return out
+}

@@ -74,3 +74,42 @@ func TestNextSlot(t *testing.T) {
 		})
 	}
 }
+
+// TestNextSlotInDSTGap: a Sunday 02:30 slot on the spring-forward day in
+// Paris is taken at 03:30 CEST, and the answer says so.
+func TestNextSlotInDSTGap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite(t))
+	e.clock.now = utc("2027-03-22T00:00:00Z").Add(-7 * 24 * time.Hour) // Monday 15 March
+	acc := e.account(e.ws, "brand", rythme.AccountConnected)
+	expect(t, e.as(rythme.RoleManager, "PUT", "/v1/accounts/"+acc.ID+"/schedule", map[string]any{"timezone": "Europe/Paris",
+		"slots": []map[string]any{{"weekday": 0, "time": "02:30"}}}), http.StatusOK)
+	var got []struct {
+		ScheduledAt time.Time `json:"scheduled_at"`
+		Adjustments []struct {
+			Local      string `json:"local"`
+			Resolution string `json:"resolution"`
+		} `json:"adjustments"`
+	}
+	for range 2 {
+		res := e.as(rythme.RoleEditor, "POST", "/v1/posts", map[string]any{"content": "queued", "scheduled_at": "next_slot",
+			"targets": []map[string]string{{"account_id": acc.ID}}})
+		expect(t, res, http.StatusCreated)
+		var p struct {
+			ScheduledAt time.Time `json:"scheduled_at"`
+			Adjustments []struct {
+				Local      string `json:"local"`
+				Resolution string `json:"resolution"`
+			} `json:"adjustments"`
+		}
+		res.decode(t, &p)
+		got = append(got, p)
+	}
+	if !got[0].ScheduledAt.Equal(utc("2027-03-21T01:30:00Z")) || len(got[0].Adjustments) != 0 {
+		t.Fatalf("first slot: %+v", got[0])
+	}
+	if !got[1].ScheduledAt.Equal(utc("2027-03-28T01:30:00Z")) || len(got[1].Adjustments) != 1 ||
+		got[1].Adjustments[0].Resolution != "gap_shifted" || got[1].Adjustments[0].Local != "2027-03-28 02:30" {
+		t.Fatalf("slot on the DST day: %+v", got[1])
+	}
+}

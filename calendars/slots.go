@@ -195,6 +195,28 @@ func isSlot(slots []Slot, zone *time.Location, t time.Time) bool {
 	return false
 }
 
+// SlotResolution says how the slot instant t of the set was resolved in
+// zone: Exact, FoldFirst (the slot's wall time happened twice that day)
+// or GapShifted (it did not happen: moved forward). ok is false when t is
+// not one of the set's slots.
+func SlotResolution(slots []Slot, zone *time.Location, t time.Time) (res Resolution, ok bool) {
+	if zone == nil {
+		zone = time.UTC
+	}
+	day := DateOf(t.In(zone))
+	for _, d := range []Date{day.AddDays(-1), day} {
+		for _, s := range slots {
+			if !s.Valid() || s.Weekday != d.Weekday() {
+				continue
+			}
+			if at, r, err := Resolve(d, Clock{s.Hour, s.Minute, 0}, zone); err == nil && at.Equal(t) {
+				return r, true
+			}
+		}
+	}
+	return "", false
+}
+
 // slotIter yields the slot instants after a given instant, ascending and
 // without repeats, for SlotSearchDays. A wall time moved forward out of a
 // DST gap can land after the wall times that follow it, so instants are

@@ -278,3 +278,29 @@ func BenchmarkNextCommonSlot(b *testing.B) {
 		}
 	}
 }
+
+func TestSlotResolution(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ny, _ := time.LoadLocation("America/New_York")
+	sunday := []calendars.Slot{{Weekday: time.Sunday, Hour: 2, Minute: 30}}
+	nySunday := []calendars.Slot{{Weekday: time.Sunday, Hour: 1, Minute: 30}}
+	for _, c := range []struct {
+		slots []calendars.Slot
+		zone  *time.Location
+		at    string
+		want  calendars.Resolution
+		ok    bool
+	}{
+		{sunday, paris, "2027-03-21T01:30:00Z", calendars.Exact, true},
+		{sunday, paris, "2027-03-28T01:30:00Z", calendars.GapShifted, true}, // 02:30 does not exist: 03:30 CEST
+		{sunday, paris, "2027-03-28T00:30:00Z", "", false},
+		{nySunday, ny, "2027-11-07T05:30:00Z", calendars.FoldFirst, true}, // the first 01:30, EDT
+		{nySunday, ny, "2027-11-07T06:30:00Z", "", false},                 // the second 01:30 is not the slot
+	} {
+		at, _ := time.Parse(time.RFC3339, c.at)
+		got, ok := calendars.SlotResolution(c.slots, c.zone, at)
+		if got != c.want || ok != c.ok {
+			t.Errorf("SlotResolution(%s in %s) = %q, %v; want %q, %v", c.at, c.zone, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/api"
+	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 	"github.com/rythmehq/rythme/telemetry"
@@ -170,6 +171,40 @@ var bodyRoutes = []struct{ method, path string }{
 	{"POST", "/v1/webhooks"},
 	{"PUT", "/v1/accounts/{account}/schedule"},
 	{"POST", "/v1/accounts/fakenet/connect"},
+	{"PATCH", "/v1/series/{series}"},
+	{"PATCH", "/v1/campaigns/{campaign}"},
+	{"POST", "/v1/campaigns/{challenge}/submissions"},
+	{"PUT", "/v1/campaigns/{challenge}/weeks"},
+}
+
+// fuzzCreate sends a fixture's creation and returns its id.
+func (e *fuzzEnv) fuzzCreate(t *testing.T, path string, body any) string {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	res := e.send(t, "POST", path, "", "application/json", raw, nil)
+	var out struct{ ID string }
+	if res == nil || res.Status != http.StatusCreated || json.Unmarshal(res.Body, &out) != nil || out.ID == "" {
+		t.Fatalf("create %s: %v", path, res)
+	}
+	return out.ID
+}
+
+// fuzzSeries creates a weekly recurring post; fuzzCampaign a themed week
+// starting tomorrow; fuzzChallenge a weekly challenge open this week.
+func (e *fuzzEnv) fuzzSeries(t *testing.T) string {
+	return e.fuzzCreate(t, "/v1/posts", map[string]any{"content": "Weekly", "scheduled_at": e.clock.Now().Add(24 * time.Hour).Format(time.RFC3339),
+		"timezone": "Europe/Paris", "recurrence": "FREQ=WEEKLY;COUNT=5", "targets": []map[string]string{{"account_id": e.acc.ID}}})
+}
+
+func (e *fuzzEnv) fuzzCampaign(t *testing.T) string {
+	return e.fuzzCreate(t, "/v1/campaigns", map[string]any{"name": "Week", "first_day": e.clock.Now().Add(48 * time.Hour).Format("2006-01-02"),
+		"days": []map[string]any{{"offset": 0, "items": []map[string]any{{"time": "09:30", "content": "Day one", "targets": []string{e.acc.ID}}}}}})
+}
+
+func (e *fuzzEnv) fuzzChallenge(t *testing.T) string {
+	week := calendars.ISOWeekOf(e.clock.Now(), time.UTC)
+	return e.fuzzCreate(t, "/v1/campaigns", map[string]any{"kind": "weekly_challenge", "name": "Reels", "targets": []string{e.acc.ID},
+		"weeks": []map[string]string{{"week": week.String(), "theme": "reels"}, {"week": week.Next().String(), "theme": "more reels"}}})
 }
 
 // FuzzAPIBodies: the JSON bodies of the write routes.
@@ -212,6 +247,25 @@ func FuzzAPIBodies(f *testing.F) {
 		5: {
 			`{"instance_url":"` + e.prov.URL + `"}`, `{"instance_url":"https://elsewhere.example"}`, `{"instance_url":""}`, `{"colour":"red"}`,
 		},
+		6: {
+			`{"content":"Weekly, v2","tags":["tips"]}`,
+			`{"recurrence":"FREQ=DAILY;UNTIL=20300101","scheduled_at":"` + in(3*time.Hour) + `","timezone":"America/New_York"}`,
+			`{"recurrence":"FREQ=SECONDLY;COUNT=9999","timezone":"Local"}`, `{"targets":[]}`, `{"targets":[{"account_id":"` + fuzzAccount + `"}]}`,
+			`{"scheduled_at":""}`, `{}`,
+		},
+		7: {
+			`{"theme":"spring","days":[{"offset":1,"items":[{"time":"02:30","content":"Moved","targets":["` + acc + `"]}]}]}`,
+			`{"first_day":"2019-01-01"}`, `{"zone":"Mars/Base","days":[]}`, `{"days":null}`, `{}`,
+		},
+		8: {
+			`{"content":"My reel","format":"video","author":"Ada"}`,
+			`{"content":"x","scheduled_at":"` + in(time.Hour) + `","targets":[{"account_id":"` + acc + `","content":"variant"}],"media":["med_x"]}`,
+			`{"content":"","targets":[{"account_id":"` + fuzzAccount + `"}]}`, `{"scheduled_at":"next_slot","content":"y"}`,
+		},
+		9: {
+			`{"weeks":[{"week":"2030-W01","theme":"far"}]}`, `{"weeks":[{"week":"2030-W53","theme":""},{"week":"2030-W53","theme":"x"}]}`,
+			`{"weeks":[]}`, `{"weeks":null}`,
+		},
 	}
 	for route, bodies := range seeds {
 		for _, b := range bodies {
@@ -221,8 +275,16 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		r := bodyRoutes[int(route)%len(bodyRoutes)]
 		path := strings.Replace(r.path, "{account}", e.acc.ID, 1)
-		if r.method == "PATCH" { // a post of its own: an edit must not see the last one's
+		// Fixtures of their own: an edit must not see the last one's.
+		switch {
+		case strings.Contains(path, "{post}"):
 			path = strings.Replace(path, "{post}", e.fuzzPost(t), 1)
+		case strings.Contains(path, "{series}"):
+			path = strings.Replace(path, "{series}", e.fuzzSeries(t), 1)
+		case strings.Contains(path, "{campaign}"):
+			path = strings.Replace(path, "{campaign}", e.fuzzCampaign(t), 1)
+		case strings.Contains(path, "{challenge}"):
+			path = strings.Replace(path, "{challenge}", e.fuzzChallenge(t), 1)
 		}
 		e.send(t, r.method, path, "", "application/json", body, nil)
 	})

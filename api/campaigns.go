@@ -177,14 +177,14 @@ func (s *server) listCampaigns(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"data": cs})
 }
 
-// campaignPosts returns every post of the campaign.
-func (s *server) campaignPosts(c *gin.Context, id string) ([]*rythme.Post, error) {
+// allPosts returns every post matching f, page after page.
+func (s *server) allPosts(c *gin.Context, f rythme.PostFilter) ([]*rythme.Post, error) {
 	var all []*rythme.Post
-	f := rythme.PostFilter{CampaignID: id, Limit: 200}
+	f.Limit = 200
 	for {
 		page, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
 		if err != nil {
-			return nil, fmt.Errorf("api: campaign posts: %w", err)
+			return nil, fmt.Errorf("api: list posts: %w", err)
 		}
 		all = append(all, page...)
 		if next == "" {
@@ -192,6 +192,11 @@ func (s *server) campaignPosts(c *gin.Context, id string) ([]*rythme.Post, error
 		}
 		f.Cursor = next
 	}
+}
+
+// campaignPosts returns every post of the campaign.
+func (s *server) campaignPosts(c *gin.Context, id string) ([]*rythme.Post, error) {
+	return s.allPosts(c, rythme.PostFilter{CampaignID: id})
 }
 
 func (s *server) getCampaign(c *gin.Context) {

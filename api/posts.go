@@ -456,6 +456,11 @@ func (s *server) listPosts(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.postPage(c, f)
+}
+
+// postPage answers one page of the workspace's posts matching f.
+func (s *server) postPage(c *gin.Context, f rythme.PostFilter) {
 	posts, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
 	if err != nil {
 		s.fail(c, fmt.Errorf("api: list posts: %w", err))

@@ -141,19 +141,7 @@ func (s *server) seriesOut(se *rythme.Series, rule *calendars.Rule, posts []*ryt
 
 // seriesPosts returns every post of the series.
 func (s *server) seriesPosts(c *gin.Context, id string) ([]*rythme.Post, error) {
-	var all []*rythme.Post
-	f := rythme.PostFilter{SeriesID: id, Limit: 200}
-	for {
-		page, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
-		if err != nil {
-			return nil, fmt.Errorf("api: series posts: %w", err)
-		}
-		all = append(all, page...)
-		if next == "" {
-			return all, nil
-		}
-		f.Cursor = next
-	}
+	return s.allPosts(c, rythme.PostFilter{SeriesID: id})
 }
 
 // loadSeries reads the series of the path and its rule; false when it

@@ -200,16 +200,7 @@ func (s *server) listSubmissions(c *gin.Context) {
 			return
 		}
 	}
-	posts, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
-	if err != nil {
-		s.fail(c, fmt.Errorf("api: list submissions: %w", err))
-		return
-	}
-	out := postList{Data: make([]postJSON, 0, len(posts)), NextCursor: next}
-	for _, p := range posts {
-		out.Data = append(out.Data, postOut(p))
-	}
-	c.JSON(http.StatusOK, out)
+	s.postPage(c, f)
 }
 
 // pickRequest is POST /v1/campaigns/{id}/submissions/{post_id}/pick.

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -86,20 +84,6 @@ func sortWeeks(weeks []calendars.ChallengeWeek) {
 		a, b := weeks[i].Week, weeks[j].Week
 		return a.Year < b.Year || (a.Year == b.Year && a.Week < b.Week)
 	})
-}
-
-// decodeRaw decodes an already read body as decodeJSON does: unknown
-// fields refused, errors naming the field.
-func decodeRaw(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("", "the body must hold a single JSON object")
-	}
-	return nil
 }
 
 // checkChallengeTargets reports on targets and targets[i] what is wrong

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,8 +117,14 @@ func badRequest(field, format string, args ...any) error {
 // decodeJSON reads exactly one JSON value into v, refusing unknown fields,
 // and turns decoding errors into 400s (413 for a body over the limit) whose
 // messages name the field where possible.
-func decodeJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
+func decodeJSON(c *gin.Context, v any) error { return decodeFrom(c.Request.Body, v) }
+
+// decodeRaw decodes a body already read (a peek at a field chose v) as
+// decodeJSON does.
+func decodeRaw(raw json.RawMessage, v any) error { return decodeFrom(bytes.NewReader(raw), v) }
+
+func decodeFrom(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)

@@ -149,7 +149,9 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	s := &server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	// Tokens, workspaces and connected accounts are read through a cache
+	// that keeps them for at most a second (cachedStore).
+	s := &server{cfg: cfg, store: newCachedStore(cfg.Store), log: cfg.Logger}
 	if cfg.RateLimit > 0 {
 		s.limits = newTokenLimits(cfg.RateLimit, cfg.RateBurst)
 	}

@@ -42,6 +42,13 @@ func (s *server) metricsMiddleware(c *gin.Context) {
 func (s *server) logMiddleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	if !s.log.Enabled(c.Request.Context(), level) {
+		return // access logs off: build nothing
+	}
 	attrs := []slog.Attr{
 		slog.String("method", c.Request.Method),
 		slog.String("route", route(c)),
@@ -50,10 +57,6 @@ func (s *server) logMiddleware(c *gin.Context) {
 	}
 	if tok := tokenOf(c); tok != nil {
 		attrs = append(attrs, slog.String("token_id", tok.ID), slog.String("workspace_id", tok.WorkspaceID))
-	}
-	level := slog.LevelInfo
-	if c.Writer.Status() >= 500 {
-		level = slog.LevelError
 	}
 	s.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 }

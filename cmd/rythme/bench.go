@@ -35,6 +35,7 @@ type benchOptions struct {
 	out             string
 	concurrency     int
 	scenarios       string
+	cpuProfile      string // load scenario: CPU profile of the API process while the load runs
 }
 
 // runBench schedules posts due within a short window across many fakenet
@@ -57,6 +58,7 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	fs.StringVar(&o.scenarios, "scenarios", "spread,burst,metrics,load", "spread (due within the window), burst (all due at once), metrics (polling and reports, on PostgreSQL), load (API under load from a second process, then worker memory; on PostgreSQL)")
 	loadPosts := fs.Int("load-posts", 100000, "posts the load scenario creates")
 	loadConc := fs.Int("load-concurrency", 16, "requests the load generator keeps in flight")
+	fs.StringVar(&o.cpuProfile, "load-cpuprofile", "", "write a CPU profile (go tool pprof) of the API process while the load generator runs to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

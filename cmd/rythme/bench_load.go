@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,7 +127,14 @@ func benchLoad(ctx context.Context, o benchOptions, posts, conc int, log *slog.L
 	gen := exec.CommandContext(ctx, exe, "bench-loadgen", "-url", st.cfg.PublicURL, "-token", st.cfg.BootstrapToken,
 		"-account", acc, "-posts", strconv.Itoa(posts), "-concurrency", strconv.Itoa(conc), "-due", due.Format(time.RFC3339))
 	gen.Stderr = os.Stderr
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return res, err
+	}
 	out, err := gen.Output()
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return res, fmt.Errorf("load generator: %w", err)
 	}
@@ -182,6 +190,23 @@ func benchLoad(ctx context.Context, o benchOptions, posts, conc int, log *slog.L
 		res.rss, res.hwm = rss, max(res.hwm, hwm)
 	}
 	return res, nil
+}
+
+// startCPUProfile starts a CPU profile of this process into path ("" : none);
+// the function returned stops it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error { pprof.StopCPUProfile(); return f.Close() }, nil
 }
 
 // procMemory reads a process's resident set and its peak (Linux), in bytes;

@@ -8,6 +8,10 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/rythmehq/rythme"
 )
 
@@ -56,13 +60,32 @@ func normPost(p *rythme.Post) {
 // microseconds) in place, PostID, WorkspaceID and Text of the targets
 // filled. A target whose account is not one of the workspace's answers
 // EINVALID; a taken id ECONFLICT.
+//
+// A failure leaves NewEvents as they were (they rolled back with the rest),
+// so that a retry of the same post records them: the API retries a post
+// that lost its posting slot.
 func (s *Store) CreatePost(ctx context.Context, p *rythme.Post) error {
-	return s.tx(ctx, "create post", func(tx *sql.Tx) error { return s.insertPost(ctx, tx, p) })
+	events := p.NewEvents
+	var err error
+	if s.dialect == DialectPostgres {
+		err = s.fail("create post", s.insertPostBatch(ctx, p))
+	} else {
+		err = s.tx(ctx, "create post", func(tx *sql.Tx) error { return s.insertPost(ctx, tx, p) })
+	}
+	if err != nil {
+		p.NewEvents = events
+	}
+	return err
 }
 
-// CreatePosts writes the posts in one transaction: all or none.
+// CreatePosts writes the posts in one transaction: all or none (and, on a
+// failure, every post keeps its NewEvents, as with CreatePost).
 func (s *Store) CreatePosts(ctx context.Context, posts []*rythme.Post) error {
-	return s.tx(ctx, "create posts", func(tx *sql.Tx) error {
+	events := make([][]rythme.PostEvent, len(posts))
+	for i, p := range posts {
+		events[i] = p.NewEvents
+	}
+	err := s.tx(ctx, "create posts", func(tx *sql.Tx) error {
 		for _, p := range posts {
 			if err := s.insertPost(ctx, tx, p); err != nil {
 				return err
@@ -70,6 +93,12 @@ func (s *Store) CreatePosts(ctx context.Context, posts []*rythme.Post) error {
 		}
 		return nil
 	})
+	if err != nil {
+		for i, p := range posts {
+			p.NewEvents = events[i]
+		}
+	}
+	return err
 }
 
 // errOccurrenceTaken: insertPost found the series occurrence already
@@ -80,26 +109,11 @@ var errOccurrenceTaken = errors.New("sqlstore: occurrence already materialised")
 // series occurrence that exists already it writes nothing and returns
 // errOccurrenceTaken.
 func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) error {
-	normPost(p)
-	tags, err := tagsText(p.Tags)
+	args, err := s.postArgs(p)
 	if err != nil {
 		return err
 	}
-	media, err := tagsText(p.Media)
-	if err != nil {
-		return err
-	}
-	thread, err := tagsText(p.Thread)
-	if err != nil {
-		return err
-	}
-	// An occurrence already materialised (posts_occurrence) is skipped.
-	res, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-		ON CONFLICT (series_id, occurrence_at) WHERE series_id <> '' DO NOTHING`,
-		p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
-		p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review, p.CampaignID, p.Format,
-		p.PlanItem, p.ChallengeWeek, p.SeriesID, s.tsPtr(p.OccurrenceAt), p.Detached)
+	res, err := tx.ExecContext(ctx, insertPostSQL, args...)
 	if err != nil {
 		return err
 	}
@@ -120,27 +134,135 @@ func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) erro
 	return nil
 }
 
+// insertPostSQL inserts a post; an occurrence already materialised
+// (posts_occurrence) is skipped: no row.
+const insertPostSQL = `INSERT INTO posts (` + postCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+	ON CONFLICT (series_id, occurrence_at) WHERE series_id <> '' DO NOTHING`
+
+// postArgs normalises p (normPost) and returns the arguments of
+// insertPostSQL.
+func (s *Store) postArgs(p *rythme.Post) ([]any, error) {
+	normPost(p)
+	tags, err := tagsText(p.Tags)
+	if err != nil {
+		return nil, err
+	}
+	media, err := tagsText(p.Media)
+	if err != nil {
+		return nil, err
+	}
+	thread, err := tagsText(p.Thread)
+	if err != nil {
+		return nil, err
+	}
+	return []any{p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
+		p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review, p.CampaignID, p.Format,
+		p.PlanItem, p.ChallengeWeek, p.SeriesID, s.tsPtr(p.OccurrenceAt), p.Detached}, nil
+}
+
+// insertPostBatch is CreatePost's insertPost on PostgreSQL, in one round
+// trip instead of 3 + events + targets (BEGIN, post, each event, each
+// target, COMMIT): the statements go out as one pgx batch, which the server
+// runs as one implicit transaction, so that any error rolls all of them
+// back. Hence the two differences from insertPost, whose checks come after
+// a statement and before the next:
+//   - the targets join their account with a LEFT JOIN (insertTargetJoin):
+//     an account outside the workspace leaves account_id NULL and fails
+//     its NOT NULL constraint, which aborts the batch (insertTarget's
+//     SELECT would insert no row, and the batch would commit without it);
+//   - a series occurrence already materialised inserts no post, and the
+//     event and target rows then fail their foreign key to it: nothing is
+//     written and the answer is errOccurrenceTaken, as from insertPost.
+func (s *Store) insertPostBatch(ctx context.Context, p *rythme.Post) error {
+	args, err := s.postArgs(p)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	b.Queue(insertPostSQL, args...)
+	for _, ev := range p.NewEvents {
+		b.Queue(insertEventSQL, s.eventArgs(p, ev)...)
+	}
+	for i, t := range p.Targets {
+		t.PostID, t.WorkspaceID, t.Text = p.ID, p.WorkspaceID, p.TextFor(t)
+		b.Queue(insertTargetSQL+insertTargetJoin, s.targetArgs(t, i)...)
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		defer br.Close() // reads what is left (after an error, the batch is rolled back)
+		if tag, err := br.Exec(); err != nil {
+			return err
+		} else if tag.RowsAffected() == 0 {
+			return errOccurrenceTaken
+		}
+		for range p.NewEvents {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		for i, t := range p.Targets {
+			if err := br.QueryRow().Scan(&t.Network); err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "23502" && pe.ColumnName == "account_id" {
+					return noAccount(i)
+				}
+				return err
+			}
+		}
+		return br.Close()
+	})
+	if err == nil {
+		p.NewEvents = nil
+	}
+	return err
+}
+
+// insertTargetSQL inserts a target with its account's network unless it
+// has one; one of the FROM clauses below completes it.
+const insertTargetSQL = `INSERT INTO targets (id, post_id, workspace_id, account_id, position,
+		network, content, status, version, queued_version, scheduled_at, external_id, url, last_error,
+		attempts, lease_until, published_at, created_at, updated_at, slotted)
+	SELECT $1, $2, $3, a.id, $4, CASE WHEN $5 = '' THEN a.network ELSE $5 END, $6, $7, $8, $9, $10,
+		$11, $12, $13, $14, $15, $16, $17, $18, $20`
+
+const (
+	// insertTargetFrom inserts no row when the account is not the
+	// workspace's (insertTarget).
+	insertTargetFrom = ` FROM accounts a WHERE a.id = $19 AND a.workspace_id = $3 RETURNING network`
+	// insertTargetJoin fails then: account_id is NULL (insertPostBatch).
+	insertTargetJoin = ` FROM (SELECT 1) one LEFT JOIN accounts a ON a.id = $19 AND a.workspace_id = $3 RETURNING network`
+)
+
+// targetArgs returns the arguments of insertTargetSQL.
+func (s *Store) targetArgs(t *rythme.Target, pos int) []any {
+	return []any{t.ID, t.PostID, t.WorkspaceID, pos, t.Network, t.Content, string(t.Status), t.Version,
+		t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID, t.URL, t.LastError, t.Attempts,
+		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID, t.Slotted}
+}
+
+// noAccount is the error of the target at pos whose account is not the
+// workspace's.
+func noAccount(pos int) error {
+	return rythme.Invalid(rythme.FieldError{
+		Field:   fmt.Sprintf("targets[%d].account_id", pos),
+		Message: "no such account in this workspace",
+	})
+}
+
 // insertTarget inserts t at position pos, checking in the same statement
 // that its account belongs to the post's workspace; the network defaults
 // to the account's.
 func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, t *rythme.Target, pos int) error {
 	var network string
-	err := tx.QueryRowContext(ctx, `INSERT INTO targets (id, post_id, workspace_id, account_id, position,
-			network, content, status, version, queued_version, scheduled_at, external_id, url, last_error,
-			attempts, lease_until, published_at, created_at, updated_at, slotted)
-		SELECT $1, $2, $3, a.id, $4, CASE WHEN $5 = '' THEN a.network ELSE $5 END, $6, $7, $8, $9, $10,
-			$11, $12, $13, $14, $15, $16, $17, $18, $20
-		FROM accounts a WHERE a.id = $19 AND a.workspace_id = $3
-		RETURNING network`,
-		t.ID, t.PostID, t.WorkspaceID, pos, t.Network, t.Content, string(t.Status), t.Version,
-		t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID, t.URL, t.LastError, t.Attempts,
-		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID, t.Slotted).
-		Scan(&network)
+	err := tx.QueryRowContext(ctx, insertTargetSQL+insertTargetFrom, s.targetArgs(t, pos)...).Scan(&network)
 	if errors.Is(err, sql.ErrNoRows) {
-		return rythme.Invalid(rythme.FieldError{
-			Field:   fmt.Sprintf("targets[%d].account_id", pos),
-			Message: "no such account in this workspace",
-		})
+		return noAccount(pos)
 	}
 	t.Network = network
 	return err
@@ -310,13 +432,20 @@ func timePtrEqual(a, b *time.Time) bool {
 // forgets them (they are saved once).
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, p *rythme.Post) error {
 	for _, ev := range p.NewEvents {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO post_events (workspace_id, post_id, at, actor_id, actor, action, comment)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.WorkspaceID, p.ID, s.ts(ev.At), ev.ActorID, ev.Actor, ev.Action, ev.Comment); err != nil {
+		if _, err := tx.ExecContext(ctx, insertEventSQL, s.eventArgs(p, ev)...); err != nil {
 			return err
 		}
 	}
 	p.NewEvents = nil
 	return nil
+}
+
+const insertEventSQL = `INSERT INTO post_events (workspace_id, post_id, at, actor_id, actor, action, comment)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// eventArgs returns the arguments of insertEventSQL.
+func (s *Store) eventArgs(p *rythme.Post, ev rythme.PostEvent) []any {
+	return []any{p.WorkspaceID, p.ID, s.ts(ev.At), ev.ActorID, ev.Actor, ev.Action, ev.Comment}
 }
 
 // PostEvents lists the post's transitions, oldest first; ENOTFOUND when

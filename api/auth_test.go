@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/calendars"
 )
 
 // public routes answer without a token.
@@ -201,11 +202,30 @@ func TestWorkspaceScoping(t *testing.T) {
 			res.decode(t, &postB)
 			e.finish(postB.Targets[0].ID, 1, rythme.TargetFailed)
 
+			// B's recurring post, themed week and weekly challenge.
+			createB := func(path string, body map[string]any) string {
+				res := e.do(req{method: "POST", path: path, secret: secretB, body: body})
+				expect(t, res, http.StatusCreated)
+				var out struct{ ID string }
+				res.decode(t, &out)
+				return out.ID
+			}
+			soon := e.clock.Now().Add(24 * time.Hour)
+			seriesB := createB("/v1/posts", map[string]any{"content": "B's weekly secret", "scheduled_at": soon.Format(time.RFC3339),
+				"recurrence": "FREQ=WEEKLY;COUNT=3", "targets": []map[string]string{{"account_id": accB.ID}}})
+			weekB := createB("/v1/campaigns", map[string]any{"name": "B's week", "first_day": soon.Format("2006-01-02"),
+				"days": []map[string]any{{"offset": 1, "items": []map[string]any{{"time": "10:00", "content": "B's day", "targets": []string{accB.ID}}}}}})
+			thisWeek := calendars.ISOWeekOf(e.clock.Now(), time.UTC)
+			challengeB := createB("/v1/campaigns", map[string]any{"kind": "weekly_challenge", "name": "B's challenge", "targets": []string{accB.ID},
+				"weeks": []map[string]string{{"week": thisWeek.String(), "theme": "B's theme"}}})
+			submissionB := createB("/v1/campaigns/"+challengeB+"/submissions", map[string]any{"content": "B's entry"})
+
 			// Workspace A sees none of it.
 			accA := e.account(e.ws, "ann", rythme.AccountConnected)
 			e.createPost("A's post", time.Hour, accA)
-			idsOfB := []string{wsB, tokB.ID, accB.ID, postB.ID, postB.Targets[0].ID, "B's secret plans"}
-			for _, path := range []string{"/v1/posts", "/v1/posts?account_id=" + accB.ID, "/v1/posts?status=failed", "/v1/accounts", "/v1/tokens"} {
+			idsOfB := []string{wsB, tokB.ID, accB.ID, postB.ID, postB.Targets[0].ID, "B's secret plans", seriesB, weekB, challengeB, submissionB}
+			for _, path := range []string{"/v1/posts", "/v1/posts?account_id=" + accB.ID, "/v1/posts?status=failed", "/v1/accounts", "/v1/tokens",
+				"/v1/series", "/v1/campaigns", "/v1/calendar?from=" + e.clock.Now().Format("2006-01-02") + "&to=" + e.clock.Now().AddDate(0, 0, 30).Format("2006-01-02")} {
 				res := e.as(rythme.RoleAdmin, "GET", path, nil)
 				expect(t, res, http.StatusOK)
 				for _, id := range idsOfB {
@@ -225,6 +245,19 @@ func TestWorkspaceScoping(t *testing.T) {
 				{"POST", resolve, map[string]any{"outcome": "retry"}},
 				{"DELETE", "/v1/accounts/" + accB.ID, nil},
 				{"DELETE", "/v1/tokens/" + tokB.ID, nil},
+				{"GET", "/v1/series/" + seriesB, nil},
+				{"PATCH", "/v1/series/" + seriesB, map[string]any{"content": "hijacked"}},
+				{"DELETE", "/v1/series/" + seriesB, nil},
+				{"GET", "/v1/campaigns/" + weekB, nil},
+				{"PATCH", "/v1/campaigns/" + weekB, map[string]any{"theme": "hijacked"}},
+				{"DELETE", "/v1/campaigns/" + weekB, nil},
+				{"POST", "/v1/campaigns/" + weekB + "/clone", map[string]any{"first_day": soon.AddDate(0, 0, 14).Format("2006-01-02")}},
+				{"GET", "/v1/reports/campaigns/" + weekB, nil},
+				{"GET", "/v1/campaigns/" + challengeB + "/submissions", nil},
+				{"POST", "/v1/campaigns/" + challengeB + "/submissions", map[string]any{"content": "hijacked"}},
+				{"POST", "/v1/campaigns/" + challengeB + "/submissions/" + submissionB + "/pick", map[string]any{"scheduled_at": "now"}},
+				{"PUT", "/v1/campaigns/" + challengeB + "/weeks", map[string]any{"weeks": []map[string]string{{"week": thisWeek.String(), "theme": "x"}}}},
+				{"GET", "/v1/reports/leaderboard?campaign=" + challengeB, nil},
 			} {
 				res := e.as(rythme.RoleAdmin, r.method, r.path, r.body)
 				if res.Status != http.StatusNotFound {
@@ -249,6 +282,14 @@ func TestWorkspaceScoping(t *testing.T) {
 				t.Errorf("B's post changed: %+v", after)
 			}
 			expect(t, e.do(req{method: "GET", path: "/v1/tokens", secret: secretB}), http.StatusOK)
+			for path, want := range map[string]string{"/v1/series/" + seriesB: `"status":"finished"`, "/v1/campaigns/" + weekB: `"theme":""`,
+				"/v1/campaigns/" + challengeB + "/submissions": `"status":"pending_review"`} {
+				res := e.do(req{method: "GET", path: path, secret: secretB})
+				expect(t, res, http.StatusOK)
+				if !strings.Contains(string(res.Body), want) || strings.Contains(string(res.Body), "hijacked") {
+					t.Errorf("B's %s changed: %s", path, res.Body)
+				}
+			}
 			res = e.do(req{method: "GET", path: "/v1/accounts", secret: secretB})
 			if !strings.Contains(string(res.Body), `"connected"`) {
 				t.Errorf("B's account changed: %s", res.Body)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -51,8 +52,26 @@ func (s *Store) SaveMetrics(ctx context.Context, due rythme.MetricsDue, m rythme
 		m.At = time.Now()
 	}
 	return s.tx(ctx, "save metrics", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE targets SET metrics_next_at = $1, metrics_step = metrics_step + 1
-			WHERE id = $2 AND metrics_step = $3 AND metrics_next_at IS NOT NULL`, s.tsPtr(next), due.TargetID, due.Step)
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
+			impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted)
+			SELECT workspace_id, id, account_id, network, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM targets WHERE id = $1
+			RETURNING id`,
+			due.TargetID, s.ts(m.At), nullInt(m.Impressions), nullInt(m.Reach), nullInt(m.Likes), nullInt(m.Comments),
+			nullInt(m.Shares), nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("target", due.TargetID)
+		}
+		if err != nil {
+			return err
+		}
+		// The step moves by compare-and-set (of two pollers, one stores
+		// the reading: the other's insert rolls back), and the target
+		// points at its latest reading.
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET metrics_next_at = $1, metrics_step = metrics_step + 1,
+				latest_snapshot_id = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $4 THEN $5 ELSE latest_snapshot_id END,
+				latest_snapshot_at = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $4 THEN $4 ELSE latest_snapshot_at END
+			WHERE id = $2 AND metrics_step = $3 AND metrics_next_at IS NOT NULL`, s.tsPtr(next), due.TargetID, due.Step, s.ts(m.At), id)
 		if err != nil {
 			return err
 		}
@@ -61,13 +80,24 @@ func (s *Store) SaveMetrics(ctx context.Context, due rythme.MetricsDue, m rythme
 		} else if n == 0 {
 			return rythme.Errorf(rythme.ECONFLICT, "target %s was read at step %d already", due.TargetID, due.Step)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
-			impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted)
-			SELECT workspace_id, id, account_id, network, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM targets WHERE id = $1`,
-			due.TargetID, s.ts(m.At), nullInt(m.Impressions), nullInt(m.Reach), nullInt(m.Likes), nullInt(m.Comments),
-			nullInt(m.Shares), nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted)
-		return err
+		return nil
 	})
+}
+
+// IndexLatestReadings points every target at its latest reading, as
+// SaveMetrics keeps it: for readings loaded in bulk without it (the
+// benchmarks). The migration that added the pointer did the same.
+func (s *Store) IndexLatestReadings(ctx context.Context) error {
+	q := `UPDATE targets SET latest_snapshot_id = l.id, latest_snapshot_at = l.at
+		FROM (SELECT DISTINCT ON (target_id) target_id, id, at FROM metric_snapshots ORDER BY target_id, at DESC, id DESC) l
+		WHERE l.target_id = targets.id`
+	if s.dialect != DialectPostgres {
+		q = `UPDATE targets SET
+			latest_snapshot_id = (SELECT m.id FROM metric_snapshots m WHERE m.target_id = targets.id ORDER BY m.at DESC, m.id DESC LIMIT 1),
+			latest_snapshot_at = (SELECT m.at FROM metric_snapshots m WHERE m.target_id = targets.id ORDER BY m.at DESC, m.id DESC LIMIT 1)`
+	}
+	_, err := s.w.ExecContext(ctx, q)
+	return s.fail("index latest readings", err)
 }
 
 // Snapshots returns every reading of the workspace's targets published in
@@ -136,13 +166,21 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3`
 	args := []any{workspaceID, s.ts(from), s.ts(to)}
 	if latestAsOf != nil {
-		// Each target's last reading at or before asOf, picked by the
-		// database (a window function, in both dialects).
-		readings = `SELECT target_id, at, impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted FROM (
+		// Each target's last reading at or before asOf: the one its
+		// latest_snapshot_id points at when that is not after asOf (a
+		// comparison as of now: every target); otherwise picked among its
+		// readings by a window function (a comparison as of a past day).
+		readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
+				m.video_views, m.deleted
+			FROM targets t JOIN metric_snapshots m ON m.id = t.latest_snapshot_id
+			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
+		UNION ALL
+		SELECT target_id, at, impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted FROM (
 			SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks, m.video_views,
 				m.deleted, ROW_NUMBER() OVER (PARTITION BY m.target_id ORDER BY m.at DESC, m.id DESC) AS rn
 			FROM metric_snapshots m JOIN targets t ON t.id = m.target_id
-			WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND m.at <= $4) last WHERE rn = 1`
+			WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND m.at <= $4
+				AND (t.latest_snapshot_at IS NULL OR t.latest_snapshot_at > $4)) last WHERE rn = 1`
 		args = append(args, s.ts(*latestAsOf))
 	}
 	rows, err = s.r.QueryContext(ctx, readings, args...)

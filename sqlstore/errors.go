@@ -91,8 +91,9 @@ func isForeignKey(err error) bool {
 }
 
 // isUnavailable reports errors that mean the database cannot be reached
-// now but may be soon: refused or broken connections, a server shutting
-// down or refusing connections, deadlines, and SQLite lock timeouts.
+// now but may be soon: refused, broken or closed connections (pgx's "conn
+// closed" for one the server dropped), a server shutting down or refusing
+// connections, deadlines, and SQLite lock timeouts.
 func isUnavailable(err error) bool {
 	if c, ok := sqliteCode(err); ok {
 		c &= 0xff
@@ -107,7 +108,7 @@ func isUnavailable(err error) bool {
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	return errors.As(err, &ce) || errors.As(err, &ne) ||
-		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, pgconn.ErrConnClosed) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) ||

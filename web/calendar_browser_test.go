@@ -207,6 +207,11 @@ func TestCalendarMonth(t *testing.T) {
 	tb.click("#cal-next")
 	tb.waitFor(`document.querySelector("#cal-title")?.textContent === "November 2026" && document.querySelector("#calendar")`)
 	checkDays(t, eval[[]dayView](tb, calendarJS), f.expectedDays(t, "2026-10-26", "2026-12-07", false))
+	// An occurrence of a recurring post is marked; the others are not.
+	marked := eval[[]string](tb, `[...document.querySelectorAll("#calendar .post")].filter((p) => p.querySelector(".recurring")).map((p) => p.dataset.postId + " " + p.dataset.seriesId)`)
+	if want := []string{f.Posts["november"].ID + " " + f.SeriesID}; !slices.Equal(marked, want) {
+		t.Errorf("posts marked recurring: %v, want %v", marked, want)
+	}
 	if !strings.Contains(eval[string](tb, `location.hash`), "date=2026-11-01") {
 		t.Errorf("hash after next: %s", eval[string](tb, `location.hash`))
 	}

@@ -59,6 +59,8 @@ type fixture struct {
 	// Posts by the keys of seedPost.
 	Posts    map[string]*rythme.Post
 	Accounts map[string]*rythme.Account
+	// SeriesID is the recurring post "november" is an occurrence of.
+	SeriesID string
 }
 
 // seeded is one post of the fixture: its UTC time and, per account key,
@@ -156,6 +158,13 @@ func newFixture(t *testing.T) *fixture {
 			})
 		}
 		f.Posts[sp.key] = p
+		if sp.key == "november" {
+			if f.SeriesID == "" {
+				f.SeriesID = rythme.NewID(rythme.PrefixSeries)
+			}
+			occ := at
+			p.SeriesID, p.OccurrenceAt = f.SeriesID, &occ
+		}
 		if sp.campaign {
 			p.CampaignID = f.Campaign.ID
 			inCampaign = append(inCampaign, p)

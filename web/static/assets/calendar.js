@@ -46,11 +46,12 @@ function postChip(p, long, open) {
   return el("button", {
     type: "button",
     class: "post st-" + cssToken(status),
-    dataset: { postId: p.id, status, scheduledAt: p.scheduled_at },
-    title: status + " — " + p.content.slice(0, 200),
+    dataset: { postId: p.id, status, scheduledAt: p.scheduled_at, seriesId: p.series_id || undefined },
+    title: status + (p.series_id ? " — recurring" : "") + " — " + p.content.slice(0, 200),
     onclick: () => open(p.id),
   },
   el("span", { class: "time", text: hhmm(when) }),
+  p.series_id ? el("span", { class: "recurring", title: "An occurrence of a recurring post", text: "↻" }) : null,
   el("span", { class: "text", text: text || "(no text)" }),
   el("span", { class: "targets" }, (p.targets || []).map((t) =>
     el("span", {
@@ -178,6 +179,9 @@ export async function openPost(id) {
     el("dt", { text: "Scheduled" }), el("dd", { text: longFmt.format(new Date(p.scheduled_at)) + (p.timezone ? " (planned in " + p.timezone + ")" : "") }),
     p.author ? [el("dt", { text: "Author" }), el("dd", { text: p.author })] : null,
     p.tags && p.tags.length ? [el("dt", { text: "Tags" }), el("dd", {}, p.tags.map((t) => el("span", { class: "tag", text: t })))] : null,
+    p.series_id ? [el("dt", { text: "Recurring" }), el("dd", { id: "post-series", class: "mono",
+      text: p.series_id + (p.detached ? " (edited on its own)" : "") })] : null,
+    p.challenge_week ? [el("dt", { text: "Challenge week" }), el("dd", { id: "post-challenge-week", text: p.challenge_week })] : null,
     el("dt", { text: "Id" }), el("dd", { class: "mono", text: p.id }));
   fill(body,
     el("p", {}, statusBadge(p.status || "scheduled")),

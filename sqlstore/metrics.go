@@ -168,19 +168,21 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 	if latestAsOf != nil {
 		// Each target's last reading at or before asOf: the one its
 		// latest_snapshot_id points at when that is not after asOf (a
-		// comparison as of now: every target); otherwise picked among its
-		// readings by a window function (a comparison as of a past day).
+		// comparison as of now: every target); otherwise found by an index
+		// probe on (target_id, at) for that target alone (a comparison as
+		// of a past day). Both halves start from the workspace's targets,
+		// so neither reads readings it does not return.
 		readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
 				m.video_views, m.deleted
 			FROM targets t JOIN metric_snapshots m ON m.id = t.latest_snapshot_id
 			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
 		UNION ALL
-		SELECT target_id, at, impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted FROM (
-			SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks, m.video_views,
-				m.deleted, ROW_NUMBER() OVER (PARTITION BY m.target_id ORDER BY m.at DESC, m.id DESC) AS rn
-			FROM metric_snapshots m JOIN targets t ON t.id = m.target_id
-			WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND m.at <= $4
-				AND (t.latest_snapshot_at IS NULL OR t.latest_snapshot_at > $4)) last WHERE rn = 1`
+		SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
+				m.video_views, m.deleted
+			FROM targets t JOIN metric_snapshots m ON m.id = (SELECT p.id FROM metric_snapshots p
+				WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1)
+			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
+				AND (t.latest_snapshot_at IS NULL OR t.latest_snapshot_at > $4)`
 		args = append(args, s.ts(*latestAsOf))
 	}
 	rows, err = s.r.QueryContext(ctx, readings, args...)

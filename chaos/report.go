@@ -140,6 +140,11 @@ const reportReading = `
   is logged and returns success (the next tick tries again), and a task id held by an archived task — sweep or
   publish — is deleted and the task enqueued afresh (` + "`worker/enqueue.go`" + `, pinned by
   ` + "`TestArchivedSweepIsRevived`" + ` and ` + "`TestArchivedPublishTaskIsRevived`" + `).
+- **A dropped connection answered 500, not 503** (fixed in session 2). Once the API cached tokens for a second, the
+  first query of a request during the PostgreSQL crash was a listing, which met a pooled connection the server had
+  dropped: pgx says "conn closed", which the store did not count as "unavailable", so the probe got
+  ` + "`500 internal`" + `. The store now maps it to ` + "`EUNAVAILABLE`" + ` (503), pinned by
+  ` + "`TestClosedConnectionIsUnavailable`" + `.
 `
 
 // WriteReport writes the whole page: the introduction, the settings and

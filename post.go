@@ -353,17 +353,23 @@ func (p *Post) Cancel(now time.Time) error {
 	return nil
 }
 
+// HasEditable reports whether any target of p can still change.
+func (p *Post) HasEditable() bool {
+	for _, t := range p.Targets {
+		if t.Editable() {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Post) checkChangeable(verb string) error {
-	editable := 0
 	for _, t := range p.Targets {
 		if t.Status == TargetPublishing {
 			return Errorf(ECONFLICT, "cannot %s the post: target %s is being published right now; try again in a moment", verb, t.ID)
 		}
-		if t.Editable() {
-			editable++
-		}
 	}
-	if editable == 0 {
+	if !p.HasEditable() {
 		return Errorf(ECONFLICT, "cannot %s the post: no target is still scheduled or held (status %s)", verb, p.Status())
 	}
 	return nil

@@ -103,8 +103,12 @@ func (p *Post) Reject(a Actor, comment string, now time.Time) error {
 
 // ReturnToReview puts an approved post edited by someone who may not
 // approve back into review: its scheduled targets become drafts again
-// (version bumped, so their queued tasks do nothing).
+// (version bumped, so their queued tasks do nothing). A draft or a
+// rejected post is not in review: it stays as it is.
 func (p *Post) ReturnToReview(a Actor, now time.Time) {
+	if p.Review == ReviewDraft || p.Review == ReviewRejected {
+		return
+	}
 	changed := false
 	for _, t := range p.Targets {
 		if t.Status == TargetScheduled {

@@ -41,7 +41,8 @@ type Series struct {
 	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
-// SeriesTemplate is the content of every occurrence of a series.
+// SeriesTemplate is the content of every occurrence of a series (and, for
+// Apply, of a campaign's planned post).
 type SeriesTemplate struct {
 	Content string         `json:"content"`
 	Targets []SeriesTarget `json:"targets"`
@@ -89,18 +90,18 @@ func (s *Series) Occurrence(at time.Time, actor Actor, now time.Time) *Post {
 	return p
 }
 
-// ApplyTemplate gives an occurrence not edited on its own the series'
-// current template and time: its content, tags, media, thread, author and
-// per-account variants (accounts no longer in the series are cancelled,
-// new ones added). Nothing changes (false) when it is already so.
-func (s *Series) ApplyTemplate(p *Post, at time.Time, now time.Time) bool {
-	tp := s.Template
+// Apply gives a post not yet out the template, time at and zone (an
+// occurrence of a series after the series was edited; a campaign's post
+// after its plan was): its content, tags, media, thread, author, format
+// and per-account variants (accounts no longer listed are cancelled, new
+// ones added). Targets whose published text or time changes get a new
+// version. Nothing changes (false) when it is already so.
+func (tp SeriesTemplate) Apply(p *Post, at time.Time, zone string, now time.Time) bool {
 	at = at.UTC().Truncate(time.Microsecond)
-	postChanged := p.Content != tp.Content || !p.ScheduledAt.Equal(at) || p.Timezone != s.Timezone || p.Author != tp.Author ||
+	postChanged := p.Content != tp.Content || !p.ScheduledAt.Equal(at) || p.Timezone != zone || p.Author != tp.Author ||
 		!slices.Equal(p.Tags, tp.Tags) || !slices.Equal(p.Media, tp.Media) || !slices.Equal(p.Thread, tp.Thread)
-	changed := postChanged
-	changed = changed || p.Format != tp.Format
-	p.Content, p.ScheduledAt, p.Timezone, p.Author, p.Format = tp.Content, at, s.Timezone, tp.Author, tp.Format
+	changed := postChanged || p.Format != tp.Format
+	p.Content, p.ScheduledAt, p.Timezone, p.Author, p.Format = tp.Content, at, zone, tp.Author, tp.Format
 	p.Tags, p.Media, p.Thread = append([]string{}, tp.Tags...), append([]string{}, tp.Media...), append([]string{}, tp.Thread...)
 	want := map[string]SeriesTarget{}
 	for _, st := range tp.Targets {

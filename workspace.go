@@ -34,6 +34,13 @@ func (r Role) Valid() bool { return roleRank[r] > 0 }
 // AtLeast reports whether r has every right of min.
 func (r Role) AtLeast(min Role) bool { return roleRank[r] >= roleRank[min] && r.Valid() }
 
+// NeedsApproval reports whether what someone of role writes in ws waits
+// for a manager: where the workspace asks for approval, everyone below
+// manager.
+func (ws *Workspace) NeedsApproval(role Role) bool {
+	return ws.ApprovalRequired && !role.AtLeast(RoleManager)
+}
+
 // APIToken is a bearer token of a workspace. Only the SHA-256 hash of the
 // secret is stored; the secret is shown once, when the token is made.
 type APIToken struct {

@@ -99,7 +99,7 @@ func (s *server) updateCampaign(c *gin.Context) {
 		}
 		byKey[p.PlanItem] = p
 		keep[p.PlanItem] = p.ScheduledAt
-		if !hasEditable(p) {
+		if !p.HasEditable() {
 			out[p.PlanItem] = true
 			keep[p.PlanItem] = time.Time{}
 		}
@@ -111,7 +111,7 @@ func (s *server) updateCampaign(c *gin.Context) {
 	}
 
 	now, a := s.now(), actor(c)
-	needsApproval := ws.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager)
+	needsApproval := ws.NeedsApproval(a.Role)
 	answer := campaignJSON{Campaign: camp, Posts: []postJSON{}, Adjustments: pl.adjustments}
 	var fresh []*rythme.Post
 	type change struct {
@@ -144,17 +144,17 @@ func (s *server) updateCampaign(c *gin.Context) {
 		return
 	}
 	for _, ch := range changes {
-		tmpl := &rythme.Series{Timezone: ch.next.Timezone, Template: templateOf(ch.next)}
+		tmpl := templateOf(ch.next)
 		p, err := s.store.UpdatePost(ctx, camp.WorkspaceID, ch.old.ID, func(p *rythme.Post) error {
-			if !hasEditable(p) {
+			if !p.HasEditable() {
 				return rythme.Errorf(rythme.ECONFLICT, "post %s is %s", p.ID, p.Status())
 			}
-			tmpl.Template.Tags, tmpl.Template.Media, tmpl.Template.Thread = p.Tags, p.Media, p.Thread
-			if !tmpl.ApplyTemplate(p, ch.next.ScheduledAt, now) {
+			tmpl.Tags, tmpl.Media, tmpl.Thread = p.Tags, p.Media, p.Thread // a plan item has none: the post keeps its own
+			if !tmpl.Apply(p, ch.next.ScheduledAt, ch.next.Timezone, now) {
 				return nil
 			}
 			p.Record(a, "edited", "campaign "+camp.Name+" edited", now)
-			if needsApproval && p.Review != rythme.ReviewDraft && p.Review != rythme.ReviewRejected {
+			if needsApproval {
 				p.ReturnToReview(a, now)
 			}
 			return nil
@@ -179,7 +179,7 @@ func (s *server) updateCampaign(c *gin.Context) {
 		}
 	}
 	for _, old := range byKey { // items the plan no longer has
-		if !hasEditable(old) {
+		if !old.HasEditable() {
 			continue
 		}
 		_, err := s.store.UpdatePost(ctx, camp.WorkspaceID, old.ID, func(p *rythme.Post) error {

@@ -79,12 +79,9 @@ func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaig
 			}
 			t := &rythme.Target{ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: ws.ID, AccountID: id,
 				Status: rythme.TargetScheduled, Version: 1, ScheduledAt: at, CreatedAt: now, UpdatedAt: now}
-			switch {
-			case acc == nil:
-				fe.add(fmt.Sprintf("%s.targets[%d]", pp.Field, j), "no such account in this workspace")
-			case acc.Status != rythme.AccountConnected:
-				fe.add(fmt.Sprintf("%s.targets[%d]", pp.Field, j), "account @%s is %s: reconnect it first", acc.Username, acc.Status)
-			default:
+			if msg := unusable(acc); msg != "" {
+				fe.add(fmt.Sprintf("%s.targets[%d]", pp.Field, j), "%s", msg)
+			} else {
 				t.Network = acc.Network
 			}
 			p.Targets = append(p.Targets, t)
@@ -94,7 +91,7 @@ func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaig
 		for _, f := range pfe {
 			fe.add(pp.Field+"."+f.Field, "%s", f.Message)
 		}
-		if ws.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager) {
+		if ws.NeedsApproval(a.Role) {
 			p.MakeDraft()
 		}
 		p.Record(a, "created", "campaign "+campaign.Name, now)

@@ -111,15 +111,10 @@ func (s *server) checkChallengeTargets(c *gin.Context, fe *fieldErrors, ws strin
 		if err != nil {
 			return err
 		}
-		switch {
-		case acc == nil:
-			fe.add(field, "no such account in this workspace")
-		case acc.Status != rythme.AccountConnected:
-			fe.add(field, "account @%s is %s: reconnect it first", acc.Username, acc.Status)
-		default:
-			if _, err := s.cfg.Connectors.Get(acc.Network); err != nil {
-				fe.add(field, "network %s is not supported by this server", acc.Network)
-			}
+		if msg := unusable(acc); msg != "" {
+			fe.add(field, "%s", msg)
+		} else if _, err := s.cfg.Connectors.Get(acc.Network); err != nil {
+			fe.add(field, "network %s is not supported by this server", acc.Network)
 		}
 	}
 	return nil
@@ -219,9 +214,15 @@ func (s *server) challenge(c *gin.Context, id string) (*rythme.Campaign, challen
 	return camp, plan, true
 }
 
-// cancelled is the answer to a change of a cancelled challenge.
-func cancelled(camp *rythme.Campaign) error {
-	return rythme.Errorf(rythme.ECONFLICT, "challenge %q was cancelled: it takes no more submissions or picks", camp.Name)
+// liveChallenge is challenge for a change: a cancelled challenge takes
+// none (409).
+func (s *server) liveChallenge(c *gin.Context, id string) (*rythme.Campaign, challengePlan, bool) {
+	camp, plan, ok := s.challenge(c, id)
+	if ok && camp.Status == rythme.CampaignCancelled {
+		s.fail(c, rythme.Errorf(rythme.ECONFLICT, "challenge %q was cancelled: it takes no more submissions or picks", camp.Name))
+		return nil, challengePlan{}, false
+	}
+	return camp, plan, ok
 }
 
 // challengeWeekJSON is one week of a challenge as GET /v1/campaigns/{id}
@@ -310,12 +311,8 @@ func (s *server) putChallengeWeeks(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	camp, plan, ok := s.challenge(c, id)
+	camp, plan, ok := s.liveChallenge(c, id)
 	if !ok {
-		return
-	}
-	if camp.Status == rythme.CampaignCancelled {
-		s.fail(c, cancelled(camp))
 		return
 	}
 	next := calendars.Challenge{Name: plan.Name, Zone: plan.Zone, Weeks: parseWeeks(req.Weeks)}

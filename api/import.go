@@ -76,12 +76,9 @@ func (s *server) importPosts(c *gin.Context) {
 			}
 			t := &rythme.Target{ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: ws, AccountID: id,
 				Status: rythme.TargetScheduled, Version: 1, ScheduledAt: at, CreatedAt: now, UpdatedAt: now}
-			switch {
-			case acc == nil:
-				fe.add(fmt.Sprintf("%saccounts[%d]", prefix, i), "line %d: no such account in this workspace", row.Line)
-			case acc.Status != rythme.AccountConnected:
-				fe.add(fmt.Sprintf("%saccounts[%d]", prefix, i), "line %d: account @%s is %s", row.Line, acc.Username, acc.Status)
-			default:
+			if msg := unusable(acc); msg != "" {
+				fe.add(fmt.Sprintf("%saccounts[%d]", prefix, i), "line %d: %s", row.Line, msg)
+			} else {
 				t.Network = acc.Network
 			}
 			p.Targets = append(p.Targets, t)
@@ -91,7 +88,7 @@ func (s *server) importPosts(c *gin.Context) {
 		for _, f := range pfe {
 			fe.add(prefix+f.Field, "line %d: %s", row.Line, f.Message)
 		}
-		if wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager) {
+		if wsp.NeedsApproval(a.Role) {
 			p.MakeDraft()
 		}
 		p.Record(a, "created", "import", now)

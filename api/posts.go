@@ -278,13 +278,10 @@ func (s *server) createPost(c *gin.Context) {
 				fe.add(field, "account @%s has no posting slots (PUT /v1/accounts/{id}/schedule)", acc.Username)
 			}
 		}
-		switch {
-		case acc == nil:
-			fe.add(field, "no such account in this workspace")
-		case acc.Status != rythme.AccountConnected:
-			fe.add(field, "account @%s is %s: reconnect it first", acc.Username, acc.Status)
-			t.Network = acc.Network
-		default:
+		if msg := unusable(acc); msg != "" {
+			fe.add(field, "%s", msg)
+		}
+		if acc != nil {
 			t.Network = acc.Network
 		}
 	}
@@ -313,7 +310,7 @@ func (s *server) createPost(c *gin.Context) {
 		return
 	}
 	a := actor(c)
-	needsApproval := wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager)
+	needsApproval := wsp.NeedsApproval(a.Role)
 	if rule != nil {
 		s.createSeries(c, p, rule, seriesReview(req.Draft, needsApproval))
 		return
@@ -371,6 +368,18 @@ func (s *server) createInSlot(ctx context.Context, p *rythme.Post, accounts map[
 		// look again.
 		time.Sleep(time.Duration(mrand.IntN(20)+1) * time.Millisecond)
 	}
+}
+
+// unusable says why acc cannot take posts ("" when it can): it is not an
+// account of the workspace (nil), or it is not connected.
+func unusable(acc *rythme.Account) string {
+	switch {
+	case acc == nil:
+		return "no such account in this workspace"
+	case acc.Status != rythme.AccountConnected:
+		return fmt.Sprintf("account @%s is %s: reconnect it first", acc.Username, acc.Status)
+	}
+	return ""
 }
 
 // account returns the workspace's account id (cached in seen), or nil
@@ -539,7 +548,7 @@ func (s *server) updatePost(c *gin.Context) {
 		// is edited.
 		p.Detached = p.SeriesID != ""
 		p.Record(a, "edited", "", now)
-		if wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager) && p.Review != rythme.ReviewDraft && p.Review != rythme.ReviewRejected {
+		if wsp.NeedsApproval(a.Role) {
 			// An editor's change to a post already approved goes back to review.
 			p.ReturnToReview(a, now)
 		}

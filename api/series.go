@@ -265,12 +265,10 @@ func (s *server) updateSeries(c *gin.Context) {
 				s.fail(c, err)
 				return
 			}
-			switch {
-			case in.AccountID == "":
-			case acc == nil:
-				fe.add(field, "no such account in this workspace")
-			case acc.Status != rythme.AccountConnected:
-				fe.add(field, "account @%s is %s: reconnect it first", acc.Username, acc.Status)
+			switch msg := unusable(acc); {
+			case in.AccountID == "": // Post.Validate says so
+			case msg != "":
+				fe.add(field, "%s", msg)
 			default:
 				st.Network = acc.Network
 			}
@@ -302,7 +300,7 @@ func (s *server) updateSeries(c *gin.Context) {
 		s.fail(c, fmt.Errorf("api: get workspace: %w", err))
 		return
 	}
-	needsApproval := wsp.ApprovalRequired && !a.Role.AtLeast(rythme.RoleManager)
+	needsApproval := wsp.NeedsApproval(a.Role)
 	if needsApproval && next.Review == "" {
 		next.Review = rythme.ReviewPending
 	}
@@ -325,13 +323,13 @@ func (s *server) updateSeries(c *gin.Context) {
 	}
 	var live []*rythme.Post
 	for _, p := range posts {
-		if p.OccurrenceAt == nil || p.Detached || !p.OccurrenceAt.After(now) || !hasEditable(p) {
+		if p.OccurrenceAt == nil || p.Detached || !p.OccurrenceAt.After(now) || !p.HasEditable() {
 			live = append(live, p)
 			continue // past, edited on its own, skipped or already out: left as it is
 		}
 		_, keep := want[p.OccurrenceAt.UnixMicro()]
 		up, err := s.store.UpdatePost(ctx, ws, p.ID, func(p *rythme.Post) error {
-			if !hasEditable(p) || p.Detached || p.OccurrenceAt == nil {
+			if !p.HasEditable() || p.Detached || p.OccurrenceAt == nil {
 				return nil // changed meanwhile
 			}
 			if !keep {
@@ -342,11 +340,11 @@ func (s *server) updateSeries(c *gin.Context) {
 				p.Record(a, "cancelled", "series "+se.ID+" no longer has this occurrence", now)
 				return nil
 			}
-			if !next.ApplyTemplate(p, *p.OccurrenceAt, now) {
+			if !next.Template.Apply(p, *p.OccurrenceAt, next.Timezone, now) {
 				return nil
 			}
 			p.Record(a, "edited", "series "+se.ID+" edited", now)
-			if needsApproval && p.Review != rythme.ReviewDraft && p.Review != rythme.ReviewRejected {
+			if needsApproval {
 				p.ReturnToReview(a, now)
 			}
 			return nil
@@ -399,7 +397,7 @@ func (s *server) endSeries(c *gin.Context) {
 		return
 	}
 	for i, p := range posts {
-		if p.Detached || !p.ScheduledAt.After(now) || !hasEditable(p) {
+		if p.Detached || !p.ScheduledAt.After(now) || !p.HasEditable() {
 			continue
 		}
 		up, err := s.store.UpdatePost(ctx, se.WorkspaceID, p.ID, func(p *rythme.Post) error {
@@ -419,14 +417,4 @@ func (s *server) endSeries(c *gin.Context) {
 		posts[i] = up
 	}
 	c.JSON(http.StatusOK, s.seriesOut(se, rule, posts))
-}
-
-// hasEditable reports whether any target of p can still change.
-func hasEditable(p *rythme.Post) bool {
-	for _, t := range p.Targets {
-		if t.Editable() {
-			return true
-		}
-	}
-	return false
 }

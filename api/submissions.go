@@ -45,15 +45,11 @@ func (s *server) submitToChallenge(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	camp, plan, ok := s.challenge(c, id)
+	camp, plan, ok := s.liveChallenge(c, id)
 	if !ok {
 		return
 	}
 	now, ws, a := s.now(), workspace(c), actor(c)
-	if camp.Status == rythme.CampaignCancelled {
-		s.fail(c, cancelled(camp))
-		return
-	}
 	week, open := plan.Current(now)
 	if !open {
 		s.fail(c, challengeClosed(camp, plan, now))
@@ -231,12 +227,8 @@ func (s *server) pickSubmission(c *gin.Context) {
 			return
 		}
 	}
-	camp, plan, ok := s.challenge(c, id)
+	camp, plan, ok := s.liveChallenge(c, id)
 	if !ok {
-		return
-	}
-	if camp.Status == rythme.CampaignCancelled {
-		s.fail(c, cancelled(camp))
 		return
 	}
 	ctx, ws, now, a := c.Request.Context(), workspace(c), s.now(), actor(c)

@@ -48,34 +48,46 @@ type ErrorBody struct {
 	} `json:"error"`
 }
 
-// Do sends body as JSON and decodes a 2xx answer into out (when not nil).
-func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+// exchange sends body (JSON, when not nil) to target with header and
+// returns the answer's status and body.
+func exchange(ctx context.Context, hc *http.Client, method, target string, header map[string]string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return 0, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.HTTP.Do(req)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
+		return resp.StatusCode, nil, fmt.Errorf("read answer: %w", err)
 	}
-	if resp.StatusCode/100 != 2 {
-		e := &APIError{Method: method, Path: path, Status: resp.StatusCode, Body: string(b)}
+	return resp.StatusCode, b, nil
+}
+
+// Do sends body as JSON and decodes a 2xx answer into out (when not nil).
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	status, b, err := exchange(ctx, c.HTTP, method, c.Base+path,
+		map[string]string{"Authorization": "Bearer " + c.Token, "Accept": "application/json"}, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if status/100 != 2 {
+		e := &APIError{Method: method, Path: path, Status: status, Body: string(b)}
 		var eb ErrorBody
 		if json.Unmarshal(b, &eb) == nil {
 			e.Code, e.Message = eb.Error.Code, eb.Error.Message

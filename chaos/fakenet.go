@@ -1,11 +1,9 @@
 package chaos
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -87,27 +85,12 @@ type Stats struct {
 }
 
 func (f *Fakenet) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, f.Base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := f.HTTP.Do(req)
+	status, b, err := exchange(ctx, f.HTTP, method, f.Base+path, nil, body)
 	if err != nil {
 		return fmt.Errorf("fakenet %s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("fakenet %s %s: %d %s", method, path, resp.StatusCode, b)
+	if status/100 != 2 {
+		return fmt.Errorf("fakenet %s %s: %d %s", method, path, status, b)
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)

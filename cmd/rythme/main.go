@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rythmehq/rythme"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -60,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MetricsSchedule != nil { // one schedule per process
+		rythme.MetricsSchedule = cfg.MetricsSchedule
+	}
 	switch cmd {
 	case "":
 		return runAll(ctx, cfg, log)

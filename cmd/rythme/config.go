@@ -45,6 +45,7 @@ type config struct {
 	// is read after its publication (default rythme.MetricsSchedule, nil).
 	MetricsSchedule []time.Duration
 	MetricsInterval time.Duration // RYTHME_METRICS_INTERVAL: between metrics sweeps (default 1m)
+	RefreshAhead    time.Duration // RYTHME_REFRESH_AHEAD: tokens expiring within it are refreshed (default 10m)
 	// Apps holds RYTHME_<NETWORK>_CLIENT_ID/_SECRET by network.
 	Apps map[string][2]string
 }
@@ -108,6 +109,7 @@ var envVars = []envVar{
 		return nil
 	}},
 	durationVar("RYTHME_METRICS_INTERVAL", "1m", "Time between metrics sweeps (readings that are due are read at the next one).", func(c *config) *time.Duration { return &c.MetricsInterval }),
+	durationVar("RYTHME_REFRESH_AHEAD", "10m", "Tokens that expire within it are refreshed by the next refresh sweep (one a minute).", func(c *config) *time.Duration { return &c.RefreshAhead }),
 	stringVar("RYTHME_CONCURRENCY", "default=64", "Publish workers per network queue, e.g. mastodon=128,default=32.", func(c *config) *string { return &c.Concurrency }),
 	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
 	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),

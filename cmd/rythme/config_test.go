@@ -65,11 +65,11 @@ func TestLoggedConfigMasksSecrets(t *testing.T) {
 }
 
 func TestConfigMetricsSchedule(t *testing.T) {
-	c, err := loadConfig(env(map[string]string{"RYTHME_METRICS_SCHEDULE": "5s, 1m,1h", "RYTHME_METRICS_INTERVAL": "2s"}), nil)
+	c, err := loadConfig(env(map[string]string{"RYTHME_METRICS_SCHEDULE": "5s, 1m,1h", "RYTHME_METRICS_INTERVAL": "2s", "RYTHME_REFRESH_AHEAD": "3h"}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.MetricsSchedule) != 3 || c.MetricsSchedule[0] != 5*time.Second || c.MetricsSchedule[2] != time.Hour || c.MetricsInterval != 2*time.Second {
+	if len(c.MetricsSchedule) != 3 || c.MetricsSchedule[0] != 5*time.Second || c.MetricsSchedule[2] != time.Hour || c.MetricsInterval != 2*time.Second || c.RefreshAhead != 3*time.Hour {
 		t.Fatalf("schedule %v, interval %s", c.MetricsSchedule, c.MetricsInterval)
 	}
 	if c, _ := loadConfig(env(nil), nil); c.MetricsSchedule != nil {

@@ -77,13 +77,14 @@ func peerUp(t *testing.T, name, u string) {
 // default (SQLite, in-process Redis), or PostgreSQL and the test Redis DB
 // with postgres. Loopback instance URLs are allowed, and engagement is
 // read 10, 20, 30 seconds and 1, 2 minutes after publication, a sweep a
-// second, so that a test sees readings without waiting 15 minutes.
+// second, so that a test sees readings without waiting 15 minutes; every
+// refresh sweep refreshes sessions that expire within 3 hours.
 func peerRythme(t *testing.T, dbURL string) (string, *client) {
 	t.Helper()
 	api := freeAddr(t)
 	env := []string{"RYTHME_ADDR=" + api, "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
 		"RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8", "RYTHME_RECONCILE_INTERVAL=1s",
-		"RYTHME_METRICS_SCHEDULE=10s,20s,30s,1m,2m", "RYTHME_METRICS_INTERVAL=1s", "RYTHME_LOG_LEVEL=debug",
+		"RYTHME_METRICS_SCHEDULE=10s,20s,30s,1m,2m", "RYTHME_METRICS_INTERVAL=1s", "RYTHME_REFRESH_AHEAD=3h", "RYTHME_LOG_LEVEL=debug",
 		"RYTHME_FAKENET_URL="}
 	if dbURL == "" {
 		env = append(env, "DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=")
@@ -164,16 +165,17 @@ func (c *client) schedule(acct string, due time.Time, text string, extra map[str
 	return p
 }
 
-// settle waits until the post leaves scheduled/publishing (or reaches
-// want), and returns it.
+// settle waits until the post reaches want or settles elsewhere (not
+// scheduled, publishing, or held unless held is wanted), at most within,
+// and returns it.
 func (c *client) settle(id string, want string, within time.Duration) peerPost {
 	c.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		var p peerPost
 		c.call("GET", "/v1/posts/"+id, nil, 200, &p)
-		busy := p.Status == "scheduled" || p.Status == "publishing"
-		if p.Status == want || (!busy && want == "") || time.Now().After(deadline) {
+		busy := p.Status == "scheduled" || p.Status == "publishing" || (p.Status == "held" && want != "held")
+		if p.Status == want || !busy || time.Now().After(deadline) {
 			return p
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -200,12 +200,14 @@ func TestPeerBluesky(t *testing.T) {
 	})
 
 	t.Run("revoked app password", func(t *testing.T) {
+		// A post for later, then alice revokes rythme's app password.
+		p := c.schedule(acct, time.Now().Add(time.Hour).UTC(), text("after revoke"), nil)
 		if code := xrpc(t, pds, "com.atproto.server.revokeAppPassword", main.AccessJwt, map[string]string{"name": first}, nil); code != 200 {
 			t.Fatalf("PDS revokeAppPassword = %d", code)
 		}
 		// The PDS keeps honouring access JWTs it issued before (up to 2
-		// hours); the revocation shows at the session's next refresh
-		// (RYTHME_REFRESH_AHEAD=3h: every refresh sweep, one a minute).
+		// hours); the revocation shows when rythme refreshes the session
+		// (RYTHME_REFRESH_AHEAD=3h: at the next refresh sweep, one a minute).
 		deadline := time.Now().Add(3 * time.Minute)
 		for accountStatus(t, c, acct) != "needs_reconnect" {
 			if time.Now().After(deadline) {
@@ -213,14 +215,16 @@ func TestPeerBluesky(t *testing.T) {
 			}
 			time.Sleep(time.Second)
 		}
-		p := c.schedule(acct, time.Now().Add(2*time.Second).UTC(), text("after revoke"), nil)
-		if held := c.settle(p.ID, "held", time.Minute); held.Targets[0].Status != "held" {
-			t.Fatalf("with a revoked app password the target is %s (%s), want held", held.Targets[0].Status, held.Targets[0].LastError)
+		if held := c.settle(p.ID, "held", 10*time.Second); held.Targets[0].Status != "held" {
+			t.Fatalf("the account's scheduled post is %s, want held", held.Targets[0].Status)
 		}
+		// Reconnecting with a new app password releases it; moved to now,
+		// it is published once.
 		connect(appPassword(first + "-again"))
 		if conn.Account.ID != acct {
 			t.Fatalf("reconnecting made account %s, want the same %s", conn.Account.ID, acct)
 		}
+		c.call("PATCH", "/v1/posts/"+p.ID, map[string]any{"scheduled_at": time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)}, 200, nil)
 		if got := c.settle(p.ID, "published", time.Minute); got.Status != "published" {
 			t.Fatalf("after reconnecting the post is %s: %+v", got.Status, got.Targets)
 		}

@@ -17,7 +17,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -132,26 +131,6 @@ type peerPost struct {
 	} `json:"targets"`
 }
 
-// do is call without its checks: the status and the body.
-func (c *client) do(method, path string, body any) (int, []byte) {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
 // schedule creates a post of text (and thread parts) on acct at due.
 func (c *client) schedule(acct string, due time.Time, text string, extra map[string]any) peerPost {
 	c.t.Helper()
@@ -193,28 +172,7 @@ func uploadImage(t *testing.T, api, alt string) string {
 	}
 	var pngBytes bytes.Buffer
 	png.Encode(&pngBytes, img)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "chart.png")
-	fw.Write(pngBytes.Bytes())
-	mw.WriteField("alt_text", alt)
-	mw.Close()
-	req, _ := http.NewRequest("POST", api+"/v1/media", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var m struct {
-		ID string `json:"id"`
-	}
-	if resp.StatusCode != 201 || json.Unmarshal(b, &m) != nil {
-		t.Fatalf("upload: %d %s", resp.StatusCode, b)
-	}
-	return m.ID
+	return upload(t, api, "chart.png", pngBytes.Bytes(), alt)
 }
 
 // browser is a person's browser on a peer: a cookie jar, redirects shown

@@ -19,6 +19,7 @@ import (
 	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
+	"github.com/rythmehq/rythme/netguard"
 	"github.com/rythmehq/rythme/telemetry"
 )
 
@@ -30,7 +31,7 @@ type Config struct {
 	Metrics    *telemetry.Metrics    // optional
 	Logger     *slog.Logger          // default slog.Default()
 	Clock      Clock                 // default RealClock
-	HTTPClient *http.Client          // default connectors.NewHTTPClient()
+	HTTPClient *http.Client          // default connectors.NewGuardedHTTPClient (no private network)
 	// PublicURL is the API's public base URL: OAuth redirect URIs are
 	// PublicURL + "/v1/oauth/{network}/callback".
 	PublicURL string
@@ -83,7 +84,7 @@ func (cfg Config) WithDefaults() Config {
 		cfg.Clock = RealClock
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = connectors.NewHTTPClient()
+		cfg.HTTPClient = connectors.NewGuardedHTTPClient(netguard.Policy{})
 	}
 	if cfg.DefaultConcurrency == 0 {
 		cfg.DefaultConcurrency = 64

@@ -31,6 +31,12 @@ type Network struct {
 	MaxImageBytes int64    `json:"max_image_bytes,omitempty"`
 	MaxVideoBytes int64    `json:"max_video_bytes,omitempty"`
 	RequiresMedia bool     `json:"requires_media,omitempty"`
+	// MaxAltText is the longest alt text of one file (0: no limit of the
+	// network's own).
+	MaxAltText int `json:"max_alt_text,omitempty"`
+	// MaxPollOptions is the most options a poll may have, where the server
+	// says (a Mastodon instance's configuration.polls.max_options).
+	MaxPollOptions int `json:"max_poll_options,omitempty"`
 	// RateLimits are the network's documented publishing limits; workers
 	// share them (in Redis) and wait rather than earn a 429.
 	RateLimits []RateLimit `json:"rate_limits,omitempty"`

@@ -64,6 +64,9 @@ type Config struct {
 	// tokens expiring within it are refreshed (default 10m).
 	RefreshInterval time.Duration
 	RefreshAhead    time.Duration
+	// LimitsInterval between sweeps that refresh the limits servers
+	// announce (default 1h; each account's are read again once a day old).
+	LimitsInterval time.Duration
 	// MetricsInterval between metrics sweeps (default 1m).
 	MetricsInterval time.Duration
 	// AllowPrivateWebhooks lets webhooks reach loopback and private
@@ -122,6 +125,9 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.RefreshAhead == 0 {
 		cfg.RefreshAhead = 10 * time.Minute
 	}
+	if cfg.LimitsInterval == 0 {
+		cfg.LimitsInterval = time.Hour
+	}
 	return cfg
 }
 
@@ -158,6 +164,7 @@ type Worker struct {
 	publish    *PublishHandler
 	deliverer  *Deliverer
 	poller     *Poller
+	limits     *LimitsSweeper
 	servers    []*asynq.Server
 }
 
@@ -186,6 +193,7 @@ func New(cfg Config) (*Worker, error) {
 	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Limits: w.publish.Limits,
 		HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
 		Spread: min(30*time.Second, cfg.MetricsInterval/2), Batch: 20_000}
+	w.limits = &LimitsSweeper{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger}
 	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
 		Channels: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
 	w.reconciler = &Reconciler{
@@ -260,6 +268,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypeDeliverWebhook, w.deliverer)
 	mux.Handle(TypePollMetrics, w.poller)
 	mux.Handle(TypePollAccount, w.poller)
+	mux.Handle(TypeRefreshLimits, w.limits)
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
@@ -291,6 +300,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer refresh.Stop()
 	poll := time.NewTicker(w.cfg.MetricsInterval)
 	defer poll.Stop()
+	limits := time.NewTicker(w.cfg.LimitsInterval)
+	defer limits.Stop()
+	w.askSweep(ctx, NewLimitsTask(), "sweep:limits") // only limits a day old are read again
 	for {
 		select {
 		case <-ctx.Done():
@@ -302,6 +314,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.askSweep(ctx, NewRefreshTask(), "sweep:tokens")
 		case <-poll.C:
 			w.askSweep(ctx, NewPollTask(), "sweep:metrics")
+		case <-limits.C:
+			w.askSweep(ctx, NewLimitsTask(), "sweep:limits")
 		}
 	}
 }

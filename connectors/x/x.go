@@ -53,8 +53,11 @@ var DefaultScopes = []string{"tweet.read", "tweet.write", "users.read", "offline
 // Limits X documents (https://docs.x.com/x-api/media/introduction,
 // https://docs.x.com/x-api/media/quickstart/best-practices).
 const (
-	MaxMedia      = 4         // 4 photos, or 1 GIF, or 1 video per post
-	MaxImageBytes = 5 << 20   // 5 MB
+	MaxMedia      = 4       // 4 photos, or 1 GIF, or 1 video per post
+	MaxImageBytes = 5 << 20 // 5 MB
+	// MaxAltText is the longest alt text POST /2/media/metadata takes
+	// (metadata.alt_text.text, at most 1,000 characters).
+	MaxAltText    = 1000
 	MaxGIFBytes   = 15 << 20  // 15 MB
 	MaxVideoBytes = 512 << 20 // 512 MB (media_category amplify_video)
 	// AccessTokenTTL is how long an access token lives; a refresh token
@@ -174,6 +177,7 @@ func (c *Connector) Info() rythme.Network {
 		MaxMedia:        MaxMedia,
 		MediaTypes:      []string{"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"},
 		MaxImageBytes:   MaxImageBytes,
+		MaxAltText:      MaxAltText,
 		MaxVideoBytes:   MaxVideoBytes,
 		Docs:            "https://docs.x.com/x-api/introduction",
 	}

@@ -260,7 +260,7 @@ func (c config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("database", db),
 		slog.String("redis", rd), slog.String("secret_key", mask(c.SecretKey)), slog.String("bootstrap_token", mask(c.BootstrapToken)),
 		slog.Duration("horizon", c.Horizon), slog.Duration("poll_interval", c.PollInterval), slog.Int("network_apps", len(c.Apps)),
-		slog.String("fakenet_url", c.FakenetURL))
+		slog.String("fakenet_url", c.FakenetURL), slog.String("allow_private_networks", c.AllowNetworks))
 }
 
 func redactURL(s string) string {

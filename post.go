@@ -76,6 +76,45 @@ type Target struct {
 	Text   string   `json:"-"`
 	Media  []string `json:"-"`
 	Thread []string `json:"-"`
+	// Parts are the posts of the target's thread already on the network,
+	// by index (0: the first post), each stored the moment the network
+	// confirmed it: a retry resumes after them. Filled by the store's
+	// reads of a target (GetTarget, ClaimTarget, GetPost, ListPosts…).
+	Parts []TargetPart `json:"parts,omitempty"`
+}
+
+// TargetPart is one post of a target's thread that is on the network.
+type TargetPart struct {
+	// Index is the part's place: 0 the first post, i the thread's part i.
+	Index      int    `json:"index"`
+	ExternalID string `json:"external_id"`
+	URL        string `json:"url,omitempty"`
+	// Ref is what a reply to the part needs besides its id, in the
+	// network's terms (Bluesky: the record's CID); never shown.
+	Ref         string    `json:"-"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// PartsOut describes the parts on the network for a person: "parts 1–2
+// out (url1, url2)", or "" when none is.
+func (t *Target) PartsOut() string {
+	if len(t.Parts) == 0 {
+		return ""
+	}
+	urls := make([]string, 0, len(t.Parts))
+	for _, p := range t.Parts {
+		u := p.URL
+		if u == "" {
+			u = p.ExternalID
+		}
+		urls = append(urls, u)
+	}
+	first, last := t.Parts[0].Index+1, t.Parts[len(t.Parts)-1].Index+1
+	which := fmt.Sprintf("part %d", first)
+	if last != first {
+		which = fmt.Sprintf("parts %d–%d", first, last)
+	}
+	return which + " out (" + strings.Join(urls, ", ") + ")"
 }
 
 // Editable reports whether a person may still change the target.

@@ -134,6 +134,15 @@ func Do(client *http.Client, req *http.Request) (*http.Response, error) {
 		},
 	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	if req.Method != http.MethodGet && req.Method != http.MethodHead && req.Body != nil && req.Body != http.NoBody {
+		// Go's transport replays a request it can rewind (GetBody) that
+		// carries an Idempotency-Key when a reused connection drops after
+		// the request was written. The server may have acted on it and not
+		// honour the key (GoToSocial): a part of a thread was posted twice.
+		// Without GetBody the loss comes back as Unknown and the worker
+		// decides.
+		req.GetBody = nil
+	}
 	resp, err := client.Do(req)
 	if err == nil {
 		return resp, nil

@@ -108,10 +108,13 @@ func (r *partRecorder) explain(out rythme.Outcome) rythme.Outcome {
 	err := r.err
 	r.mu.Unlock()
 	n := len(r.t.Thread) + 1
-	if len(known) == 0 || n == 1 {
+	if n == 1 || (len(known) == 0 && out.Status == rythme.TargetPublished) {
 		return out
 	}
 	listed := (&rythme.Target{Parts: known}).PartsOut()
+	if listed == "" {
+		listed = "no part out"
+	}
 	resumed := ""
 	if r.resumed > 0 {
 		resumed = fmt.Sprintf("resumed from part %d of %d; ", r.resumed+1, n)

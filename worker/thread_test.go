@@ -1,0 +1,196 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/bluesky"
+	"github.com/rythmehq/rythme/connectors/connectortest"
+	"github.com/rythmehq/rythme/connectors/mastodon"
+	"github.com/rythmehq/rythme/connectors/x"
+	"github.com/rythmehq/rythme/fakenet"
+	"github.com/rythmehq/rythme/sqlstore/storetest"
+)
+
+// oauth2X hides X's direct connect (OAuth 1.0a keys): the matrix connects
+// through OAuth 2.0, as most accounts do.
+type oauth2X struct {
+	connectors.Connector
+	connectors.Exchanger
+	connectors.SessionOpener
+}
+
+// threadNetworks are the networks of the thread fault matrix; dedupes
+// says whether the server dedupes a retried part.
+var threadNetworks = []struct {
+	name    string
+	dedupes bool
+	harness connectortest.Harness
+	// before runs before the account connects (GoToSocial-like Mastodon).
+	before func(e *connectortest.Env)
+}{
+	{name: "mastodon-keys-ignored", dedupes: false,
+		harness: connectortest.Harness{Network: mastodon.Name,
+			New:    func(string) connectors.Connector { return mastodon.New() },
+			Params: func(base string) connectors.ConnectParams { return connectors.ConnectParams{"instance_url": base} }},
+		before: func(e *connectortest.Env) {
+			e.InjectFault(fakenet.Fault{Kind: fakenet.FaultIgnoreIdempotency})
+		}},
+	{name: "x", dedupes: false,
+		harness: connectortest.Harness{Network: x.Name,
+			New: func(base string) connectors.Connector {
+				c := x.New(x.FakenetConfig(strings.TrimSuffix(base, "/"+x.Name)))
+				return oauth2X{c, c, c}
+			},
+			Params: func(string) connectors.ConnectParams { return connectors.ConnectParams{} }}},
+	{name: "bluesky", dedupes: true,
+		harness: connectortest.Harness{Network: bluesky.Name,
+			New:    func(base string) connectors.Connector { return bluesky.New(bluesky.Config{ServiceURL: base, AppURL: base}) },
+			Params: func(base string) connectors.ConnectParams { return connectors.ConnectParams{"service_url": base} },
+			Direct: func(e *connectortest.Env, user string) connectors.ConnectParams {
+				id, pw, _ := e.Fake.BlueskyAppPassword(user)
+				return connectors.ConnectParams{"identifier": id, "app_password": pw, "service_url": e.Base}
+			}}},
+}
+
+// TestThreadFaultMatrix publishes a 3-part thread through the publish
+// handler on fakenet, with a fault on each part in turn (5xx, 429, a
+// timeout after the request was sent, a connection reset), running the
+// retries: no part is ever on the network twice, the parts out are
+// stored, the outcome is published (or unconfirmed where an unknown
+// outcome cannot be retried safely), and the history says what happened.
+func TestThreadFaultMatrix(t *testing.T) {
+	t.Parallel()
+	for _, nw := range threadNetworks {
+		for _, cell := range connectortest.ThreadFaultMatrix() {
+			t.Run(nw.name+"/"+cell.Name(), func(t *testing.T) {
+				t.Parallel()
+				fn := connectortest.Start(t, nw.harness)
+				if nw.before != nil {
+					nw.before(fn)
+				}
+				e := newEnv(t, storetest.SQLite(t))
+				e.reg = connectors.NewRegistry(fn.Connector)
+				e.clock.Set(fn.Clock.Now())
+				acct := fn.Connect("alice").Account
+				acct.ID, acct.WorkspaceID = "", e.ws.ID
+				if err := e.store.UpsertAccount(context.Background(), acct); err != nil {
+					t.Fatal(err)
+				}
+				if got := fn.Connector.Idempotent(acct); got != nw.dedupes {
+					t.Fatalf("the account's server dedupes: %v, want %v", got, nw.dedupes)
+				}
+				p := e.thread(t, acct, connectortest.ThreadParts)
+				tg := p.Targets[0]
+				fn.InjectFault(cell.Fault(fn.Harness.Network))
+
+				h := e.handler()
+				h.PublishTimeout = 2 * time.Second // a timeout fault waits it out
+				attempts := 0
+				for cur := e.target(t, tg.ID); cur.Status == rythme.TargetScheduled && attempts < 5; cur = e.target(t, tg.ID) {
+					attempts++
+					_ = h.ProcessTask(context.Background(), publishTask(t, tg.ID, cur.Version))
+				}
+				got := e.target(t, tg.ID)
+
+				// 0 duplicated parts: each text created at most once, and
+				// only those that may be out.
+				created := map[string]int{}
+				ids := map[string]string{}
+				for _, fp := range fn.Posts() {
+					if fp.Created {
+						created[fp.Text]++
+						ids[fp.Text] = fp.ID
+					}
+				}
+				for i, text := range connectortest.ThreadParts {
+					want := 1
+					if got.Status == rythme.TargetUnconfirmed && i > cell.Part {
+						want = 0 // never sent after an unknown outcome
+					}
+					if created[text] != want {
+						t.Errorf("part %d is on the network %d times, want %d (status %s: %s)", i+1, created[text], want, got.Status, got.LastError)
+					}
+				}
+
+				if want := cell.Want(nw.dedupes); got.Status != want {
+					t.Fatalf("status %s (%q) after %d attempts, want %s", got.Status, got.LastError, attempts, want)
+				}
+				wantParts := len(connectortest.ThreadParts)
+				if got.Status == rythme.TargetUnconfirmed {
+					wantParts = cell.Part
+				}
+				if len(got.Parts) != wantParts {
+					t.Fatalf("parts stored %+v, want %d", got.Parts, wantParts)
+				}
+				for i, part := range got.Parts {
+					if part.Index != i || part.ExternalID != ids[connectortest.ThreadParts[i]] {
+						t.Errorf("part %d stored as %+v, the network has %q", i+1, part, ids[connectortest.ThreadParts[i]])
+					}
+				}
+				if got.Status == rythme.TargetPublished && got.ExternalID != got.Parts[0].ExternalID {
+					t.Errorf("published as %q, want the first part %q", got.ExternalID, got.Parts[0].ExternalID)
+				}
+
+				history := e.history(t, p.ID)
+				for _, want := range expectedHistory(cell, nw.dedupes) {
+					if !strings.Contains(history, want) {
+						t.Errorf("history %q lacks %q", history, want)
+					}
+				}
+				if got.Status == rythme.TargetUnconfirmed && cell.Part > 0 && !strings.Contains(got.LastError, fmt.Sprintf("part %d of 3", cell.Part+1)) {
+					t.Errorf("unconfirmed message %q does not name the part", got.LastError)
+				}
+			})
+		}
+	}
+}
+
+// expectedHistory is what the post's history must say for a cell.
+func expectedHistory(cell connectortest.ThreadFault, dedupes bool) []string {
+	part := fmt.Sprintf("part %d of 3", cell.Part+1)
+	if cell.Want(dedupes) == rythme.TargetUnconfirmed {
+		return []string{"unconfirmed: " + part + "'s outcome unknown"}
+	}
+	status := map[string]string{"5xx": "HTTP 503", "429": "HTTP 429", "timeout": "unknown_outcome", "reset": "unknown_outcome"}[cell.Kind]
+	out := []string{fmt.Sprintf("%s failed (%s)", part, status), fmt.Sprintf("retrying from part %d", cell.Part+1)}
+	if cell.Part > 0 {
+		out = append(out, fmt.Sprintf("resumed from part %d of 3", cell.Part+1))
+	}
+	return out
+}
+
+// thread stores a post with parts (the first its content) due now.
+func (e *env) thread(t *testing.T, acct *rythme.Account, parts []string) *rythme.Post {
+	t.Helper()
+	now := e.clock.Now()
+	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: e.ws.ID, Content: parts[0], Thread: parts[1:],
+		ScheduledAt: now, Timezone: "UTC", Tags: []string{}, CreatedAt: now, UpdatedAt: now}
+	p.Targets = []*rythme.Target{{ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: e.ws.ID,
+		AccountID: acct.ID, Network: acct.Network, Status: rythme.TargetScheduled, Version: 1, ScheduledAt: now,
+		CreatedAt: now, UpdatedAt: now}}
+	if err := e.store.CreatePost(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// history is the post's history, one event a line.
+func (e *env) history(t *testing.T, postID string) string {
+	t.Helper()
+	evs, err := e.store.PostEvents(context.Background(), e.ws.ID, postID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, ev := range evs {
+		fmt.Fprintf(&b, "%s %s: %s\n", ev.Actor, ev.Action, ev.Comment)
+	}
+	return b.String()
+}
+

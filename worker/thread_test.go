@@ -50,7 +50,9 @@ var threadNetworks = []struct {
 			Params: func(string) connectors.ConnectParams { return connectors.ConnectParams{} }}},
 	{name: "bluesky", dedupes: true,
 		harness: connectortest.Harness{Network: bluesky.Name,
-			New:    func(base string) connectors.Connector { return bluesky.New(bluesky.Config{ServiceURL: base, AppURL: base}) },
+			New: func(base string) connectors.Connector {
+				return bluesky.New(bluesky.Config{ServiceURL: base, AppURL: base})
+			},
 			Params: func(base string) connectors.ConnectParams { return connectors.ConnectParams{"service_url": base} },
 			Direct: func(e *connectortest.Env, user string) connectors.ConnectParams {
 				id, pw, _ := e.Fake.BlueskyAppPassword(user)
@@ -193,4 +195,3 @@ func (e *env) history(t *testing.T, postID string) string {
 	}
 	return b.String()
 }
-

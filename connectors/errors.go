@@ -118,9 +118,9 @@ const MaxErrorBody = 64 << 10
 // response of any status is returned as is; see FromResponse.
 func Do(client *http.Client, req *http.Request) (*http.Response, error) {
 	// wrote is reset when the transport takes a new connection: Go's
-	// transport may retry a request (one with an Idempotency-Key counts as
-	// replayable) on a fresh connection, and a refused dial then means the
-	// retry never left.
+	// transport may retry a request on a fresh connection (a GET; a POST
+	// only when nothing of it was written, NoReplay sees to that), and a
+	// refused dial then means the retry never left.
 	var mu sync.Mutex
 	var wrote bool
 	trace := &httptrace.ClientTrace{
@@ -134,15 +134,6 @@ func Do(client *http.Client, req *http.Request) (*http.Response, error) {
 		},
 	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
-	if req.Method != http.MethodGet && req.Method != http.MethodHead && req.Body != nil && req.Body != http.NoBody {
-		// Go's transport replays a request it can rewind (GetBody) that
-		// carries an Idempotency-Key when a reused connection drops after
-		// the request was written. The server may have acted on it and not
-		// honour the key (GoToSocial): a part of a thread was posted twice.
-		// Without GetBody the loss comes back as Unknown and the worker
-		// decides.
-		req.GetBody = nil
-	}
 	resp, err := client.Do(req)
 	if err == nil {
 		return resp, nil

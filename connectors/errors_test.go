@@ -267,7 +267,7 @@ func TestKindOfNilIsNoKind(t *testing.T) {
 // the server read it is not replayed by Go's transport: the server may
 // have acted (and may ignore keys, as GoToSocial does), so the caller gets
 // Unknown and decides.
-func TestDoDoesNotReplayAPostTheServerMayHaveActedOn(t *testing.T) {
+func TestNewHTTPClientDoesNotReplayAPostTheServerMayHaveActedOn(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	posts := 0

@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -194,4 +196,45 @@ func (e *env) history(t *testing.T, postID string) string {
 		fmt.Fprintf(&b, "%s %s: %s\n", ev.Actor, ev.Action, ev.Comment)
 	}
 	return b.String()
+}
+
+// A thread's second part is a reply to its first, and networks count it in
+// the first's replies: the poller takes it off, so comments are other
+// people's replies only.
+func TestThreadOwnReplyIsNotAComment(t *testing.T) {
+	t.Parallel()
+	pe := newPollEnv(t, 0)
+	ctx := context.Background()
+	p := pe.thread(t, pe.acct, []string{"1/3 a thread", "2/3 goes on", "3/3 ends"})
+	if err := pe.handler().ProcessTask(ctx, publishTask(t, p.Targets[0].ID, 1)); err != nil {
+		t.Fatal(err)
+	}
+	tg := pe.target(t, p.Targets[0].ID)
+	if tg.Status != rythme.TargetPublished || len(tg.Parts) != 3 {
+		t.Fatalf("thread: %s %q, %d parts", tg.Status, tg.LastError, len(tg.Parts))
+	}
+	pe.advance(15 * time.Minute)
+	if n, err := pe.poll(t); n != 1 || err != nil {
+		t.Fatalf("poll: %d due, %v", n, err)
+	}
+	snaps, err := pe.store.Snapshots(ctx, pe.ws.ID, pe.clock.Now().Add(-time.Hour), pe.clock.Now())
+	if err != nil || len(snaps) != 1 || snaps[0].Metrics.Comments == nil {
+		t.Fatalf("snapshots %+v, %v", snaps, err)
+	}
+	// What the network says: its replies_count includes part 2.
+	var st struct {
+		RepliesCount int64 `json:"replies_count"`
+	}
+	resp, err := http.Get(pe.fn.Base + "/api/v1/statuses/" + tg.ExternalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || st.RepliesCount < 1 {
+		t.Fatalf("the network counts %d replies (%v); part 2 is one", st.RepliesCount, err)
+	}
+	onNetwork := st.RepliesCount
+	if got := *snaps[0].Metrics.Comments; got != onNetwork-1 {
+		t.Errorf("comments %d, want the network's %d minus the thread's own reply", got, onNetwork)
+	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ func init() {
 	register(
 		suiteCase{"TargetParts", testTargetParts},
 		suiteCase{"FinishTargetWithParts", testFinishTargetWithParts},
+		suiteCase{"DueMetricsOwnReplies", testDueMetricsOwnReplies},
 	)
 }
 
@@ -102,5 +104,35 @@ func testFinishTargetWithParts(t *testing.T, s rythme.Store) {
 	must(t, err)
 	if len(tg.Parts) != 2 {
 		t.Fatalf("a refused finish saved parts: %+v", tg.Parts)
+	}
+}
+
+// testDueMetricsOwnReplies: a published thread's reading knows that its
+// second part is rythme's own reply to its first.
+func testDueMetricsOwnReplies(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	single, thread := newPost(t, s, ws.ID, T0, a), newPost(t, s, ws.ID, T0, a)
+	for i, p := range []*rythme.Post{single, thread} {
+		id := p.Targets[0].ID
+		_, err := s.ClaimTarget(ctx(t), id, 1, T0, T0.Add(time.Minute))
+		must(t, err)
+		out := rythme.Outcome{Status: rythme.TargetPublished, ExternalID: fmt.Sprint(i, "-0"), At: T0,
+			Parts: []rythme.TargetPart{{Index: 0, ExternalID: fmt.Sprint(i, "-0"), PublishedAt: T0}}}
+		if p == thread {
+			out.Parts = append(out.Parts, rythme.TargetPart{Index: 1, ExternalID: "1-1", PublishedAt: T0},
+				rythme.TargetPart{Index: 2, ExternalID: "1-2", PublishedAt: T0})
+		}
+		_, err = s.FinishTarget(ctx(t), id, 1, out)
+		must(t, err)
+	}
+	due, err := s.DueMetrics(ctx(t), T0.Add(24*time.Hour), 0)
+	must(t, err)
+	own := map[string]int{}
+	for _, d := range due {
+		own[d.TargetID] = d.OwnReplies
+	}
+	if len(due) != 2 || own[single.Targets[0].ID] != 0 || own[thread.Targets[0].ID] != 1 {
+		t.Fatalf("due %+v: want own replies 0 for the single post, 1 for the thread", due)
 	}
 }

@@ -74,18 +74,7 @@ func TestThreadFaultMatrix(t *testing.T) {
 		for _, cell := range connectortest.ThreadFaultMatrix() {
 			t.Run(nw.name+"/"+cell.Name(), func(t *testing.T) {
 				t.Parallel()
-				fn := connectortest.Start(t, nw.harness)
-				if nw.before != nil {
-					nw.before(fn)
-				}
-				e := newEnv(t, storetest.SQLite(t))
-				e.reg = connectors.NewRegistry(fn.Connector)
-				e.clock.Set(fn.Clock.Now())
-				acct := fn.Connect("alice").Account
-				acct.ID, acct.WorkspaceID = "", e.ws.ID
-				if err := e.store.UpsertAccount(context.Background(), acct); err != nil {
-					t.Fatal(err)
-				}
+				fn, e, acct := startThreadEnv(t, nw.harness, nw.before)
 				if got := fn.Connector.Idempotent(acct); got != nw.dedupes {
 					t.Fatalf("the account's server dedupes: %v, want %v", got, nw.dedupes)
 				}
@@ -93,14 +82,7 @@ func TestThreadFaultMatrix(t *testing.T) {
 				tg := p.Targets[0]
 				fn.InjectFault(cell.Fault(fn.Harness.Network))
 
-				h := e.handler()
-				h.PublishTimeout = 2 * time.Second // a timeout fault waits it out
-				attempts := 0
-				for cur := e.target(t, tg.ID); cur.Status == rythme.TargetScheduled && attempts < 5; cur = e.target(t, tg.ID) {
-					attempts++
-					_ = h.ProcessTask(context.Background(), publishTask(t, tg.ID, cur.Version))
-				}
-				got := e.target(t, tg.ID)
+				got, attempts := e.runRetries(t, tg.ID)
 
 				// 0 duplicated parts: each text created at most once, and
 				// only those that may be out.
@@ -152,6 +134,92 @@ func TestThreadFaultMatrix(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// startThreadEnv starts fakenet for h, runs before (if any), and connects
+// alice in a fresh workspace of an SQLite store.
+func startThreadEnv(t *testing.T, h connectortest.Harness, before func(*connectortest.Env)) (*connectortest.Env, *env, *rythme.Account) {
+	t.Helper()
+	fn := connectortest.Start(t, h)
+	if before != nil {
+		before(fn)
+	}
+	e := newEnv(t, storetest.SQLite(t))
+	e.reg = connectors.NewRegistry(fn.Connector)
+	e.clock.Set(fn.Clock.Now())
+	acct := fn.Connect("alice").Account
+	acct.ID, acct.WorkspaceID = "", e.ws.ID
+	if err := e.store.UpsertAccount(context.Background(), acct); err != nil {
+		t.Fatal(err)
+	}
+	return fn, e, acct
+}
+
+// runRetries runs the publish handler on the target as asynq would retry
+// it (at most 5 attempts), and returns it with the attempts made.
+func (e *env) runRetries(t *testing.T, id string) (*rythme.Target, int) {
+	t.Helper()
+	h := e.handler()
+	h.PublishTimeout = 2 * time.Second // a timeout fault waits it out
+	attempts := 0
+	for cur := e.target(t, id); cur.Status == rythme.TargetScheduled && attempts < 5; cur = e.target(t, id) {
+		attempts++
+		_ = h.ProcessTask(context.Background(), publishTask(t, id, cur.Version))
+	}
+	return e.target(t, id), attempts
+}
+
+// A person resolves an unconfirmed thread: retry resumes after the parts
+// stored (never the first post again), published keeps them.
+func TestResolveUnconfirmedThread(t *testing.T) {
+	t.Parallel()
+	gts := threadNetworks[0]
+	for _, outcome := range []rythme.Resolution{rythme.ResolveRetry, rythme.ResolvePublished} {
+		t.Run(string(outcome), func(t *testing.T) {
+			t.Parallel()
+			fn, e, acct := startThreadEnv(t, gts.harness, gts.before)
+			p := e.thread(t, acct, connectortest.ThreadParts)
+			tg := p.Targets[0]
+			fn.InjectFault(connectortest.ThreadFault{Part: 1, Kind: "reset"}.Fault(fn.Harness.Network))
+			if got, _ := e.runRetries(t, tg.ID); got.Status != rythme.TargetUnconfirmed || len(got.Parts) != 1 {
+				t.Fatalf("after a reset of part 2: %s with %d parts", got.Status, len(got.Parts))
+			}
+			_, err := e.store.UpdatePost(context.Background(), e.ws.ID, p.ID, func(p *rythme.Post) error {
+				return p.ResolveTarget(tg.ID, outcome, e.clock.Now(), "", e.clock.Now())
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := e.runRetries(t, tg.ID)
+			created := map[string]int{}
+			for _, fp := range fn.Posts() {
+				if fp.Created {
+					created[fp.Text]++
+				}
+			}
+			if created[connectortest.ThreadParts[0]] != 1 {
+				t.Errorf("the first post is on the network %d times", created[connectortest.ThreadParts[0]])
+			}
+			if got.Status != rythme.TargetPublished || got.ExternalID != got.Parts[0].ExternalID {
+				t.Fatalf("resolved %s: %s %q, external id %q", outcome, got.Status, got.LastError, got.ExternalID)
+			}
+			switch outcome {
+			case rythme.ResolveRetry:
+				// The person's word: part 2 is not out. It is sent again
+				// (fakenet did create it), then part 3.
+				if len(got.Parts) != 3 || created[connectortest.ThreadParts[2]] != 1 {
+					t.Errorf("retry: parts %+v, created %v", got.Parts, created)
+				}
+				if h := e.history(t, p.ID); !strings.Contains(h, "resumed from part 2 of 3") {
+					t.Errorf("history %q", h)
+				}
+			case rythme.ResolvePublished:
+				if len(got.Parts) != 1 || created[connectortest.ThreadParts[2]] != 0 {
+					t.Errorf("published: parts %+v, created %v", got.Parts, created)
+				}
+			}
+		})
 	}
 }
 

@@ -43,6 +43,10 @@ var threadNetworks = []struct {
 		before: func(e *connectortest.Env) {
 			e.InjectFault(fakenet.Fault{Kind: fakenet.FaultIgnoreIdempotency})
 		}},
+	{name: "mastodon", dedupes: true, // honours Idempotency-Key per part
+		harness: connectortest.Harness{Network: mastodon.Name,
+			New:    func(string) connectors.Connector { return mastodon.New() },
+			Params: func(base string) connectors.ConnectParams { return connectors.ConnectParams{"instance_url": base} }}},
 	{name: "x", dedupes: false,
 		harness: connectortest.Harness{Network: x.Name,
 			New: func(base string) connectors.Connector {
@@ -104,6 +108,7 @@ func TestThreadFaultMatrix(t *testing.T) {
 					}
 				}
 
+				t.Logf("matrix: %s %s → %s after %d attempts, %d parts stored, created %v", nw.name, cell.Name(), got.Status, attempts, len(got.Parts), created)
 				if want := cell.Want(nw.dedupes); got.Status != want {
 					t.Fatalf("status %s (%q) after %d attempts, want %s", got.Status, got.LastError, attempts, want)
 				}

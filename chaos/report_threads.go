@@ -10,7 +10,7 @@ network id is stored (` + "`" + `target_parts` + "`" + `) the moment the network
 skips the parts stored, replies to the last of them, and never uploads part 1's media again. A part whose
 outcome is unknown (no answer after it was sent, a connection reset, a 2xx that cannot be read) on a server that
 cannot dedupe makes the target ` + "`" + `unconfirmed` + "`" + `, its message listing the parts already out; it is never re-sent
-blind. A part the worker cannot store (after 15 s of retries) stops the thread there and leaves the target
+blind. A part the worker cannot store (after 8 tries over about 7 s) stops the thread there and leaves the target
 ` + "`" + `unconfirmed` + "`" + `, naming that part. The post's history says what happened ("part 2 of 3 failed (HTTP 503); part 1
 out (url); retrying from part 2", "resumed from part 2 of 3; all 3 parts out", "unconfirmed: part 3 of 3's outcome
 unknown; parts 1–2 out (urls)").

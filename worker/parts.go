@@ -12,10 +12,11 @@ import (
 	"github.com/rythmehq/rythme/connectors"
 )
 
-// partSaveWait bounds how long the worker insists on storing a thread part
-// before it gives up and leaves the target unconfirmed (the next part is
-// not sent meanwhile: a part goes out only once the one before is stored).
-const partSaveWait = 15 * time.Second
+// partSaveTries bounds how often the worker tries to store a thread part
+// (backing off 0.1, 0.2, 0.4… up to 2 s between tries, about 7 s in all)
+// before it gives up and leaves the target unconfirmed. The next part is
+// not sent meanwhile: a part goes out only once the one before is stored.
+const partSaveTries = 8
 
 // partRecorder stores a target's thread parts the moment the network
 // confirms them (connectors.PublishRequest.PartPublished) and remembers
@@ -61,22 +62,25 @@ func (r *partRecorder) parts() []rythme.TargetPart {
 }
 
 // save is the connector's PartPublished: the part is known at once, then
-// stored, insisting with backoff (the database may be restarting) for up
-// to partSaveWait, on a context a shutdown does not cut.
+// stored, insisting with backoff (the database may be restarting) up to
+// partSaveTries times, on a context a shutdown does not cut.
 func (r *partRecorder) save(ctx context.Context, p connectors.Part) error {
 	tp := rythme.TargetPart{Index: p.Index, ExternalID: p.ExternalID, URL: p.URL, Ref: p.Ref, PublishedAt: r.h.Clock.Now()}
 	r.mu.Lock()
 	r.known = append(r.known, tp)
 	r.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), partSaveWait)
-	defer cancel()
+	ctx = context.WithoutCancel(ctx)
 	delay := 100 * time.Millisecond
-	for {
+	for try := 1; ; try++ {
 		err := r.h.Store.SaveTargetPart(ctx, r.t.ID, tp)
 		switch rythme.ErrorCode(err) {
 		case "":
 			return nil
 		case rythme.ECONFLICT, rythme.ENOTFOUND, rythme.EINVALID:
+			return err
+		}
+		if try == partSaveTries {
+			r.log.Error("publish: could not record a thread part; the target will be unconfirmed", slog.Int("part", p.Index+1), slog.Any("err", err))
 			return err
 		}
 		r.log.Warn("publish: record a thread part; will try again", slog.Int("part", p.Index+1), slog.Any("err", err))

@@ -311,3 +311,52 @@ func TestThreadOwnReplyIsNotAComment(t *testing.T) {
 		t.Errorf("comments %d, want the network's %d minus the thread's own reply", got, onNetwork)
 	}
 }
+
+// failingParts is a store whose SaveTargetPart fails for part index fail.
+type failingParts struct {
+	rythme.Store
+	fail  int
+	calls int
+}
+
+func (s *failingParts) SaveTargetPart(ctx context.Context, id string, p rythme.TargetPart) error {
+	if p.Index == s.fail {
+		s.calls++
+		return rythme.Errorf(rythme.EUNAVAILABLE, "the database is unavailable")
+	}
+	return s.Store.SaveTargetPart(ctx, id, p)
+}
+
+// A part that is out but cannot be stored stops the thread there: the
+// target is unconfirmed naming that part, nothing is sent after it, and
+// the outcome stores it once the database answers again.
+func TestThreadPartThatCannotBeStored(t *testing.T) {
+	t.Parallel()
+	gts := threadNetworks[0]
+	fn, e, acct := startThreadEnv(t, gts.harness, gts.before)
+	p := e.thread(t, acct, connectortest.ThreadParts)
+	fs := &failingParts{Store: e.store, fail: 1}
+	e.store = fs
+	got, attempts := e.runRetries(t, p.Targets[0].ID)
+	if got.Status != rythme.TargetUnconfirmed || attempts != 1 {
+		t.Fatalf("%s after %d attempts (%q), want unconfirmed after 1", got.Status, attempts, got.LastError)
+	}
+	if fs.calls != 8 {
+		t.Errorf("tried to store part 2 %d times, want 8", fs.calls)
+	}
+	if !strings.Contains(got.LastError, "part 2 of 3 is out but could not be recorded") || !strings.Contains(got.LastError, "parts 1–2 out") {
+		t.Errorf("message %q", got.LastError)
+	}
+	if len(got.Parts) != 2 {
+		t.Errorf("parts %+v: the outcome must store the part the callback could not", got.Parts)
+	}
+	created := 0
+	for _, fp := range fn.Posts() {
+		if fp.Created {
+			created++
+		}
+	}
+	if created != 2 {
+		t.Errorf("%d posts on the network, want 2 (nothing after the part that could not be stored)", created)
+	}
+}

@@ -188,7 +188,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, n network, op 
 			}
 		case FaultStatus:
 			body := []byte(f.Body)
-			if f.Body == "" {
+			if fb, ok := n.(interface{ faultBody(Fault) []byte }); ok && f.Body == "" {
+				body = fb.faultBody(f) // the network's own words for the status
+			} else if f.Body == "" {
 				body = n.errorBody(http.StatusText(f.Status))
 			}
 			if f.RetryAfter > 0 {
@@ -197,7 +199,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, n network, op 
 			if f.Status == http.StatusTooManyRequests {
 				s.rateLimited.Add(1)
 			}
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			ct := "application/json; charset=utf-8"
+			if et, ok := n.(interface{ errorContentType() string }); ok && f.Body == "" {
+				ct = et.errorContentType()
+			}
+			w.Header().Set("Content-Type", ct)
 			w.WriteHeader(f.Status)
 			_, _ = w.Write(body)
 			return

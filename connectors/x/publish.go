@@ -11,9 +11,10 @@ import (
 )
 
 // tweetRequest is the body of POST /2/tweets
-// (https://docs.x.com/x-api/posts/create-post).
+// (https://docs.x.com/x-api/posts/create-post). Text is always sent, even
+// empty: X's spec says its backend refuses an absent text.
 type tweetRequest struct {
-	Text  string      `json:"text,omitempty"`
+	Text  string      `json:"text"`
 	Reply *replyField `json:"reply,omitempty"`
 	Media *mediaField `json:"media,omitempty"`
 }

@@ -155,7 +155,11 @@ func (r *partRecorder) explain(out rythme.Outcome) rythme.Outcome {
 	case rythme.TargetUnconfirmed:
 		out.Event = fmt.Sprintf("unconfirmed: %s's outcome unknown; %s; never re-sent blind", what, listed)
 	case rythme.TargetFailed:
-		out.Event = fmt.Sprintf("%s failed (%s); %s and remain on the network", what, cause, listed)
+		if len(known) == 0 {
+			out.Event = fmt.Sprintf("%s failed (%s); no part is on the network", what, cause)
+		} else {
+			out.Event = fmt.Sprintf("%s failed (%s); %s and remain on the network", what, cause, listed)
+		}
 	case rythme.TargetHeld:
 		out.Event = fmt.Sprintf("%s not sent: the account needs reconnecting; %s; publishing resumes from part %d", what, listed, failed+1)
 	}

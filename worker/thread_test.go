@@ -360,3 +360,23 @@ func TestThreadPartThatCannotBeStored(t *testing.T) {
 		t.Errorf("%d posts on the network, want 2 (nothing after the part that could not be stored)", created)
 	}
 }
+
+// A permanent refusal of a later part fails the target, saying which parts
+// are on the network (a person must know), and never retries.
+func TestThreadPartRefused(t *testing.T) {
+	t.Parallel()
+	fn, e, acct := startThreadEnv(t, threadNetworks[0].harness, threadNetworks[0].before)
+	p := e.thread(t, acct, connectortest.ThreadParts)
+	fn.InjectFault(fakenet.Fault{Match: "publish", Kind: fakenet.FaultStatus, Status: 422, Skip: 2, Count: 1,
+		Body: `{"error":"Validation failed: Text character limit of 500 exceeded"}`})
+	got, attempts := e.runRetries(t, p.Targets[0].ID)
+	if got.Status != rythme.TargetFailed || attempts != 1 || len(got.Parts) != 2 {
+		t.Fatalf("%s after %d attempts with %d parts (%q), want failed after 1 with 2 parts", got.Status, attempts, len(got.Parts), got.LastError)
+	}
+	if !strings.Contains(got.LastError, "part 3 of 3: the network refused the post: Validation failed") || !strings.Contains(got.LastError, "parts 1–2 out") {
+		t.Errorf("message %q", got.LastError)
+	}
+	if h := e.history(t, p.ID); !strings.Contains(h, "part 3 of 3 failed (HTTP 422); parts 1–2 out (") || !strings.Contains(h, "remain on the network") {
+		t.Errorf("history %q", h)
+	}
+}

@@ -53,13 +53,13 @@ var DefaultScopes = []string{"tweet.read", "tweet.write", "users.read", "offline
 // Limits X documents (https://docs.x.com/x-api/media/introduction,
 // https://docs.x.com/x-api/media/quickstart/best-practices).
 const (
-	MaxMedia      = 4       // 4 photos, or 1 GIF, or 1 video per post
-	MaxImageBytes = 5 << 20 // 5 MB
-	// MaxAltText is the longest alt text POST /2/media/metadata takes
-	// (metadata.alt_text.text, at most 1,000 characters).
-	MaxAltText    = 1000
+	MaxMedia      = 4         // 4 photos, or 1 GIF, or 1 video per post
+	MaxImageBytes = 5 << 20   // 5 MB
 	MaxGIFBytes   = 15 << 20  // 15 MB
 	MaxVideoBytes = 512 << 20 // 512 MB (media_category amplify_video)
+	// MaxAltText is the longest alt text POST /2/media/metadata takes, in
+	// characters (the spec's alt_text.text maxLength).
+	MaxAltText = 1000
 	// AccessTokenTTL is how long an access token lives; a refresh token
 	// (offline.access) renews it and is itself replaced on every refresh.
 	AccessTokenTTL = 2 * time.Hour

@@ -105,7 +105,7 @@ var envVars = []envVar{
 		c.AllowPrivate = b
 		return nil
 	}},
-	{"RYTHME_ALLOW_PRIVATE_NETWORKS", "(none)", "Comma-separated CIDRs (e.g. 127.0.0.0/8,::1/128) that hosts users choose (a Mastodon instance_url, a Bluesky service_url) may resolve to; others that are not public are refused. RYTHME_FAKENET_URL's host is always allowed.", func(c *config, v string) error {
+	{"RYTHME_ALLOW_PRIVATE_NETWORKS", "", "Comma-separated CIDRs (e.g. 127.0.0.0/8,::1/128) that hosts users choose (a Mastodon instance_url, a Bluesky service_url) may resolve to; others that are not public are refused. RYTHME_FAKENET_URL's host is always allowed.", func(c *config, v string) error {
 		if _, err := netguard.ParseAllow(v); err != nil {
 			return fmt.Errorf("RYTHME_ALLOW_PRIVATE_NETWORKS: %w", err)
 		}

@@ -104,8 +104,12 @@ Settings come from the environment; --name=value flags override them:
 	if err != nil {
 		return err
 	}
+	width := 0 // the longest name, so that every row lines up
 	for _, v := range envVars {
-		if _, err := fmt.Fprintf(w, "  %-26s %s (default %s)\n", v.name, v.help, orNone(v.def)); err != nil {
+		width = max(width, len(v.name))
+	}
+	for _, v := range envVars {
+		if _, err := fmt.Fprintf(w, "  %-*s %s (default %s)\n", width, v.name, v.help, orNone(v.def)); err != nil {
 			return err
 		}
 	}

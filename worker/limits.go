@@ -49,11 +49,14 @@ type LimitsSweeper struct {
 // LimitsStats says what a sweep did.
 type LimitsStats struct{ Refreshed, Fresh, Failed int }
 
-// ProcessTask implements asynq.Handler.
+// ProcessTask implements asynq.Handler. A failed sweep is logged and
+// succeeds, as the other sweeps do: the next tick tries again, and no
+// archived task holds the sweep's id.
 func (l *LimitsSweeper) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 	st, err := l.Run(ctx)
 	if err != nil {
-		return err
+		l.Logger.Error("limits: sweep failed; the next one tries again", slog.String("error", err.Error()))
+		return nil
 	}
 	if st.Refreshed+st.Failed > 0 {
 		l.Logger.Info("limits: sweep", slog.Int("refreshed", st.Refreshed), slog.Int("failed", st.Failed), slog.Int("fresh", st.Fresh))

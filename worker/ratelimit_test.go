@@ -12,12 +12,12 @@ import (
 	"github.com/rythmehq/rythme/worker"
 )
 
-// limitedConnector declares a documented limit of 2 posts a minute.
+// limitedConnector declares a documented quota of 2 posts a minute.
 type limitedConnector struct{ *fakeConnector }
 
 func (l limitedConnector) Info() rythme.Network {
 	i := l.fakeConnector.Info()
-	i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 2, PeriodSeconds: 60}}
+	i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 2, PeriodSeconds: 60, Counts: rythme.CountsPosts}}
 	return i
 }
 

@@ -309,7 +309,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // this worker or another, a no-op while one is pending or running (and
 // revives the id when an archived sweep holds it: see enqueuer).
 func (w *Worker) askSweep(ctx context.Context, task *asynq.Task, id string) {
-	if err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
+	if _, err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
 		w.cfg.Logger.Warn("worker: ask for a sweep", slog.String("type", task.Type()), slog.Any("err", err))
 	}
 }

@@ -189,6 +189,8 @@ func EventText(ev rythme.Event) string {
 		return "❌ A post to " + who + " failed: " + ev.Data.Reason
 	case rythme.EventPostUnconfirmed:
 		return "⚠️ A post to " + who + " may or may not have gone out: check the account, then resolve it in rythme. " + ev.Data.Reason
+	case rythme.EventAccountMetricsFailing:
+		return "📉 Engagement can no longer be read from " + who + "; rythme keeps trying. " + ev.Data.Reason
 	case rythme.EventAccountNeedsReconnect:
 		return "🔌 The " + who + " account needs reconnecting in rythme; its posts are held until then. " + ev.Data.Reason
 	}

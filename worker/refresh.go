@@ -32,11 +32,13 @@ func NewRefreshTask() *asynq.Task {
 // Ahead, one account at a time across all workers (a Redis lock), saving
 // the new tokens (and rotated refresh tokens) before anyone uses them. A
 // refresh the network refuses for good marks the account needs_reconnect
-// and holds its posts.
+// and holds its posts. Its calls go through the call policy (AccountCalls):
+// the token endpoint's requests are rate limited like any other.
 type Refresher struct {
 	Store       rythme.Store
 	Connectors  *connectors.Registry
 	Redis       redis.UniversalClient
+	Limits      *Limits // shared rate limits (nil: none)
 	HTTPClient  *http.Client
 	Clock       Clock
 	Logger      *slog.Logger
@@ -98,10 +100,8 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 		if err != nil {
 			return err
 		}
-		sess, err := connectors.OpenSession(ctx, conn, acct, r.HTTPClient, r.RedirectURI(acct.Network), r.Store,
-			func(ctx context.Context, tok rythme.Token) error {
-				return r.Store.UpdateAccountToken(ctx, acct.ID, tok)
-			})
+		calls := r.calls()
+		sess, err := calls.Session(ctx, conn, acct)
 		if err != nil {
 			return err
 		}
@@ -120,12 +120,18 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 			return err
 		}
 		res = refreshReconnect
-		return markNeedsReconnect(ctx, r.Store, r.Notifier, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err), now)
+		return calls.NeedsReconnect(ctx, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err))
 	})
 	if errors.Is(err, errLocked) {
 		return refreshSkipped, nil
 	}
 	return res, err
+}
+
+// calls is the policy every call to a network goes through (netcall.go).
+func (r *Refresher) calls() *AccountCalls {
+	return &AccountCalls{Store: r.Store, Redis: r.Redis, Limits: r.Limits, HTTPClient: r.HTTPClient, Clock: r.Clock,
+		Logger: r.Logger, RedirectURI: r.RedirectURI, Apps: r.Store, Notifier: r.Notifier}
 }
 
 func errMessage(err error) string {

@@ -179,11 +179,11 @@ func New(cfg Config) (*Worker, error) {
 		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,
 	}
 	w.refresher = &Refresher{
-		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
-		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
+		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, Limits: w.publish.Limits, HTTPClient: cfg.HTTPClient,
+		Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
 	}
-	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Limits: w.publish.Limits,
-		HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
+	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Inspector: inspector, Limits: w.publish.Limits,
+		Redis: cfg.Redis, Notifier: notifier, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
 		Spread: min(30*time.Second, cfg.MetricsInterval/2), Batch: 20_000}
 	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
 		Channels: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}

@@ -34,8 +34,9 @@ type Network struct {
 	MaxImageBytes int64    `json:"max_image_bytes,omitempty"`
 	MaxVideoBytes int64    `json:"max_video_bytes,omitempty"`
 	RequiresMedia bool     `json:"requires_media,omitempty"`
-	// RateLimits are the network's documented publishing limits; workers
-	// share them (in Redis) and wait rather than earn a 429.
+	// RateLimits are the network's documented limits, charged per HTTP
+	// request (or per post for a posting quota); workers share them (in
+	// Redis) and wait rather than earn a 429.
 	RateLimits []RateLimit `json:"rate_limits,omitempty"`
 	Docs       string      `json:"docs,omitempty"`
 }

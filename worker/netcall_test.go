@@ -133,16 +133,25 @@ func (r readingConnector) Info() rythme.Network {
 	return i
 }
 
-func (r readingConnector) FetchMetrics(ctx context.Context, _ *rythme.Account, client *http.Client, ids []string) ([]rythme.Metrics, error) {
+// bearerOf asks a server which Authorization header client sends.
+func bearerOf(ctx context.Context, client *http.Client) (string, error) {
 	var bearer string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bearer = r.Header.Get("Authorization") }))
 	defer srv.Close()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
 	resp, err := connectors.Do(client, req)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	resp.Body.Close()
+	return bearer, nil
+}
+
+func (r readingConnector) FetchMetrics(ctx context.Context, _ *rythme.Account, client *http.Client, ids []string) ([]rythme.Metrics, error) {
+	bearer, err := bearerOf(ctx, client)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.fetch(bearer); err != nil {
 		return nil, err
 	}
@@ -395,5 +404,47 @@ func TestRateLimitsAreChargedPerRequest(t *testing.T) {
 				t.Fatal("the network was called during its announced wait")
 			}
 		})
+	}
+}
+
+// A team channel's account is called through the same policy: a refused
+// token is refreshed once, then the message goes out.
+func TestChannelDeliveryRefreshesOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t))
+	te := newTokenEndpoint(t, true)
+	e.conn.tokenURL = te.srv.URL
+	channel := e.account(t, "team-channel", rythme.Token{AccessToken: "at-1", RefreshToken: "rt-1", TokenType: "bearer", Expiry: e.clock.Now().Add(24 * time.Hour)})
+	e.conn.publish = func(ctx context.Context, _ *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
+		bearer, err := bearerOf(ctx, client)
+		if err != nil {
+			return nil, err
+		}
+		if bearer != "Bearer at-2" {
+			return nil, &connectors.Error{Kind: connectors.Auth, Status: 401, Message: "token expired"}
+		}
+		return &connectors.Published{ExternalID: "m1"}, nil
+	}
+	hook := &rythme.Webhook{ID: rythme.NewID(rythme.PrefixWebhook), WorkspaceID: e.ws.ID, AccountID: channel.ID,
+		Events: []string{rythme.EventPostFailed}, Secret: "whsec_c", CreatedAt: e.clock.Now()}
+	if err := e.store.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redisBackends(t)["miniredis"](t)
+	d := &worker.Deliverer{Store: e.store, Connectors: e.reg, Channels: connectors.NewHTTPClient(), Redis: rdb, Limits: worker.NewLimits(rdb),
+		Clock: e.clock, Logger: quiet, RedirectURI: func(string) string { return "http://127.0.0.1/cb" }}
+	ev := rythme.Event{ID: "evt_1", Type: rythme.EventPostFailed, CreatedAt: e.clock.Now(), Workspace: e.ws.ID,
+		Data: rythme.EventData{Network: "fake", Reason: "refused"}}
+	b, _ := json.Marshal(worker.DeliverPayload{WebhookID: hook.ID, Event: ev})
+	if err := d.ProcessTask(ctx, asynq.NewTask(worker.TypeDeliverWebhook, b)); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.conn.calls()
+	if len(calls) != 2 || calls[1].Text != worker.EventText(ev) || calls[1].IdempotencyKey != ev.ID || te.requests != 1 {
+		t.Fatalf("%d channel calls (%+v), %d refreshes; want the message sent again once after one refresh", len(calls), calls, te.requests)
+	}
+	if got, _ := e.store.AccountByID(ctx, channel.ID); got.Token.AccessToken != "at-2" || got.Status != rythme.AccountConnected {
+		t.Fatalf("channel account %s with token %q", got.Status, got.Token.AccessToken)
 	}
 }

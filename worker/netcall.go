@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,6 +30,11 @@ const (
 	// rate limit; a longer wait fails the call (RateLimited, RetryAfter
 	// the wait) and the task goes back on the queue instead.
 	maxInlineWait = 2 * time.Second
+	// maxMidCallWait replaces maxInlineWait once the call has changed
+	// something on the network (a write answered 2xx: a thread's first
+	// part, an uploaded file): stopping half-way would leave the post
+	// half-published, so the call waits rather than fail.
+	maxMidCallWait = time.Minute
 	// recordTimeout bounds recording what a call taught us (needs_reconnect,
 	// a block) once the caller's context is done.
 	recordTimeout = 30 * time.Second
@@ -240,6 +246,8 @@ type limitedTransport struct {
 	info rythme.Network
 	acct *rythme.Account
 	next http.RoundTripper
+	// wrote: a request that changes something was answered 2xx.
+	wrote atomic.Bool
 }
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -259,6 +267,9 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	case resp.StatusCode == http.StatusTooManyRequests:
 		t.p.block(ctx, t.p.Logger, t.info.Name, t.acct.ID, connectors.RetryAfter(resp.Header, now))
 	case resp.StatusCode/100 == 2:
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			t.wrote.Store(true)
+		}
 		if reset := connectors.QuotaExhausted(resp.Header, now); !reset.IsZero() {
 			t.p.block(ctx, t.p.Logger, t.info.Name, t.acct.ID, reset.Sub(now))
 		}
@@ -266,11 +277,12 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// take charges the request, sleeping once for a wait of at most
-// maxInlineWait; a longer wait is a RateLimited error (the request was not
-// sent).
+// take charges the request, sleeping for a wait of at most maxInlineWait
+// (maxMidCallWait once the call wrote); a longer wait is a RateLimited
+// error (the request was not sent). The limiter keeps Redis' time, so its
+// waits are slept on the wall clock.
 func (t *limitedTransport) take(req *http.Request) error {
-	for slept := false; ; slept = true {
+	for {
 		wait, err := t.p.Limits.Request(req.Context(), t.info, t.acct, req.Method, req.URL.Path)
 		if err != nil {
 			return &connectors.Error{Kind: connectors.Retryable, Message: "could not check the rate limits", Err: err}
@@ -278,11 +290,15 @@ func (t *limitedTransport) take(req *http.Request) error {
 		if wait <= 0 {
 			return nil
 		}
-		if slept || wait > maxInlineWait {
+		bound := maxInlineWait
+		if t.wrote.Load() {
+			bound = maxMidCallWait
+		}
+		if wait > bound {
 			return &connectors.Error{Kind: connectors.RateLimited, RetryAfter: wait,
 				Message: fmt.Sprintf("rate limit of %s reached for the account; waiting %s", t.info.Name, wait.Round(time.Second))}
 		}
-		if err := t.p.Clock.Sleep(req.Context(), wait); err != nil {
+		if err := RealClock.Sleep(req.Context(), wait); err != nil {
 			return err
 		}
 	}

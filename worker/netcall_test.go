@@ -278,17 +278,22 @@ func TestPollerRefreshesOnceOnARefusedToken(t *testing.T) {
 }
 
 // requestingConnector publishes a post as one HTTP request per part (a
-// thread makes several) to a test server, under a limit of 5 requests a
-// minute per account (and a DELETE-only limit that a POST never uses).
+// thread makes several) to a test server, under limits (default: 5
+// requests a minute per account, and a DELETE-only limit that a POST never
+// uses).
 type requestingConnector struct {
 	*fakeConnector
-	base string
+	base   string
+	limits []rythme.RateLimit
 }
 
 func (r requestingConnector) Info() rythme.Network {
 	i := r.fakeConnector.Info()
-	i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 3600, Method: http.MethodDelete},
-		{Scope: "account", Requests: 5, PeriodSeconds: 60}}
+	i.RateLimits = r.limits
+	if i.RateLimits == nil {
+		i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 3600, Method: http.MethodDelete},
+			{Scope: "account", Requests: 5, PeriodSeconds: 60}}
+	}
 	return i
 }
 
@@ -363,8 +368,14 @@ func TestRateLimitsAreChargedPerRequest(t *testing.T) {
 			if got := e.target(t, a.Targets[0].ID); got.Status != rythme.TargetPublished || count() != 3 {
 				t.Fatalf("a thread of 3: %s %q after %d requests", got.Status, got.LastError, count())
 			}
-			// Two requests left in the minute: the third part waits, unsent.
-			b := e.threadPost(t, e.acct, "b1", "b2", "b3")
+			// Two requests left in the minute: two posts take them, the
+			// next waits on the queue, unsent.
+			for _, text := range []string{"b", "c"} {
+				if err := run(e.threadPost(t, e.acct, text)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b := e.threadPost(t, e.acct, "d1", "d2")
 			err := run(b)
 			if err == nil || worker.IsFailure(err) {
 				t.Fatalf("the 6th request within the minute: %v; want a wait that is not a failure", err)
@@ -376,7 +387,7 @@ func TestRateLimitsAreChargedPerRequest(t *testing.T) {
 				t.Fatalf("%d requests sent, want 5: the limit is 5 a minute", count())
 			}
 			if got := e.target(t, b.Targets[0].ID); got.Status != rythme.TargetScheduled {
-				t.Fatalf("the waiting thread is %s, want scheduled", got.Status)
+				t.Fatalf("the waiting post is %s, want scheduled", got.Status)
 			}
 			// Our own limiter's wait is not the network's: no block for others.
 			if d, err := limits.Blocked(context.Background(), "fake", e.acct.ID); err != nil || d != 0 {
@@ -446,5 +457,32 @@ func TestChannelDeliveryRefreshesOnce(t *testing.T) {
 	}
 	if got, _ := e.store.AccountByID(ctx, channel.ID); got.Token.AccessToken != "at-2" || got.Status != rythme.AccountConnected {
 		t.Fatalf("channel account %s with token %q", got.Status, got.Token.AccessToken)
+	}
+}
+
+// A thread whose first part is out waits for the limiter rather than stop
+// half-way (a retry would publish the first part again where the network
+// cannot dedupe): 2 requests per 5 s, so the third part of a thread waits
+// 2.5 s, past what a call that wrote nothing yet would sleep.
+func TestRateLimitsDoNotCutAThreadHalfWay(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	sent := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mu.Lock(); sent++; mu.Unlock() }))
+	defer srv.Close()
+	rdb := redisBackends(t)["miniredis"](t)
+	e := newEnv(t, storetest.SQLite(t))
+	e.reg = connectors.NewRegistry(requestingConnector{fakeConnector: e.conn, base: srv.URL,
+		limits: []rythme.RateLimit{{Scope: "account", Requests: 2, PeriodSeconds: 5}}})
+	p := e.threadPost(t, e.acct, "p1", "p2", "p3")
+	h := e.handler()
+	h.Redis, h.Limits = rdb, worker.NewLimits(rdb)
+	if err := h.ProcessTask(context.Background(), publishTask(t, p.Targets[0].ID, 1)); err != nil {
+		t.Fatalf("a thread that fits within a short wait: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := e.target(t, p.Targets[0].ID); got.Status != rythme.TargetPublished || sent != 3 || len(e.conn.calls()) != 1 {
+		t.Fatalf("thread %s %q after %d requests and %d publish calls; want published, 3 requests, 1 call", got.Status, got.LastError, sent, len(e.conn.calls()))
 	}
 }

@@ -71,8 +71,9 @@ type Poller struct {
 }
 
 // Sweep finds what is due and enqueues one task per account (its id makes
-// a second sweep a no-op while the first is pending). It returns how many
-// accounts and readings it handed out.
+// a second sweep a no-op while the first is alive; an id an archived task
+// holds is revived). It returns how many accounts and readings it handed
+// out.
 func (p *Poller) Sweep(ctx context.Context) (accounts, readings int, err error) {
 	now := p.Clock.Now()
 	due, err := p.Store.DueMetrics(ctx, now, p.Batch)
@@ -105,6 +106,7 @@ func (p *Poller) Sweep(ctx context.Context) (accounts, readings int, err error) 
 			}
 		}
 	}
+	enq := &enqueuer{client: p.Client, inspector: p.Inspector}
 	for _, id := range order {
 		pl := byAccount[id]
 		b, _ := json.Marshal(pl)
@@ -114,7 +116,7 @@ func (p *Poller) Sweep(ctx context.Context) (accounts, readings int, err error) 
 		}
 		task := asynq.NewTask(TypePollAccount, b, asynq.TaskID(PollTaskID(id)),
 			asynq.Queue(MetricsQueue), asynq.ProcessIn(delay), asynq.MaxRetry(5), asynq.Timeout(5*time.Minute))
-		added, err := (&enqueuer{client: p.Client, inspector: p.Inspector}).enqueue(ctx, task, MetricsQueue, PollTaskID(id))
+		added, err := enq.enqueue(ctx, task, MetricsQueue, PollTaskID(id))
 		if err != nil {
 			p.Logger.Warn("metrics: enqueue an account's reads; the next sweep tries again", slog.String("account_id", id), slog.Any("err", err))
 		}
@@ -162,7 +164,8 @@ func (p *Poller) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	}
 	conn, err := p.Connectors.Get(acct.Network)
 	if err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		p.failed(ctx, log, acct, "this build of rythme has no connector for "+acct.Network, true)
+		return nil
 	}
 	// A wait the network announced (a 429) holds for reading too.
 	if p.Limits != nil {

@@ -2,10 +2,13 @@ package worker
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -19,8 +22,10 @@ import (
 // a network").
 const (
 	// lockWait is how long a call waits for another worker's refresh of
-	// the same account before giving up (Retryable).
+	// the same account before giving up (Retryable); lockTTL frees the
+	// lock of a worker that died holding it.
 	lockWait = 10 * time.Second
+	lockTTL  = time.Minute
 	// refreshAhead: a token expiring within it is refreshed before a call.
 	refreshAhead = time.Minute
 	// defaultRateLimitWait is the wait of a rate limit whose answer names
@@ -202,7 +207,22 @@ func (p *AccountCalls) refreshed(ctx context.Context, conn connectors.Connector,
 func (p *AccountCalls) NeedsReconnect(ctx context.Context, log *slog.Logger, accountID, reason string) error {
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	return markNeedsReconnect(mctx, p.Store, p.Notifier, log, accountID, reason, p.Clock.Now())
+	now := p.Clock.Now()
+	if err := p.Store.SetAccountStatus(mctx, accountID, rythme.AccountNeedsReconnect, reason); err != nil {
+		return fmt.Errorf("mark account needs_reconnect: %w", err)
+	}
+	held, err := p.Store.HoldAccountTargets(mctx, accountID, "the account needs reconnecting", now)
+	if err != nil {
+		return fmt.Errorf("hold account targets: %w", err)
+	}
+	if acct, err := p.Store.AccountByID(mctx, accountID); err == nil {
+		p.Notifier.Emit(mctx, rythme.Event{ID: "evt_" + accountID + "_reconnect_" + strconv.FormatInt(now.Unix(), 10),
+			Type: rythme.EventAccountNeedsReconnect, CreatedAt: now, Workspace: acct.WorkspaceID,
+			Data: rythme.EventData{AccountID: acct.ID, Username: acct.Username, Network: acct.Network,
+				Status: string(rythme.AccountNeedsReconnect), Reason: reason}})
+	}
+	log.Warn("account needs reconnecting; its posts are held", slog.String("account_id", accountID), slog.Int("held", held), slog.String("reason", reason))
+	return nil
 }
 
 // block records a wait the network announced (defaultRateLimitWait when it
@@ -302,4 +322,46 @@ func (t *limitedTransport) take(req *http.Request) error {
 			return err
 		}
 	}
+}
+
+// The account lock: SET NX with a TTL and a random value, released only by
+// its holder (compare-and-delete), so that one refresh at a time runs per
+// account whatever the number of workers.
+var errLocked = errors.New("account locked by another worker")
+
+var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// withAccountLock runs fn holding the account's lock. With wait 0 it gives
+// up at once (errLocked) when another worker holds it; otherwise it polls
+// for up to wait.
+func withAccountLock(ctx context.Context, rdb redis.UniversalClient, accountID string, wait time.Duration, fn func() error) error {
+	if rdb == nil {
+		return fn() // a single process without Redis (unit tests)
+	}
+	key := "rythme:lock:account:" + accountID
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	val := hex.EncodeToString(b)
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := rdb.SetNX(ctx, key, val, lockTTL).Result()
+		if err != nil {
+			return fmt.Errorf("account lock: %w", err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errLocked
+		}
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	defer unlockScript.Run(context.WithoutCancel(ctx), rdb, []string{key}, val)
+	return fn()
 }

@@ -2,13 +2,10 @@ package worker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -139,70 +136,6 @@ func errMessage(err error) string {
 		return ce.Message
 	}
 	return err.Error()
-}
-
-// markNeedsReconnect marks the account and holds its scheduled posts
-// (kept, not lost: reconnecting releases them).
-func markNeedsReconnect(ctx context.Context, st rythme.Store, n *Notifier, log *slog.Logger, accountID, reason string, now time.Time) error {
-	if err := st.SetAccountStatus(ctx, accountID, rythme.AccountNeedsReconnect, reason); err != nil {
-		return fmt.Errorf("mark account needs_reconnect: %w", err)
-	}
-	held, err := st.HoldAccountTargets(ctx, accountID, "the account needs reconnecting", now)
-	if err != nil {
-		return fmt.Errorf("hold account targets: %w", err)
-	}
-	if acct, err := st.AccountByID(ctx, accountID); err == nil {
-		n.Emit(ctx, rythme.Event{ID: "evt_" + accountID + "_reconnect_" + strconv.FormatInt(now.Unix(), 10),
-			Type: rythme.EventAccountNeedsReconnect, CreatedAt: now, Workspace: acct.WorkspaceID,
-			Data: rythme.EventData{AccountID: acct.ID, Username: acct.Username, Network: acct.Network,
-				Status: string(rythme.AccountNeedsReconnect), Reason: reason}})
-	}
-	log.Warn("account needs reconnecting; its posts are held", slog.String("account_id", accountID), slog.Int("held", held), slog.String("reason", reason))
-	return nil
-}
-
-// The account lock: SET NX with a TTL and a random value, released only by
-// its holder (compare-and-delete), so that one refresh at a time runs per
-// account whatever the number of workers.
-var errLocked = errors.New("account locked by another worker")
-
-const lockTTL = time.Minute
-
-var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
-
-// withAccountLock runs fn holding the account's lock. With wait 0 it gives
-// up at once (errLocked) when another worker holds it; otherwise it polls
-// for up to wait.
-func withAccountLock(ctx context.Context, rdb redis.UniversalClient, accountID string, wait time.Duration, fn func() error) error {
-	if rdb == nil {
-		return fn() // a single process without Redis (unit tests)
-	}
-	key := "rythme:lock:account:" + accountID
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	val := hex.EncodeToString(b)
-	deadline := time.Now().Add(wait)
-	for {
-		ok, err := rdb.SetNX(ctx, key, val, lockTTL).Result()
-		if err != nil {
-			return fmt.Errorf("account lock: %w", err)
-		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errLocked
-		}
-		t := time.NewTimer(50 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	defer unlockScript.Run(context.WithoutCancel(ctx), rdb, []string{key}, val)
-	return fn()
 }
 
 type refreshHandler struct{ r *Refresher }

@@ -104,9 +104,6 @@ func (p *AccountCalls) Open(ctx context.Context, log *slog.Logger, conn connecto
 	return &Call{p: p, conn: conn, acct: acct, sess: sess, log: log}, nil
 }
 
-// Account is the account as the call sees it (with a refreshed token).
-func (c *Call) Account() *rythme.Account { return c.acct }
-
 // Do runs fn with the account and its authorised client. When fn's error
 // is of kind Auth it retries fn once, under the account's lock, with a
 // token another worker refreshed meanwhile or after one refresh; without
@@ -118,8 +115,8 @@ func (c *Call) Do(ctx context.Context, fn func(acct *rythme.Account, client *htt
 	if connectors.KindOf(err) == connectors.Auth {
 		err = c.retryAfterRefresh(ctx, fn, err)
 	}
-	if ce, ok := connectors.AsError(err); ok && ce.Kind == connectors.RateLimited && ce.Status != 0 {
-		// The network's answer (our own limiter's has no status).
+	if ce, ok := connectors.AsError(err); ok && ce.Kind == connectors.RateLimited && !errors.Is(err, errOwnLimit) {
+		// The network said so (not our own limiter): every worker waits.
 		c.p.block(ctx, c.log, c.acct.Network, c.acct.ID, ce.RetryAfter)
 	}
 	return err
@@ -259,6 +256,10 @@ func (p *AccountCalls) limitedClient(info rythme.Network, acct *rythme.Account) 
 	return &c
 }
 
+// errOwnLimit marks a wait of rythme's own limiter, which is not the
+// network's word and blocks no other call.
+var errOwnLimit = errors.New("documented rate limit reached")
+
 // limitedTransport charges each request against the network's limits
 // before sending it, and records the waits the network's answers announce.
 type limitedTransport struct {
@@ -315,7 +316,7 @@ func (t *limitedTransport) take(req *http.Request) error {
 			bound = maxMidCallWait
 		}
 		if wait > bound {
-			return &connectors.Error{Kind: connectors.RateLimited, RetryAfter: wait,
+			return &connectors.Error{Kind: connectors.RateLimited, RetryAfter: wait, Err: errOwnLimit,
 				Message: fmt.Sprintf("rate limit of %s reached for the account; waiting %s", t.info.Name, wait.Round(time.Second))}
 		}
 		if err := RealClock.Sleep(req.Context(), wait); err != nil {

@@ -486,3 +486,58 @@ func TestRateLimitsDoNotCutAThreadHalfWay(t *testing.T) {
 		t.Fatalf("thread %s %q after %d requests and %d publish calls; want published, 3 requests, 1 call", got.Status, got.LastError, sent, len(e.conn.calls()))
 	}
 }
+
+// limitedReader is the reading fake under a documented limit of one
+// request an hour per account.
+type limitedReader struct{ readingConnector }
+
+func (l limitedReader) Info() rythme.Network {
+	i := l.readingConnector.Info()
+	i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 3600}}
+	return i
+}
+
+// Issue 11: the poller was not rate limited at all. Its requests are now
+// charged like publishing's: past the limit, the read waits on the queue
+// (not a failure, nothing recorded as an error) without calling.
+func TestPollerIsRateLimitedPerRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t))
+	var mu sync.Mutex
+	reads := 0
+	lr := limitedReader{readingConnector{fakeConnector: e.conn, fetch: func(string) error { mu.Lock(); reads++; mu.Unlock(); return nil }}}
+	e.reg = connectors.NewRegistry(lr)
+	p := e.post(t, "x", e.clock.Now())
+	if err := e.handler().ProcessTask(ctx, publishTask(t, p.Targets[0].ID, 1)); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redisBackends(t)["miniredis"](t)
+	poller := &worker.Poller{Store: e.store, Connectors: e.reg, Redis: rdb, Limits: worker.NewLimits(rdb), HTTPClient: connectors.NewHTTPClient(),
+		Clock: e.clock, Logger: quiet, RedirectURI: func(string) string { return "http://127.0.0.1/cb" }}
+	poll := func() error {
+		t.Helper()
+		due, err := e.store.DueMetrics(ctx, e.clock.Now(), 0)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("due: %d, %v", len(due), err)
+		}
+		b, _ := json.Marshal(worker.PollAccountPayload{AccountID: e.acct.ID, Due: due})
+		return poller.ProcessTask(ctx, asynq.NewTask(worker.TypePollAccount, b))
+	}
+	e.clock.Set(e.clock.Now().Add(15 * time.Minute))
+	if err := poll(); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(e.clock.Now().Add(45 * time.Minute)) // the 1-hour reading is due
+	err := poll()
+	if err == nil || worker.IsFailure(err) {
+		t.Fatalf("a read past the limit: %v; want a wait that is not a failure", err)
+	}
+	if d := worker.RetryDelay(0, err, nil); d < 30*time.Minute {
+		t.Fatalf("wait %s, want the rest of the hour", d)
+	}
+	got, _ := e.store.AccountByID(ctx, e.acct.ID)
+	if reads != 1 || got.LastMetricsError != "" || got.MetricsFailures != 0 {
+		t.Fatalf("%d reads; account read error %q after %d failures; want 1 read and no error", reads, got.LastMetricsError, got.MetricsFailures)
+	}
+}

@@ -85,6 +85,11 @@ type Store interface {
 	// FinishTarget records the outcome of an attempt: only from publishing
 	// at version (ECONFLICT otherwise).
 	FinishTarget(ctx context.Context, id string, version int, out Outcome) (*Target, error)
+	// SaveTargetPart records that part p of the target's thread is on the
+	// network, whatever the target's state (the part is out). Saving the
+	// same part again is a no-op; another external id at the same index is
+	// ECONFLICT; ENOTFOUND when there is no such target.
+	SaveTargetPart(ctx context.Context, targetID string, p TargetPart) error
 	// DueTargets lists scheduled targets due at or before until, oldest
 	// first; unless all is set, only those whose QueuedVersion differs from
 	// their Version (not yet on the queue).
@@ -225,6 +230,13 @@ type Outcome struct {
 	Error       string
 	At          time.Time
 	BumpVersion bool
+	// Parts are thread parts known to be on the network, saved with the
+	// outcome (those already stored are kept as they are).
+	Parts []TargetPart
+	// Event, when set, is recorded in the post's history (action
+	// "publishing", actor rythme) with the outcome: what happened to a
+	// thread's parts.
+	Event string
 }
 
 // Sealer encrypts secrets at rest (OAuth tokens, client secrets, PKCE

@@ -239,6 +239,11 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 	for i, d := range due {
 		m := readings[i]
 		m.TargetID = d.TargetID
+		if m.Comments != nil && d.OwnReplies > 0 {
+			// A thread's next part is a reply to its first: not a comment.
+			c := max(*m.Comments-int64(d.OwnReplies), 0)
+			m.Comments = &c
+		}
 		if m.At.IsZero() {
 			m.At = now
 		}

@@ -82,7 +82,7 @@ const mediaLinkTTL = 24 * time.Hour
 // mediaFor returns the post's files as a connector takes them; a file
 // that is gone fails the post (Permanent).
 func (h *PublishHandler) mediaFor(ctx context.Context, t *rythme.Target) ([]connectors.Media, error) {
-	if len(t.Media) == 0 {
+	if len(t.Media) == 0 || len(t.Parts) > 0 { // the media went with part 0
 		return nil, nil
 	}
 	if h.Media == nil || h.MediaSigner == nil {
@@ -180,14 +180,18 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	}
 	log = log.With(slog.String("network", t.Network), slog.String("account_id", t.AccountID))
 
-	out, retryErr := h.publish(ctx, log, t, acct)
+	rec := newPartRecorder(h, log, t)
+	out, retryErr := h.publish(ctx, log, t, acct, rec)
+	out, retryErr = rec.outcome(out, retryErr)
 	h.finish(log, t, acct, out)
 	return retryErr
 }
 
 // publish makes the network call and turns its result into an outcome and,
 // for retries, the error asynq should see.
-func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythme.Target, acct *rythme.Account) (rythme.Outcome, error) {
+// A thread's parts go through rec: stored as they come out, skipped on a
+// retry.
+func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythme.Target, acct *rythme.Account, rec *partRecorder) (rythme.Outcome, error) {
 	conn, err := h.Connectors.Get(t.Network)
 	if err != nil {
 		return h.outcome(t, rythme.TargetFailed, "this build of rythme has no connector for "+t.Network), nil
@@ -211,17 +215,20 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	} else if err != nil {
 		return h.retryOrFail(ctx, t, err)
 	}
-	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread}
+	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread,
+		Done: rec.done(), PartPublished: rec.save}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())
 	}
 	var res *connectors.Published
 	err = call.Do(callCtx, func(acct *rythme.Account, client *http.Client) error {
+		req.Done = rec.done() // on a retry after a 401, parts may have gone out before the refusal
 		var err error
 		res, err = conn.Publish(callCtx, acct, client, req)
 		return err
 	})
+	rec.publishErr(err)
 	if err == nil {
 		call.Quota(ctx, res.QuotaResetAt)
 		out := h.outcome(t, rythme.TargetPublished, "")

@@ -15,7 +15,8 @@
 // Publish options (PublishRequest.Options):
 //
 //	username  the name shown on the post instead of the webhook's own
-//	          (Discord refuses names containing "discord" or "clyde").
+//	          (at most MaxUsername characters; Discord refuses names
+//	          containing "discord" or "clyde").
 package discord
 
 import (
@@ -41,6 +42,10 @@ const Name = "discord"
 // characters"), counted in code points: Discord's API counts with
 // Python's len (https://github.com/discord/discord-api-docs/issues/1315).
 const MaxContent = 2000
+
+// MaxUsername is the longest username option Execute Webhook takes, in
+// characters (Discord's spec: 1 to 80).
+const MaxUsername = 80
 
 // Meta keys written at connect time.
 const (

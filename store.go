@@ -60,6 +60,12 @@ type Store interface {
 	// value removes the key), leaving the others, its token and status as
 	// they are; ENOTFOUND if there is no such account.
 	MergeAccountMeta(ctx context.Context, id string, meta map[string]string) error
+	// RecordMetricsRead notes a successful engagement read of the account
+	// at `at`: LastMetricsAt is set and the read error cleared (failures
+	// 0). RecordMetricsError notes a failed one: its reason, at, and the
+	// number of reads in a row that failed. ENOTFOUND if no such account.
+	RecordMetricsRead(ctx context.Context, accountID string, at time.Time) error
+	RecordMetricsError(ctx context.Context, accountID, reason string, at time.Time, failures int) error
 
 	// CreatePost writes the post and its targets in one transaction. IDs,
 	// versions (1) and timestamps must be set by the caller.

@@ -15,7 +15,7 @@ func (s *Store) ConnectedAccounts(ctx context.Context, network, afterID string, 
 	if limit <= 0 {
 		limit = 100
 	}
-	return s.queryAccounts(ctx, "connected accounts", `SELECT `+accountCols+`, schedule FROM accounts
+	return s.queryAccounts(ctx, "connected accounts", `SELECT `+accountRead+` FROM accounts
 		WHERE network = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		network, string(rythme.AccountConnected), afterID, limit)
 }

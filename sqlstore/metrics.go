@@ -235,7 +235,7 @@ func (s *Store) AccountsDueAudience(ctx context.Context, now time.Time, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountRead+` FROM accounts
 		WHERE status = 'connected' AND (audience_next_at IS NULL OR audience_next_at <= $1)
 		ORDER BY audience_next_at, id LIMIT $2`, s.ts(now), limit)
 	if err != nil {

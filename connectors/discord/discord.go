@@ -129,7 +129,7 @@ func (c *Connector) Info() rythme.Network {
 		// Discord documents no fixed numbers (its headers say, and every
 		// worker honours them); 30 executions a minute per webhook keeps
 		// well within what webhooks are known to take.
-		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 30, PeriodSeconds: 60}},
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 30, PeriodSeconds: 60, Method: http.MethodPost}},
 		Docs:       "https://discord.com/developers/docs/resources/webhook#execute-webhook",
 	}
 }

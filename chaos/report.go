@@ -101,6 +101,7 @@ RYTHME_CHAOS=1 CHAOS_REPORT=docs/reliability.md go test ./chaos/ -run TestChaos 
 # one scenario: -run TestChaos/kill (kill, redis, postgres, faults)
 # bigger runs: CHAOS_POSTS (per scenario), CHAOS_WINDOW, CHAOS_WORKERS, CHAOS_ACCOUNTS; CHAOS_SEED replays
 # the random moments; CHAOS_BIN tests a binary built elsewhere, CHAOS_RACE=1 builds it with -race
+# CHAOS_SUMMARY=<file>: the figures per scenario as a table for a terminal (.ci/run prints it); -v logs it too
 ` + "```" + `
 
 It needs ` + "`redis-server`" + ` on PATH and PostgreSQL's ` + "`initdb`/`postgres`" + ` (PATH, /usr/local/bin or

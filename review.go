@@ -19,6 +19,24 @@ const (
 	ReviewRejected = "rejected" // sent back with a comment; edit and submit again
 )
 
+// PostStatuses are the values of Post.Status, as the API shows them.
+var PostStatuses = []string{"draft", "pending_review", "rejected", "scheduled", "publishing", "published", "failed",
+	"unconfirmed", "held", "cancelled"}
+
+// StatusFilter turns a post status as the API shows it (Post.Status) into
+// the PostFilter fields that select such posts: a target status, and for
+// pending_review and rejected (whose targets are drafts) the review state
+// too. ok is false for a value that is no post status.
+func StatusFilter(v string) (status TargetStatus, review string, ok bool) {
+	switch v {
+	case "pending_review":
+		return TargetDraft, ReviewPending, true
+	case "rejected":
+		return TargetDraft, ReviewRejected, true
+	}
+	return TargetStatus(v), "", TargetStatus(v).Valid()
+}
+
 // PostEvent is one recorded transition of a post: who, when, what, why.
 type PostEvent struct {
 	ID      int64     `json:"id,omitempty"`

@@ -205,6 +205,7 @@ type PostFilter struct {
 	From      *time.Time   // scheduled at or after
 	To        *time.Time   // scheduled before
 	Status    TargetStatus // posts with at least one target in this status
+	Review    string       // posts in this review state (ReviewPending…); StatusFilter sets it
 	AccountID string       // posts with a target on this account
 	// CampaignID: the campaign's posts; Tag: posts carrying the tag;
 	// Author: posts by the author.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -33,6 +34,7 @@ var statusOf = map[string]int{
 	rythme.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	rythme.ERATELIMITED:  http.StatusTooManyRequests,
 	rythme.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	rythme.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	rythme.EINTERNAL:     http.StatusInternalServerError,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
 }
@@ -117,8 +119,39 @@ func badRequest(field, format string, args ...any) error {
 
 // decodeJSON reads exactly one JSON value into v, refusing unknown fields,
 // and turns decoding errors into 400s (413 for a body over the limit) whose
-// messages name the field where possible.
-func decodeJSON(c *gin.Context, v any) error { return decodeFrom(c.Request.Body, v) }
+// messages name the field where possible. A body that is not declared
+// application/json is refused with 415 before it is read.
+func decodeJSON(c *gin.Context, v any) error {
+	if err := requireJSON(c.Request); err != nil {
+		return err
+	}
+	return decodeFrom(c.Request.Body, v)
+}
+
+// requireJSON answers EUNSUPPORTED (415) for a request whose body is not
+// declared as JSON: a Content-Type other than application/json (a
+// charset parameter, if any, must be utf-8), or none at all on a request
+// that has a body. An empty body without a Content-Type passes, so that
+// decoding it says the body is empty.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		if r.ContentLength == 0 {
+			return nil
+		}
+		return rythme.Errorf(rythme.EUNSUPPORTED, "the body has no Content-Type: send JSON with Content-Type: application/json")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return rythme.Errorf(rythme.EUNSUPPORTED, "the body must be JSON sent with Content-Type: application/json")
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return rythme.Errorf(rythme.EUNSUPPORTED, "the body must be JSON in UTF-8 (Content-Type: application/json, no %s=%s)", k, v)
+		}
+	}
+	return nil
+}
 
 // decodeRaw decodes a body already read (a peek at a field chose v) as
 // decodeJSON does.

@@ -30,7 +30,11 @@ func (s *server) uploadMedia(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxMediaBytes+1<<20)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		s.fail(c, rythme.Errorf(rythme.EBADREQUEST, "send the file as multipart/form-data, in a field named file"))
+		code := rythme.EBADREQUEST
+		if errors.Is(err, http.ErrNotMultipart) {
+			code = rythme.EUNSUPPORTED
+		}
+		s.fail(c, rythme.Errorf(code, "send the file as multipart/form-data, in a field named file"))
 		return
 	}
 	m := &rythme.Media{ID: rythme.NewID(rythme.PrefixMedia), WorkspaceID: workspace(c), CreatedAt: s.now()}

@@ -446,9 +446,9 @@ func (s *server) listPosts(c *gin.Context) {
 		fe.add("to", "must be after from")
 	}
 	if v := c.Query("status"); v != "" {
-		f.Status = rythme.TargetStatus(v)
-		if !f.Status.Valid() {
-			fe.add("status", "must be one of scheduled, publishing, published, failed, unconfirmed, held, cancelled")
+		var ok bool
+		if f.Status, f.Review, ok = rythme.StatusFilter(v); !ok {
+			fe.add("status", "must be one of %s", strings.Join(rythme.PostStatuses, ", "))
 		}
 	}
 	if v := c.Query("account_id"); v != "" {

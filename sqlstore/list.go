@@ -58,6 +58,9 @@ func (s *Store) ListPosts(ctx context.Context, workspaceID string, f rythme.Post
 	if f.Author != "" {
 		sb.WriteString(` AND p.author = ` + arg(f.Author))
 	}
+	if f.Review != "" {
+		sb.WriteString(` AND p.review = ` + arg(f.Review))
+	}
 	if f.Tag != "" {
 		// tags is a JSON array: look for the tag's JSON string in it.
 		enc, _ := json.Marshal(f.Tag)

@@ -105,8 +105,32 @@ func bootstrap(ctx context.Context, cfg config, st rythme.Store, log *slog.Logge
 			slog.String("admin_token", secret))
 	} else if created {
 		log.Info("created the first workspace with RYTHME_BOOTSTRAP_TOKEN as admin token", slog.String("workspace_id", ws.ID))
+	} else if !random {
+		// The store had a workspace already: the variable did nothing. Say so,
+		// or the token answers 401 with no clue why (issue 12).
+		_, err := st.TokenByHash(ctx, tok.Hash)
+		if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+			fresh := "an empty database"
+			if cfg.DatabaseURL == "" {
+				fresh = "another data folder, e.g. RYTHME_DATA=./rythme-try"
+			}
+			log.Warn(fmt.Sprintf("RYTHME_BOOTSTRAP_TOKEN is set but %s already has a workspace; the token was not added and will answer 401. "+
+				"Use the admin token logged at the first start (or one made with POST /v1/tokens), or start on %s",
+				storeName(cfg), fresh), slog.String("variable", "RYTHME_BOOTSTRAP_TOKEN"), slog.String("store", storeName(cfg)))
+		} else if err != nil {
+			return fmt.Errorf("bootstrap: look the token up: %w", err)
+		}
 	}
 	return nil
+}
+
+// storeName names the store for a person: the data folder of the
+// embedded default, or the PostgreSQL database (without its password).
+func storeName(cfg config) string {
+	if cfg.DatabaseURL != "" {
+		return "the database " + redactURL(cfg.DatabaseURL)
+	}
+	return cfg.DataDir
 }
 
 // components is what serve and work share.

@@ -59,7 +59,7 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	loadPosts := fs.Int("load-posts", 100000, "posts the load scenario creates")
 	loadConc := fs.Int("load-concurrency", 16, "requests the load generator keeps in flight")
 	fs.StringVar(&o.cpuProfile, "load-cpuprofile", "", "write a CPU profile (go tool pprof) of the API process while the load generator runs to this file")
-	if err := fs.Parse(args); err != nil {
+	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -78,7 +78,7 @@ var envVars = []envVar{
 	stringVar("REDIS_SENTINEL_ADDRS", "", "Comma-separated Sentinel addresses, instead of REDIS_URL.", func(c *config) *string { return &c.SentinelAddrs }),
 	stringVar("REDIS_SENTINEL_MASTER", "", "Master name for Sentinel.", func(c *config) *string { return &c.SentinelMaster }),
 	stringVar("RYTHME_SECRET_KEY", "(generated into RYTHME_DATA)", "Base64 32-byte key(s) sealing OAuth tokens; new key first, old after a comma to rotate. Required with DATABASE_URL. `rythme keygen` makes one.", func(c *config) *string { return &c.SecretKey }),
-	stringVar("RYTHME_BOOTSTRAP_TOKEN", "(random, logged once)", "Admin API token created with the first workspace on an empty store.", func(c *config) *string { return &c.BootstrapToken }),
+	stringVar("RYTHME_BOOTSTRAP_TOKEN", "(random, logged once)", "Admin API token created with the first workspace on an empty store (never added to an existing one: a warning says so).", func(c *config) *string { return &c.BootstrapToken }),
 	{"RYTHME_LOG_LEVEL", "info", "debug, info, warn or error.", func(c *config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},

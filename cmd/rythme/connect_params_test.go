@@ -155,30 +155,3 @@ func TestNetworkCallsAreGuarded(t *testing.T) {
 		t.Errorf("a bad CIDR: %v", err)
 	}
 }
-
-// TestHelpRowsLineUp: every setting's description in `rythme help` starts
-// in the same column, the longest names (RYTHME_ALLOW_PRIVATE_NETWORKS)
-// included.
-func TestHelpRowsLineUp(t *testing.T) {
-	t.Parallel()
-	var b strings.Builder
-	if err := usage(&b); err != nil {
-		t.Fatal(err)
-	}
-	col := -1
-	for _, line := range strings.Split(b.String(), "\n") {
-		for _, v := range envVars {
-			if rest, ok := strings.CutPrefix(line, "  "+v.name+" "); ok {
-				at := len(line) - len(strings.TrimLeft(rest, " "))
-				if col == -1 {
-					col = at
-				} else if at != col {
-					t.Errorf("%s: description at column %d, others at %d", v.name, at, col)
-				}
-			}
-		}
-	}
-	if col == -1 {
-		t.Fatal("no setting in the help")
-	}
-}

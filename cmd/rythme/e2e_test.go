@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +27,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// -short: the end-to-end tests, which need this binary built with
+		// the race detector (minutes on a small machine), skip.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "rythme-e2e-")
 	if err != nil {
 		panic(err)
@@ -63,6 +70,9 @@ func (p *proc) output() string              { p.mu.Lock(); defer p.mu.Unlock(); 
 
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
+	if binary == "" {
+		t.Skip("-short: the end-to-end tests that start the rythme binary do not run")
+	}
 	p := &proc{cmd: exec.Command(binary, args...)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p, p

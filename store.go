@@ -223,8 +223,11 @@ type Outcome struct {
 
 // Sealer encrypts secrets at rest (OAuth tokens, client secrets, PKCE
 // verifiers). Open accepts what any of its keys sealed, so keys can be
-// rotated.
+// rotated; aad names where the value is stored (table, column, row) and
+// must be the same to Open as it was to Seal. NeedsReseal reports a value
+// sealed with an older key or in an older format.
 type Sealer interface {
-	Seal(plaintext []byte) ([]byte, error)
-	Open(ciphertext []byte) ([]byte, error)
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Open(ciphertext, aad []byte) ([]byte, error)
+	NeedsReseal(ciphertext []byte) bool
 }

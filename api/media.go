@@ -57,6 +57,10 @@ func (s *server) uploadMedia(c *gin.Context) {
 				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: fmt.Sprintf("at most %d characters", maxAltText)}))
 				return
 			}
+			if rythme.HasControlChar(m.AltText) {
+				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: rythme.ControlCharMessage}))
+				return
+			}
 		case "file":
 			if saved {
 				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: "one file per upload"}))

@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -24,9 +26,12 @@ func (s *Store) GetOAuthApp(ctx context.Context, network, instanceURL, redirectU
 	if err != nil {
 		return nil, s.fail("get oauth app", err)
 	}
-	pt, err := s.unseal("client secret", secret)
+	pt, err := s.unseal("client secret", secret, place("oauth_apps", "client_secret", network, instanceURL, redirectURI))
 	if err != nil {
-		return nil, err
+		// Unopenable (a dropped key): register the app again.
+		s.log.Warn("sqlstore: an OAuth app's client secret cannot be opened; it will be registered again",
+			slog.String("network", network), slog.String("error", err.Error()))
+		return nil, rythme.Errorf(rythme.ENOTFOUND, "no usable OAuth app registered for %s at %s", network, instanceURL)
 	}
 	app.ClientSecret = string(pt)
 	return app, nil
@@ -39,7 +44,8 @@ func (s *Store) SaveOAuthApp(ctx context.Context, app *rythme.OAuthApp) error {
 		app.CreatedAt = time.Now()
 	}
 	app.CreatedAt = norm(app.CreatedAt)
-	secret, err := s.seal("client secret", []byte(app.ClientSecret))
+	secret, err := s.seal("client secret", []byte(app.ClientSecret),
+		place("oauth_apps", "client_secret", app.Network, app.InstanceURL, app.RedirectURI))
 	if err != nil {
 		return err
 	}
@@ -59,7 +65,7 @@ func (s *Store) CreateOAuthState(ctx context.Context, st *rythme.OAuthState) err
 		st.CreatedAt = time.Now()
 	}
 	st.CreatedAt, st.ExpiresAt = norm(st.CreatedAt), norm(st.ExpiresAt)
-	verifier, err := s.seal("verifier", []byte(st.Verifier))
+	verifier, err := s.seal("verifier", []byte(st.Verifier), place("oauth_states", "verifier", hex.EncodeToString(st.StateHash)))
 	if err != nil {
 		return err
 	}
@@ -99,9 +105,10 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, stateHash []byte, now tim
 	if st.Params, err = parseMap(params); err != nil {
 		return nil, err
 	}
-	pt, err := s.unseal("verifier", verifier)
+	pt, err := s.unseal("verifier", verifier, place("oauth_states", "verifier", hex.EncodeToString(st.StateHash)))
 	if err != nil {
-		return nil, err
+		s.log.Warn("sqlstore: an OAuth state's verifier cannot be opened", slog.String("error", err.Error()))
+		return nil, rythme.Errorf(rythme.ENOTFOUND, "authorization state cannot be used: start connecting again")
 	}
 	st.Verifier = string(pt)
 	return st, nil

@@ -28,7 +28,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w *rythme.Webhook) error {
 	if err != nil {
 		return s.fail("create webhook", err)
 	}
-	secret, err := s.seal("webhook secret", []byte(w.Secret))
+	secret, err := s.seal("webhook secret", []byte(w.Secret), place("webhooks", "secret", w.ID))
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Store) scanWebhook(sc scanner) (*rythme.Webhook, error) {
 	if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
 		return nil, errors.New("sqlstore: webhook events: not valid JSON")
 	}
-	pt, err := s.unseal("webhook secret", secret)
+	pt, err := s.unseal("webhook secret", secret, place("webhooks", "secret", w.ID))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@
 //	rythme work       the publishing workers and the reconciler
 //	rythme fakenet    the local network simulator
 //	rythme migrate    apply the SQL migrations and exit
+//	rythme rekey      re-seal every secret with the newest key, then exit
 //	rythme bench      measure publishing lateness and throughput
 //	rythme keygen     print a new RYTHME_SECRET_KEY
 //	rythme version
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runFakenet(ctx, cfg, log)
 	case "migrate":
 		return runMigrate(ctx, cfg, log)
+	case "rekey":
+		return runRekey(ctx, cfg, log, stdout)
 	}
 	return fmt.Errorf("unknown command %q (see `rythme help`)", cmd)
 }
@@ -95,6 +98,8 @@ Commands:
   work      publishing workers and the reconciler (any number; needs REDIS_URL)
   fakenet   the local network simulator (FAKENET_ADDR)
   migrate   apply the SQL migrations and exit
+  rekey     re-seal every stored secret with the first RYTHME_SECRET_KEY key
+            (then the older keys can be dropped); prints N of M re-sealed
   bench     measure lateness and throughput; writes docs/benchmarks.md
   keygen    print a new RYTHME_SECRET_KEY
   version   print the version

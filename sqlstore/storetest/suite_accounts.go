@@ -21,6 +21,7 @@ func init() {
 		suiteCase{"Accounts", testAccounts},
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
 		suiteCase{"AccountsExpiring", testAccountsExpiring},
+		suiteCase{"SealedTokenBoundToItsRow", testSealedTokenBound},
 		suiteCase{"Ping", func(t *testing.T, s rythme.Store) { must(t, s.Ping(ctx(t))) }},
 	)
 }
@@ -349,5 +350,39 @@ func testAccountsExpiring(t *testing.T, s rythme.Store) {
 	must(t, err)
 	if len(got) != 1 || got[0].ID != later.ID {
 		t.Fatalf("after reconnecting without expiry: %d accounts", len(got))
+	}
+}
+
+// A sealed token copied to another account's row does not open there: the
+// account shows as needs_reconnect with a reason, and listing still works.
+func testSealedTokenBound(t *testing.T, s rythme.Store) {
+	raw, ok := s.(RawDB)
+	if !ok {
+		t.Skip("the store gives no raw access")
+	}
+	ws := newWorkspace(t, s)
+	victim, thief := newAccount(t, s, ws.ID, "mastodon"), newAccount(t, s, ws.ID, "x")
+	var blob []byte
+	must(t, raw.DB().QueryRowContext(ctx(t), `SELECT token FROM accounts WHERE id = $1`, victim.ID).Scan(&blob))
+	if _, err := raw.DB().ExecContext(ctx(t), `UPDATE accounts SET token = $1 WHERE id = $2`, blob, thief.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetAccount(ctx(t), ws.ID, thief.ID)
+	must(t, err)
+	if got.Token != (rythme.Token{}) {
+		t.Fatal("a token copied from another account opened")
+	}
+	if got.Status != rythme.AccountNeedsReconnect || got.StatusReason == "" {
+		t.Fatalf("account with an unopenable token: status %q, reason %q", got.Status, got.StatusReason)
+	}
+	list, err := s.ListAccounts(ctx(t), ws.ID)
+	must(t, err)
+	if len(list) != 2 {
+		t.Fatalf("listed %d accounts, want 2", len(list))
+	}
+	orig, err := s.GetAccount(ctx(t), ws.ID, victim.ID)
+	must(t, err)
+	if orig.Token != victim.Token {
+		t.Fatal("the original account's token no longer opens")
 	}
 }

@@ -68,6 +68,12 @@ type Config struct {
 	Media         *media.Dir
 	MediaSigner   *media.Signer
 	MaxMediaBytes int64
+	// MediaQuota bounds the bytes of media one workspace keeps (default
+	// rythme.DefaultMediaQuota, 5 GiB; negative: no quota). Over it: 413.
+	MediaQuota int64
+	// MediaUploadTimeout is how long one upload's body may take to arrive
+	// (default 10m), instead of the server's read timeout; slower: 408.
+	MediaUploadTimeout time.Duration
 	// RateLimit is the requests per second one API token may make, in
 	// bursts of RateBurst (defaults 500 and 2000: a guard against runaway
 	// scripts, not a quota; negative: no limit).
@@ -104,6 +110,12 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.MaxMediaBytes <= 0 {
 		cfg.MaxMediaBytes = 512 << 20
+	}
+	if cfg.MediaQuota == 0 {
+		cfg.MediaQuota = rythme.DefaultMediaQuota
+	}
+	if cfg.MediaUploadTimeout <= 0 {
+		cfg.MediaUploadTimeout = 10 * time.Minute
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
@@ -230,8 +242,10 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/workspace", viewer, s.getWorkspace)
 	v1.PATCH("/workspace", admin, s.updateWorkspace)
 
+	v1.GET("/media", viewer, s.listMedia)
 	v1.POST("/media", editor, s.uploadMedia)
 	v1.GET("/media/:id", viewer, s.getMedia)
+	v1.DELETE("/media/:id", editor, s.deleteMedia)
 
 	v1.GET("/networks", viewer, s.listNetworks)
 	v1.GET("/accounts", viewer, s.listAccounts)

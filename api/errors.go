@@ -22,6 +22,10 @@ import (
 // path asked with a method it does not serve.
 const codeMethodNotAllowed = "method_not_allowed"
 
+// codeTimeout: a request body that did not arrive in time (a media upload
+// slower than its deadline).
+const codeTimeout = "timeout"
+
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[string]int{
 	rythme.EINVALID:      http.StatusUnprocessableEntity,
@@ -35,6 +39,7 @@ var statusOf = map[string]int{
 	rythme.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	rythme.EINTERNAL:     http.StatusInternalServerError,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
+	codeTimeout:          http.StatusRequestTimeout,
 }
 
 // errorBody is the one error shape of every response.

@@ -1,11 +1,19 @@
 package api_test
 
 import (
+	"encoding/binary"
+	"hash/crc32"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/api"
+	"github.com/rythmehq/rythme/sqlstore/storetest"
 )
 
 // A control character (NUL, ESC, DEL…) in any text field is a 422 naming
@@ -42,5 +50,111 @@ func TestControlCharactersRefused(t *testing.T) {
 				"targets": []map[string]string{{"account_id": acc.ID}}})
 			expect(t, res, http.StatusCreated)
 		})
+	}
+}
+
+// pngDeclaring is a PNG header declaring w × h pixels (checksum right,
+// no pixel data): enough for image.DecodeConfig.
+func pngDeclaring(w, h uint32) []byte {
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	chunk := append([]byte("IHDR"), ihdr...)
+	out := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d")
+	out = append(out, chunk...)
+	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
+	return append(out, make([]byte, 64)...)
+}
+
+// Media cannot fill the disk: an image declaring 50,000 × 50,000 is
+// refused from its header, a workspace's quota is enforced (413) and
+// visible, a file no post needs can be deleted (409 while a post to
+// publish carries it, 404 from another workspace).
+func TestMediaLimitsAndDelete(t *testing.T) {
+	t.Parallel()
+	opt, _ := withMedia(t, 4096)
+	e := newEnv(t, storetest.SQLite(t), opt, func(c *api.Config) { c.MediaQuota = 250 })
+
+	res := upload(e, rythme.RoleEditor, "huge.png", pngDeclaring(50_000, 50_000), "")
+	expect(t, res, http.StatusUnprocessableEntity)
+	if er := res.err(t); !er.hasField("file") || !strings.Contains(string(res.Body), "8192") {
+		t.Fatalf("a 50,000 × 50,000 PNG: %s", res.Body)
+	}
+	res = upload(e, rythme.RoleEditor, "wide.png", pngDeclaring(8000, 8000), "")
+	expect(t, res, http.StatusUnprocessableEntity) // 64 megapixels
+	res = upload(e, rythme.RoleEditor, "ok.png", pngDeclaring(1200, 630), "")
+	expect(t, res, http.StatusCreated)
+	var first rythme.Media
+	res.decode(t, &first)
+	res = upload(e, rythme.RoleEditor, "logo.png", pngBytes, "")
+	expect(t, res, http.StatusCreated)
+	var second rythme.Media
+	res.decode(t, &second)
+
+	// 164 bytes used of 250: a third file of 97 does not fit.
+	res = upload(e, rythme.RoleEditor, "third.png", pngDeclaring(10, 10), "")
+	expect(t, res, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(string(res.Body), "quota") {
+		t.Fatalf("413 does not name the quota: %s", res.Body)
+	}
+	var usage struct {
+		Data       []rythme.Media `json:"data"`
+		UsageBytes int64          `json:"usage_bytes"`
+		QuotaBytes int64          `json:"quota_bytes"`
+	}
+	res = e.as(rythme.RoleViewer, "GET", "/v1/media", nil)
+	expect(t, res, http.StatusOK)
+	res.decode(t, &usage)
+	if len(usage.Data) != 2 || usage.UsageBytes != first.Size+second.Size || usage.QuotaBytes != 250 {
+		t.Fatalf("GET /v1/media = %+v", usage)
+	}
+
+	e.fake.info.MaxMedia, e.fake.info.MediaTypes = 1, []string{"image/png"}
+	acc := e.account(e.ws, "alice", rythme.AccountConnected)
+	res = e.as(rythme.RoleEditor, "POST", "/v1/posts", map[string]any{"content": "with media", "media": []string{first.ID},
+		"scheduled_at": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "targets": []map[string]string{{"account_id": acc.ID}}})
+	expect(t, res, http.StatusCreated)
+	expect(t, e.as(rythme.RoleEditor, "DELETE", "/v1/media/"+first.ID, nil), http.StatusConflict)
+
+	otherSecret, _ := e.token(e.workspace("Other"), rythme.RoleAdmin)
+	expect(t, e.do(req{method: "DELETE", path: "/v1/media/" + second.ID, secret: otherSecret}), http.StatusNotFound)
+	expect(t, e.as(rythme.RoleEditor, "DELETE", "/v1/media/"+second.ID, nil), http.StatusNoContent)
+	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/media/"+second.ID, nil), http.StatusNotFound)
+	// The room is back.
+	expect(t, upload(e, rythme.RoleEditor, "third.png", pngDeclaring(10, 10), ""), http.StatusCreated)
+}
+
+// An upload whose body is slower than its deadline answers 408, not 500.
+func TestSlowUploadIs408(t *testing.T) {
+	t.Parallel()
+	opt, _ := withMedia(t, 1<<20)
+	e := newEnv(t, storetest.SQLite(t), opt, func(c *api.Config) { c.MediaUploadTimeout = 200 * time.Millisecond })
+	srv := httptest.NewUnstartedServer(e.h)
+	srv.Config.ReadTimeout = 30 * time.Second
+	srv.Start()
+	defer srv.Close()
+
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	stop := make(chan struct{})
+	go func() {
+		fw, _ := mw.CreateFormFile("file", "slow.png")
+		fw.Write(pngBytes[:8]) // then nothing: the body stalls
+		<-stop
+		pw.Close()
+	}()
+	defer close(stop)
+	hr, _ := http.NewRequest("POST", srv.URL+"/v1/media", pr)
+	hr.Header.Set("Content-Type", mw.FormDataContentType())
+	hr.Header.Set("Authorization", "Bearer "+e.secrets[rythme.RoleEditor])
+	resp, err := srv.Client().Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("a stalled upload answered %d: %s", resp.StatusCode, body)
 	}
 }

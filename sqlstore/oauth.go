@@ -74,10 +74,10 @@ func (s *Store) CreateOAuthState(ctx context.Context, st *rythme.OAuthState) err
 		return err
 	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO oauth_states
-		(state_hash, workspace_id, network, params, verifier, redirect_uri, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		(state_hash, workspace_id, network, params, verifier, redirect_uri, created_at, expires_at, binding_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		st.StateHash, st.WorkspaceID, st.Network, params, verifier, st.RedirectURI,
-		s.ts(st.CreatedAt), s.ts(st.ExpiresAt))
+		s.ts(st.CreatedAt), s.ts(st.ExpiresAt), st.BindingHash)
 	return s.fail("create oauth state", err)
 }
 
@@ -89,10 +89,10 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, stateHash []byte, now tim
 	var params string
 	var verifier []byte
 	err := s.w.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1
-		RETURNING state_hash, workspace_id, network, params, verifier, redirect_uri, created_at, expires_at`,
+		RETURNING state_hash, workspace_id, network, params, verifier, redirect_uri, created_at, expires_at, binding_hash`,
 		stateHash).
 		Scan(&st.StateHash, &st.WorkspaceID, &st.Network, &params, &verifier, &st.RedirectURI,
-			timeCol{&st.CreatedAt}, timeCol{&st.ExpiresAt})
+			timeCol{&st.CreatedAt}, timeCol{&st.ExpiresAt}, &st.BindingHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rythme.Errorf(rythme.ENOTFOUND, "authorization state not found or already used")
 	}
@@ -112,4 +112,22 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, stateHash []byte, now tim
 	}
 	st.Verifier = string(pt)
 	return st, nil
+}
+
+// PurgeOAuthStates deletes the states expired at now and returns how many.
+func (s *Store) PurgeOAuthStates(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM oauth_states WHERE expires_at <= $1`, s.ts(now))
+	if err != nil {
+		return 0, s.fail("purge oauth states", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), s.fail("purge oauth states", err)
+}
+
+// OpenOAuthStates counts the workspace's states not expired at now.
+func (s *Store) OpenOAuthStates(ctx context.Context, workspaceID string, now time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM oauth_states WHERE workspace_id = $1 AND expires_at > $2`,
+		workspaceID, s.ts(now)).Scan(&n)
+	return n, s.fail("open oauth states", err)
 }

@@ -166,6 +166,7 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
 	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon, Media: c.media, MediaSigner: c.signer, MaxMediaBytes: cfg.MediaMaxBytes,
+		MediaQuota: cfg.MediaQuota, MediaUploadTimeout: cfg.MediaUpload,
 		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate),
 		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }

@@ -18,6 +18,7 @@ func init() {
 		suiteCase{"OAuthApps", testOAuthApps},
 		suiteCase{"OAuthStates", testOAuthStates},
 		suiteCase{"OAuthStateConcurrentConsume", testOAuthStateConcurrent},
+		suiteCase{"OAuthStatesPurgeAndCount", testOAuthStatesPurge},
 		suiteCase{"Accounts", testAccounts},
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
 		suiteCase{"AccountsExpiring", testAccountsExpiring},
@@ -384,5 +385,31 @@ func testSealedTokenBound(t *testing.T, s rythme.Store) {
 	must(t, err)
 	if orig.Token != victim.Token {
 		t.Fatal("the original account's token no longer opens")
+	}
+}
+
+func testOAuthStatesPurge(t *testing.T, s rythme.Store) {
+	ws, other := newWorkspace(t, s), newWorkspace(t, s)
+	for i := range 3 {
+		newState(t, s, ws.ID, T0.Add(time.Duration(i+1)*10*time.Minute))
+	}
+	newState(t, s, other.ID, T0.Add(time.Hour))
+	bound := &rythme.OAuthState{StateHash: []byte("bound-" + ws.ID), WorkspaceID: ws.ID, Network: "x",
+		Verifier: "v", RedirectURI: "r", BindingHash: []byte("nonce-hash"), CreatedAt: T0, ExpiresAt: T0.Add(time.Hour)}
+	must(t, s.CreateOAuthState(ctx(t), bound))
+	n, err := s.OpenOAuthStates(ctx(t), ws.ID, T0.Add(15*time.Minute))
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("open states at +15m = %d, want 3", n)
+	}
+	purged, err := s.PurgeOAuthStates(ctx(t), T0.Add(25*time.Minute))
+	must(t, err)
+	if purged != 2 {
+		t.Fatalf("purged %d, want the 2 expired", purged)
+	}
+	got, err := s.ConsumeOAuthState(ctx(t), bound.StateHash, T0)
+	must(t, err)
+	if string(got.BindingHash) != "nonce-hash" {
+		t.Fatalf("binding hash = %q", got.BindingHash)
 	}
 }

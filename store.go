@@ -36,6 +36,9 @@ type Store interface {
 	// ConsumeOAuthState returns and deletes the state: a second call with
 	// the same hash, or a call after ExpiresAt, answers ENOTFOUND.
 	ConsumeOAuthState(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
+	// OAuthStateByHash returns the state without consuming it (its
+	// verifier left out): ENOTFOUND if none or expired at now.
+	OAuthStateByHash(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
 	// PurgeOAuthStates deletes the states expired at now and returns how
 	// many; OpenOAuthStates counts the workspace's states not expired at now.
 	PurgeOAuthStates(ctx context.Context, now time.Time) (int, error)

@@ -193,6 +193,7 @@ func New(cfg Config) (http.Handler, error) {
 	// The browser comes back from the network here, without a bearer token:
 	// the single-use state binds the request to the workspace that started it.
 	r.GET("/v1/oauth/:network/callback", s.oauthCallback)
+	r.POST("/v1/oauth/:network/callback", s.oauthConfirm) // the confirmation page's form
 	r.GET("/media/:id", s.serveMedia)
 	r.GET("/v1/calendar.ics", s.calendarFeed) // the feed token is its credential
 

@@ -114,6 +114,27 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, stateHash []byte, now tim
 	return st, nil
 }
 
+// OAuthStateByHash returns the state without consuming it, its verifier
+// left out; ENOTFOUND if none or expired at now.
+func (s *Store) OAuthStateByHash(ctx context.Context, stateHash []byte, now time.Time) (*rythme.OAuthState, error) {
+	st := &rythme.OAuthState{}
+	var params string
+	err := s.r.QueryRowContext(ctx, `SELECT state_hash, workspace_id, network, params, redirect_uri, created_at, expires_at, binding_hash
+		FROM oauth_states WHERE state_hash = $1`, stateHash).
+		Scan(&st.StateHash, &st.WorkspaceID, &st.Network, &params, &st.RedirectURI,
+			timeCol{&st.CreatedAt}, timeCol{&st.ExpiresAt}, &st.BindingHash)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !now.Before(st.ExpiresAt)) {
+		return nil, rythme.Errorf(rythme.ENOTFOUND, "authorization state not found, expired or already used")
+	}
+	if err != nil {
+		return nil, s.fail("oauth state by hash", err)
+	}
+	if st.Params, err = parseMap(params); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 // PurgeOAuthStates deletes the states expired at now and returns how many.
 func (s *Store) PurgeOAuthStates(ctx context.Context, now time.Time) (int, error) {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM oauth_states WHERE expires_at <= $1`, s.ts(now))

@@ -407,8 +407,15 @@ func testOAuthStatesPurge(t *testing.T, s rythme.Store) {
 	if purged != 2 {
 		t.Fatalf("purged %d, want the 2 expired", purged)
 	}
-	got, err := s.ConsumeOAuthState(ctx(t), bound.StateHash, T0)
+	peek, err := s.OAuthStateByHash(ctx(t), bound.StateHash, T0)
 	must(t, err)
+	if string(peek.BindingHash) != "nonce-hash" || peek.WorkspaceID != ws.ID || peek.Verifier != "" {
+		t.Fatalf("peeked state = %+v", peek)
+	}
+	_, err = s.OAuthStateByHash(ctx(t), bound.StateHash, T0.Add(time.Hour))
+	wantCode(t, err, rythme.ENOTFOUND) // expired
+	got, err := s.ConsumeOAuthState(ctx(t), bound.StateHash, T0)
+	must(t, err) // peeking did not consume it
 	if string(got.BindingHash) != "nonce-hash" {
 		t.Fatalf("binding hash = %q", got.BindingHash)
 	}

@@ -79,6 +79,12 @@ type Config struct {
 	// scripts, not a quota; negative: no limit).
 	RateLimit float64
 	RateBurst int
+	// PublicRateLimit is the requests per second one client address may
+	// make to the routes without a bearer token (the iCalendar feed, the
+	// OAuth callback, signed media links), in bursts of PublicRateBurst
+	// (defaults 10 and 100; negative: no limit).
+	PublicRateLimit float64
+	PublicRateBurst int
 	// Horizon: targets due within it are enqueued at once; later ones are
 	// enqueued by the reconciler's sweeps. Default 1h.
 	Horizon time.Duration
@@ -107,6 +113,12 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = 2000
+	}
+	if cfg.PublicRateLimit == 0 {
+		cfg.PublicRateLimit = 10
+	}
+	if cfg.PublicRateBurst <= 0 {
+		cfg.PublicRateBurst = 100
 	}
 	if cfg.MaxMediaBytes <= 0 {
 		cfg.MaxMediaBytes = 512 << 20
@@ -146,6 +158,8 @@ type server struct {
 	store  rythme.Store
 	log    *slog.Logger
 	limits *tokenLimits // nil: no limit
+	// publicLimits bounds the routes without a token, per client address.
+	publicLimits *tokenLimits
 }
 
 // New returns the API's handler: the /v1 routes, /healthz, /readyz,
@@ -166,6 +180,9 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{cfg: cfg, store: newCachedStore(cfg.Store), log: cfg.Logger}
 	if cfg.RateLimit > 0 {
 		s.limits = newTokenLimits(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.PublicRateLimit > 0 {
+		s.publicLimits = newTokenLimits(cfg.PublicRateLimit, cfg.PublicRateBurst)
 	}
 
 	// Release mode: no debug route dump; gin keeps the mode process-wide.
@@ -192,10 +209,10 @@ func New(cfg Config) (http.Handler, error) {
 
 	// The browser comes back from the network here, without a bearer token:
 	// the single-use state binds the request to the workspace that started it.
-	r.GET("/v1/oauth/:network/callback", s.oauthCallback)
-	r.POST("/v1/oauth/:network/callback", s.oauthConfirm) // the confirmation page's form
-	r.GET("/media/:id", s.serveMedia)
-	r.GET("/v1/calendar.ics", s.calendarFeed) // the feed token is its credential
+	r.GET("/v1/oauth/:network/callback", s.addressLimit, s.oauthCallback)
+	r.POST("/v1/oauth/:network/callback", s.addressLimit, s.oauthConfirm) // the confirmation page's form
+	r.GET("/media/:id", s.addressLimit, s.serveMedia)
+	r.GET("/v1/calendar.ics", s.addressLimit, s.calendarFeed) // the feed token is its credential
 
 	v1 := r.Group("/v1", s.authMiddleware)
 	viewer, editor := require(rythme.RoleViewer), require(rythme.RoleEditor)

@@ -158,3 +158,30 @@ func TestSlowUploadIs408(t *testing.T) {
 		t.Fatalf("a stalled upload answered %d: %s", resp.StatusCode, body)
 	}
 }
+
+// The routes without a bearer token are rate limited per client address:
+// 429 with Retry-After; another address is not affected.
+func TestUnauthenticatedRoutesRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite(t), func(c *api.Config) { c.PublicRateLimit, c.PublicRateBurst = 0.001, 3 })
+	for _, path := range []string{"/v1/calendar.ics?token=nope", "/media/med_x?exp=1&sig=x", "/v1/oauth/fakenet/callback?state=x&code=y"} {
+		t.Run(path, func(t *testing.T) {
+			hr := httptest.NewRequest("GET", path, nil)
+			hr.RemoteAddr = "203.0.113.7:4242"
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, hr)
+			if rec.Code == http.StatusTooManyRequests {
+				t.Fatalf("the first request from another address was limited")
+			}
+		})
+	}
+	var last *response
+	for range 4 {
+		last = e.do(req{method: "GET", path: "/v1/calendar.ics?token=nope"})
+	}
+	expect(t, last, http.StatusTooManyRequests)
+	if last.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	expect(t, e.do(req{method: "GET", path: "/media/med_x?exp=1&sig=x"}), http.StatusTooManyRequests)
+}

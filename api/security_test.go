@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/api"
+	"github.com/rythmehq/rythme/keyring"
+	"github.com/rythmehq/rythme/sqlstore"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 )
 
@@ -184,4 +187,45 @@ func TestUnauthenticatedRoutesRateLimited(t *testing.T) {
 		t.Fatal("429 without Retry-After")
 	}
 	expect(t, e.do(req{method: "GET", path: "/media/med_x?exp=1&sig=x"}), http.StatusTooManyRequests)
+}
+
+// After RYTHME_SECRET_KEY lost the key an account's token was sealed with
+// (no rekey), listing accounts and creating posts answer no 500: the
+// account shows as needs_reconnect with its reason, a post on it is a 422.
+func TestLostKeyIsNoServerError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	openWith := func(key string) *sqlstore.Store {
+		kr, err := keyring.Parse(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sqlstore.Open(t.Context(), sqlstore.Config{DataDir: dir, Sealer: kr, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	old := openWith(keyring.GenerateKey())
+	e := newEnv(t, old)
+	acc := e.account(e.ws, "alice", rythme.AccountConnected)
+	old.Close()
+
+	e2 := newEnv(t, openWith(keyring.GenerateKey()))
+	e2.ws, e2.secrets = e.ws, e.secrets
+	res := e2.as(rythme.RoleViewer, "GET", "/v1/accounts", nil)
+	expect(t, res, http.StatusOK)
+	var list struct{ Data []rythme.Account }
+	res.decode(t, &list)
+	if len(list.Data) != 1 || list.Data[0].Status != rythme.AccountNeedsReconnect || !strings.Contains(list.Data[0].StatusReason, "RYTHME_SECRET_KEY") {
+		t.Fatalf("accounts after the key was lost: %s", res.Body)
+	}
+	res = e2.as(rythme.RoleEditor, "POST", "/v1/posts", map[string]any{"content": "hello", "scheduled_at": e2.clock.Now().Add(time.Hour).Format(time.RFC3339),
+		"targets": []map[string]string{{"account_id": acc.ID}}})
+	if res.Status >= 500 {
+		t.Fatalf("POST /v1/posts on an account whose token no key opens: %d %s", res.Status, res.Body)
+	}
+	expect(t, res, http.StatusUnprocessableEntity)
 }

@@ -154,3 +154,10 @@ func rowName(col sealedColumn, names []string) string {
 	}
 	return strings.Join(names, " ")
 }
+
+// Reseal is Rekey for a background sweep: it returns how many values it
+// re-sealed and how many no configured key opens.
+func (s *Store) Reseal(ctx context.Context) (resealed, failed int, err error) {
+	p, err := s.Rekey(ctx, nil)
+	return p.Resealed, p.Failed, err
+}

@@ -13,7 +13,8 @@ import (
 
 // TypeCleanup is the sweep that deletes what nothing needs any more:
 // uploaded media no post carries, after a grace period, and expired OAuth
-// authorization states.
+// authorization states; and that re-seals, when the store can, the secrets
+// an older key sealed (as `rythme rekey` does).
 const TypeCleanup = "sweep:cleanup"
 
 // MediaGrace is how long an uploaded file no post carries is kept: time
@@ -31,8 +32,14 @@ func NewCleanupTask() *asynq.Task {
 	)
 }
 
+// Resealer re-seals the secrets an older key (or the unbound format)
+// sealed, with the current key; sqlstore.Store is one.
+type Resealer interface {
+	Reseal(ctx context.Context) (resealed, failed int, err error)
+}
+
 // Cleaner deletes unreferenced media (record, then file) and expired
-// OAuth states.
+// OAuth states, and re-seals old secrets when Store is a Resealer.
 type Cleaner struct {
 	Store  rythme.Store
 	Media  *media.Dir // nil: records only
@@ -41,8 +48,8 @@ type Cleaner struct {
 	Grace  time.Duration // default MediaGrace
 }
 
-// CleanupStats says what one sweep deleted.
-type CleanupStats struct{ Media, States int }
+// CleanupStats says what one sweep deleted and re-sealed.
+type CleanupStats struct{ Media, States, Resealed, Unopened int }
 
 // Run makes one sweep, in batches of 100 media until none is left.
 func (c *Cleaner) Run(ctx context.Context) (CleanupStats, error) {
@@ -74,8 +81,14 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupStats, error) {
 			break
 		}
 	}
-	if st.Media > 0 || st.States > 0 {
-		c.Logger.Info("cleanup: sweep", slog.Int("media", st.Media), slog.Int("oauth_states", st.States))
+	if r, ok := c.Store.(Resealer); ok && ctx.Err() == nil {
+		if st.Resealed, st.Unopened, err = r.Reseal(ctx); err != nil {
+			return st, err
+		}
+	}
+	if st.Media > 0 || st.States > 0 || st.Resealed > 0 || st.Unopened > 0 {
+		c.Logger.Info("cleanup: sweep", slog.Int("media", st.Media), slog.Int("oauth_states", st.States),
+			slog.Int("resealed", st.Resealed), slog.Int("unopened", st.Unopened))
 	}
 	return st, ctx.Err()
 }

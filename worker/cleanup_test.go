@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/keyring"
 	"github.com/rythmehq/rythme/media"
+	"github.com/rythmehq/rythme/sqlstore"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 	"github.com/rythmehq/rythme/worker"
 )
@@ -68,5 +70,46 @@ func TestCleanupSweep(t *testing.T) {
 		if _, err := e.store.GetMedia(ctx, e.ws.ID, m.ID); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The sweep re-seals what an older key sealed, so that a rotated key can
+// be dropped without running `rythme rekey` by hand.
+func TestCleanupSweepReseals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	oldKey, newKey := keyring.GenerateKey(), keyring.GenerateKey()
+	open := func(keys string) *sqlstore.Store {
+		kr, _ := keyring.Parse(keys)
+		s, err := sqlstore.Open(t.Context(), sqlstore.Config{DataDir: dir, Sealer: kr, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open(oldKey)
+	ws := &rythme.Workspace{ID: rythme.NewID(rythme.PrefixWorkspace), Name: "Acme", CreatedAt: time.Now()}
+	if err := s.CreateWorkspace(t.Context(), ws); err != nil {
+		t.Fatal(err)
+	}
+	acc := &rythme.Account{WorkspaceID: ws.ID, Network: "fake", InstanceURL: "https://f.test", ExternalID: "1", Username: "u",
+		Token: rythme.Token{AccessToken: "at"}}
+	if err := s.UpsertAccount(t.Context(), acc); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(newKey + "," + oldKey)
+	c := &worker.Cleaner{Store: s, Clock: worker.RealClock, Logger: quiet}
+	st, err := c.Run(t.Context())
+	s.Close()
+	if err != nil || st.Resealed != 1 || st.Unopened != 0 {
+		t.Fatalf("sweep = %+v, %v; want 1 re-sealed", st, err)
+	}
+	s = open(newKey)
+	defer s.Close()
+	got, err := s.GetAccount(t.Context(), ws.ID, acc.ID)
+	if err != nil || got.Token.AccessToken != "at" {
+		t.Fatalf("after the sweep, without the old key: %+v %v", got, err)
 	}
 }

@@ -67,7 +67,7 @@ func (s *server) uploadMedia(c *gin.Context) {
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			s.fail(c, uploadErr(err, tooLarge))
+			s.fail(c, uploadErr(err, tooLarge, rythme.Errorf(rythme.EBADREQUEST, "the multipart body could not be read")))
 			return
 		}
 		switch part.FormName() {
@@ -93,7 +93,7 @@ func (s *server) uploadMedia(c *gin.Context) {
 				s.fail(c, tooLarge())
 				return
 			} else if err != nil {
-				s.fail(c, uploadErr(err, tooLarge))
+				s.fail(c, uploadErr(err, tooLarge, fmt.Errorf("api: save media: %w", err)))
 				return
 			}
 			m.Size, m.SHA256, m.ContentType = st.Size, st.SHA256, st.ContentType
@@ -146,8 +146,8 @@ func (s *server) mediaRoom(c *gin.Context, ws string) (int64, error) {
 }
 
 // uploadErr maps a failure to read an upload's body: too slow (408), too
-// large (tooLarge), or unreadable (400).
-func uploadErr(err error, tooLarge func() error) error {
+// large (tooLarge), or else otherwise.
+func uploadErr(err error, tooLarge func() error, otherwise error) error {
 	var big *http.MaxBytesError
 	var ne net.Error
 	switch {
@@ -155,10 +155,8 @@ func uploadErr(err error, tooLarge func() error) error {
 		return tooLarge()
 	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return rythme.Errorf(codeTimeout, "the upload was too slow: the whole file must arrive within the upload deadline; try again on a faster connection")
-	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart"):
-		return rythme.Errorf(rythme.EBADREQUEST, "the multipart body could not be read")
 	}
-	return fmt.Errorf("api: save media: %w", err)
+	return otherwise
 }
 
 // listMedia answers the workspace's newest media (at most 100) with its

@@ -135,6 +135,7 @@ func TestDroppedKeyIsNeedsReconnect(t *testing.T) {
 		Username: "alice", Token: rythme.Token{AccessToken: "a"}}
 	must(t, s.UpsertAccount(t.Context(), a))
 	must(t, s.SaveOAuthApp(t.Context(), &rythme.OAuthApp{Network: "mastodon", InstanceURL: "https://m.example", RedirectURI: "r", ClientSecret: "x"}))
+	must(t, s.CreateWebhook(t.Context(), &rythme.Webhook{WorkspaceID: ws.ID, URL: "https://h.example/x", Events: []string{"post.published"}, Secret: "whsec"}))
 	s.Close()
 
 	newKR, _ := keyring.Parse(keyring.GenerateKey())
@@ -149,10 +150,18 @@ func TestDroppedKeyIsNeedsReconnect(t *testing.T) {
 	if _, err := s.GetOAuthApp(t.Context(), "mastodon", "https://m.example", "r"); rythme.ErrorCode(err) != rythme.ENOTFOUND {
 		t.Fatalf("OAuth app sealed with a lost key: %v, want ENOTFOUND (register again)", err)
 	}
+	hooks, err := s.ListWebhooks(t.Context(), ws.ID)
+	must(t, err) // listed (a secret is never shown), …
+	if len(hooks) != 1 || hooks[0].Secret != "" {
+		t.Fatalf("webhooks after losing the key: %+v", hooks)
+	}
+	if _, err := s.WebhooksFor(t.Context(), ws.ID, "post.published"); err == nil {
+		t.Fatal("… but a webhook whose secret is lost must not be delivered (unsigned)")
+	}
 	p, err := s.Rekey(t.Context(), nil)
 	must(t, err)
-	if p.Failed != 2 || p.Total != 2 {
-		t.Fatalf("rekey with the key lost = %+v, want 2 failed of 2", p)
+	if p.Failed != 3 || p.Total != 3 {
+		t.Fatalf("rekey with the key lost = %+v, want 3 failed of 3", p)
 	}
 }
 

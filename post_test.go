@@ -217,3 +217,44 @@ func TestErrorsNeverLeakTheirCause(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// A target whose thread is partly on the network: its text cannot change
+// under it, cancelling says what remains, and a person's resolution keeps
+// the parts out.
+func TestThreadPartlyOut(t *testing.T) {
+	t.Parallel()
+	parts := []rythme.TargetPart{{Index: 0, ExternalID: "1", URL: "https://m.example/1"}, {Index: 1, ExternalID: "2", URL: "https://m.example/2"}}
+	p := newPost(rythme.TargetScheduled, rythme.TargetScheduled)
+	p.Thread = []string{"two", "three"}
+	p.Targets[0].Parts = parts
+
+	text := "changed"
+	err := p.ApplyEdit(rythme.PostEdit{Content: &text}, t0)
+	if rythme.ErrorCode(err) != rythme.ECONFLICT || !strings.Contains(rythme.ErrorMessage(err), "parts 1–2 out (https://m.example/1, https://m.example/2)") {
+		t.Fatalf("edit of a thread partly out: %v", err)
+	}
+	thread := []string{"other"}
+	if err := p.ApplyEdit(rythme.PostEdit{Thread: &thread}, t0); rythme.ErrorCode(err) != rythme.ECONFLICT {
+		t.Fatalf("thread edit: %v", err)
+	}
+	tags := []string{"ok"}
+	if err := p.ApplyEdit(rythme.PostEdit{Tags: &tags}, t0); err != nil {
+		t.Fatalf("a tag edit changes nothing on the network: %v", err)
+	}
+
+	if err := p.Cancel(t0); err != nil {
+		t.Fatal(err)
+	}
+	if left := p.PartsLeft(); !strings.Contains(left, p.Targets[0].ID+": parts 1–2 out") || !strings.Contains(left, "remain on the network") {
+		t.Errorf("parts left %q", left)
+	}
+
+	q := newPost(rythme.TargetUnconfirmed)
+	q.Targets[0].Parts = parts
+	if err := q.ResolveTarget(q.Targets[0].ID, rythme.ResolvePublished, time.Time{}, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if tg := q.Targets[0]; tg.ExternalID != "1" || tg.URL != "https://m.example/1" || len(tg.Parts) != 2 {
+		t.Errorf("resolved published: %+v, want the first part as the target's post", tg)
+	}
+}

@@ -26,9 +26,13 @@ type PostEvent struct {
 	At      time.Time `json:"at"`
 	ActorID string    `json:"actor_id"` // API token id
 	Actor   string    `json:"actor"`    // its name
-	Action  string    `json:"action"`   // created, edited, submitted, approved, picked (a challenge's), rejected, cancelled, resolved, returned_to_review
+	Action  string    `json:"action"`   // created, edited, submitted, approved, picked (a challenge's), rejected, cancelled, resolved, returned_to_review, publishing (what the worker did with a thread's parts)
 	Comment string    `json:"comment,omitempty"`
 }
+
+// ActorRythme names rythme itself in a post's history (the worker's
+// events have no actor id).
+const ActorRythme = "rythme"
 
 // Actor is who makes a change.
 type Actor struct {

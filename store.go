@@ -59,6 +59,12 @@ type Store interface {
 	// SetAccountStatus changes the status; AccountDisconnected also wipes
 	// the token.
 	SetAccountStatus(ctx context.Context, id string, status AccountStatus, reason string) error
+	// RecordMetricsRead notes a successful engagement read of the account
+	// at `at`: LastMetricsAt is set and the read error cleared (failures
+	// 0). RecordMetricsError notes a failed one: its reason, at, and the
+	// number of reads in a row that failed. ENOTFOUND if no such account.
+	RecordMetricsRead(ctx context.Context, accountID string, at time.Time) error
+	RecordMetricsError(ctx context.Context, accountID, reason string, at time.Time, failures int) error
 
 	// CreatePost writes the post and its targets in one transaction. IDs,
 	// versions (1) and timestamps must be set by the caller.
@@ -86,6 +92,11 @@ type Store interface {
 	// FinishTarget records the outcome of an attempt: only from publishing
 	// at version (ECONFLICT otherwise).
 	FinishTarget(ctx context.Context, id string, version int, out Outcome) (*Target, error)
+	// SaveTargetPart records that part p of the target's thread is on the
+	// network, whatever the target's state (the part is out). Saving the
+	// same part again is a no-op; another external id at the same index is
+	// ECONFLICT; ENOTFOUND when there is no such target.
+	SaveTargetPart(ctx context.Context, targetID string, p TargetPart) error
 	// DueTargets lists scheduled targets due at or before until, oldest
 	// first; unless all is set, only those whose QueuedVersion differs from
 	// their Version (not yet on the queue).
@@ -237,6 +248,13 @@ type Outcome struct {
 	Error       string
 	At          time.Time
 	BumpVersion bool
+	// Parts are thread parts known to be on the network, saved with the
+	// outcome (those already stored are kept as they are).
+	Parts []TargetPart
+	// Event, when set, is recorded in the post's history (action
+	// "publishing", actor rythme) with the outcome: what happened to a
+	// thread's parts.
+	Event string
 }
 
 // Sealer encrypts secrets at rest (OAuth tokens, client secrets, PKCE

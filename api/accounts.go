@@ -53,6 +53,21 @@ func (s *server) listAccounts(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"data": accs})
 }
 
+// getAccount answers one account of the workspace (with how its
+// engagement reads fare).
+func (s *server) getAccount(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixAccount, "account")
+	if !ok {
+		return
+	}
+	acc, err := s.store.GetAccount(c.Request.Context(), workspace(c), id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: get account: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, acc)
+}
+
 // disconnectAccount marks the account disconnected (its token is wiped)
 // and holds its scheduled targets: kept, not lost, until it reconnects.
 func (s *server) disconnectAccount(c *gin.Context) {

@@ -267,6 +267,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	v1.GET("/networks", viewer, s.listNetworks)
 	v1.GET("/accounts", viewer, s.listAccounts)
+	v1.GET("/accounts/:id", viewer, s.getAccount)
 	v1.DELETE("/accounts/:id", manager, s.disconnectAccount)
 	v1.PUT("/accounts/:id/schedule", manager, s.setSchedule)
 	v1.POST("/accounts/:network/connect", manager, s.connectAccount)

@@ -36,6 +36,7 @@ var minRole = map[string]rythme.Role{
 	"POST /v1/posts/:id/targets/:target_id/resolve": rythme.RoleManager,
 	"GET /v1/networks":                   rythme.RoleViewer,
 	"GET /v1/accounts":                   rythme.RoleViewer,
+	"GET /v1/accounts/:id":               rythme.RoleViewer,
 	"GET /v1/media":                      rythme.RoleViewer,
 	"DELETE /v1/media/:id":               rythme.RoleEditor,
 	"DELETE /v1/accounts/:id":            rythme.RoleManager,

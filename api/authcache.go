@@ -135,10 +135,16 @@ func (c *cachedStore) SetAccountSchedule(ctx context.Context, workspaceID, id st
 	return c.Store.SetAccountSchedule(ctx, workspaceID, id, s)
 }
 
-// cloneAccount copies a, with its own Meta and Schedule.
+// cloneAccount copies a, with its own Meta, Schedule and times.
 func cloneAccount(a *rythme.Account) *rythme.Account {
 	out := *a
 	out.Meta = maps.Clone(a.Meta)
+	for _, t := range []**time.Time{&out.LastMetricsAt, &out.LastMetricsErrorAt} {
+		if *t != nil {
+			c := **t
+			*t = &c
+		}
+	}
 	if a.Schedule != nil {
 		s := *a.Schedule
 		s.Slots = slices.Clone(a.Schedule.Slots)

@@ -577,7 +577,7 @@ func (s *server) cancelPost(c *gin.Context) {
 		if err := p.Cancel(now); err != nil {
 			return err
 		}
-		p.Record(actor(c), "cancelled", "", now)
+		p.Record(actor(c), "cancelled", p.PartsLeft(), now)
 		return nil
 	})
 	if err != nil {

@@ -165,6 +165,7 @@ func WriteReport(w io.Writer, at time.Time, m Machine, s Settings, results []Res
 			t.Duplicates, t.Early, t.Unconfirmed, strings.Join(r.Injected, "; "), r.Duration.Round(time.Second))
 	}
 	b.WriteString(reportReading)
+	b.WriteString(reportThreads)
 	b.WriteString("\n## Scenarios\n")
 	for _, r := range results {
 		t := r.Tally

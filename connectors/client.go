@@ -98,12 +98,34 @@ func (s *TokenSource) Current() rythme.Token {
 }
 
 // NewHTTPClient returns a client for calls to networks: bounded timeouts,
-// no cookie jar, at most 10 redirects.
+// no cookie jar, at most 10 redirects, and no replay of a request the
+// network may have acted on (NoReplay).
 func NewHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = DefaultTimeout
-	return &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	return &http.Client{Transport: NoReplay{tr}, Timeout: DefaultTimeout}
+}
+
+// NoReplay is an http.Transport that never replays a request with a body
+// other than GET or HEAD. Go's transport replays a request it can rewind
+// (GetBody) that carries an Idempotency-Key when a reused connection drops
+// after the request was written; the server may have acted on it and not
+// honour the key (GoToSocial ignores it): a thread's part was posted
+// twice that way. Without the replay the loss comes back to Do as Unknown,
+// and the worker decides. Wrappers above it (oauth2, a session that
+// retries a refused token) keep their GetBody for their own, safe,
+// replays.
+type NoReplay struct{ *http.Transport }
+
+// RoundTrip sends req without GetBody when it carries a body.
+func (t NoReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil && req.Method != http.MethodGet && req.Method != http.MethodHead && req.Body != nil && req.Body != http.NoBody {
+		r := *req // RoundTrip must not change the caller's request
+		r.GetBody = nil
+		req = &r
+	}
+	return t.Transport.RoundTrip(req)
 }
 
 // AuthorizedClient returns an HTTP client whose requests carry ts's token,

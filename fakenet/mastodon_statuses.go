@@ -100,7 +100,7 @@ func (m *mastodon) statusJSON(base string, st *mStatus, now time.Time) mastStatu
 	out := mastStatusJSON{
 		ID: st.id, CreatedAt: mastodonTime(st.created), Sensitive: st.sensitive, SpoilerText: st.spoiler,
 		Visibility: st.visibility, URI: base + "/users/" + st.user.username + "/statuses/" + st.id,
-		URL: base + "/@" + st.user.username + "/" + st.id, RepliesCount: e.Replies, ReblogsCount: e.Reblogs,
+		URL: base + "/@" + st.user.username + "/" + st.id, RepliesCount: e.Replies + st.replies, ReblogsCount: e.Reblogs,
 		FavouritesCount: e.Favourites, Content: htmlContent(st.text),
 		Account: m.accountJSON(base, st.user, now), MediaAttachments: []any{}, Mentions: []any{}, Tags: []any{},
 		Emojis: []any{}, Filtered: []any{},
@@ -206,6 +206,9 @@ func (m *mastodon) publish(w http.ResponseWriter, r *http.Request, tok *mToken) 
 		rec.Media = append(rec.Media, md.id)
 	}
 	rec.ReplyTo = replyTo
+	if parent := m.statuses[replyTo]; parent != nil {
+		parent.replies++
+	}
 	m.statuses[st.id] = st
 	u.statuses++
 	u.lastStatus = now
@@ -284,8 +287,7 @@ func (m *mastodon) deleteStatus(w http.ResponseWriter, r *http.Request, tok *mTo
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": errNotFound})
 		return
 	}
-	st.deleted = true
-	st.user.statuses--
+	m.markDeleted(st)
 	out := m.statusJSON(base, st, now)
 	out.Text = &st.text
 	m.mu.Unlock()

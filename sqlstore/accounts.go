@@ -15,6 +15,9 @@ import (
 const accountCols = `id, workspace_id, network, instance_url, external_id, username, display_name,
 	profile_url, status, status_reason, meta, token, created_at, updated_at`
 
+// accountRead is what scanAccount reads.
+const accountRead = accountCols + `, schedule, last_metrics_at, last_metrics_error, last_metrics_error_at, metrics_failures`
+
 // sealToken encodes the token as JSON and seals it, bound to the account
 // id; a zero token is NULL.
 func (s *Store) sealToken(id string, tok rythme.Token) ([]byte, error) {
@@ -39,7 +42,8 @@ func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 	var token []byte
 	if err := sc.Scan(&a.ID, &a.WorkspaceID, &a.Network, &a.InstanceURL, &a.ExternalID, &a.Username,
 		&a.DisplayName, &a.ProfileURL, &status, &a.StatusReason, &meta, &token,
-		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &schedule); err != nil {
+		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &schedule, nullTimeCol{&a.LastMetricsAt}, &a.LastMetricsError,
+		nullTimeCol{&a.LastMetricsErrorAt}, &a.MetricsFailures); err != nil {
 		return nil, err
 	}
 	if schedule != "" {
@@ -131,7 +135,7 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 // GetAccount returns the workspace's account; ENOTFOUND if none.
 func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme.Account, error) {
 	a, err := s.scanAccount(s.r.QueryRowContext(ctx,
-		`SELECT `+accountCols+`, schedule FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
+		`SELECT `+accountRead+` FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("account", id)
 	}
@@ -140,7 +144,7 @@ func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme
 
 // AccountByID is GetAccount without workspace scope, for workers.
 func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, error) {
-	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts WHERE id = $1`, id))
+	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountRead+` FROM accounts WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("account", id)
 	}
@@ -150,7 +154,7 @@ func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, er
 // ListAccounts lists the workspace's accounts, oldest first.
 func (s *Store) ListAccounts(ctx context.Context, workspaceID string) ([]*rythme.Account, error) {
 	rows, err := s.r.QueryContext(ctx,
-		`SELECT `+accountCols+`, schedule FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+		`SELECT `+accountRead+` FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
 	if err != nil {
 		return nil, s.fail("list accounts", err)
 	}
@@ -193,7 +197,7 @@ func (s *Store) AccountsExpiring(ctx context.Context, before time.Time, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountRead+` FROM accounts
 		WHERE status = 'connected' AND token_expires_at IS NOT NULL AND token_expires_at < $1
 		ORDER BY token_expires_at, id LIMIT $2`, s.ts(before), limit)
 	if err != nil {
@@ -223,6 +227,22 @@ func (s *Store) SetAccountStatus(ctx context.Context, id string, status rythme.A
 		token = CASE WHEN $1 = 'disconnected' THEN NULL ELSE token END WHERE id = $4`,
 		string(status), reason, s.ts(time.Now()), id)
 	return s.affected("set account status", res, err, func() error { return notFound("account", id) })
+}
+
+// RecordMetricsRead notes a successful engagement read and clears the
+// read error; ENOTFOUND if no such account.
+func (s *Store) RecordMetricsRead(ctx context.Context, accountID string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET last_metrics_at = $1, last_metrics_error = '',
+		last_metrics_error_at = NULL, metrics_failures = 0 WHERE id = $2`, s.ts(at), accountID)
+	return s.affected("record metrics read", res, err, func() error { return notFound("account", accountID) })
+}
+
+// RecordMetricsError notes a failed engagement read (failures: how many in
+// a row); ENOTFOUND if no such account.
+func (s *Store) RecordMetricsError(ctx context.Context, accountID, reason string, at time.Time, failures int) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET last_metrics_error = $1, last_metrics_error_at = $2,
+		metrics_failures = $3 WHERE id = $4`, reason, s.ts(at), failures, accountID)
+	return s.affected("record metrics error", res, err, func() error { return notFound("account", accountID) })
 }
 
 // affected translates an Exec's outcome: err as fail does, and none() when

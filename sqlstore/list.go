@@ -150,7 +150,11 @@ func loadTargets(ctx context.Context, tx *sql.Tx, posts []*rythme.Post) error {
 		t.Text = p.TextFor(t)
 		p.Targets = append(p.Targets, t)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return loadParts(ctx, tx, postTargets(posts...))
 }
 
 // encodeCursor makes the opaque cursor after a row: base64 of its key.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -89,10 +90,14 @@ func targetEvent(t *rythme.Target, acct *rythme.Account, out rythme.Outcome) (ry
 // Deliverer sends one event to one webhook: a signed POST to its URL, or a
 // message to its channel account through that network's connector.
 type Deliverer struct {
-	Store       rythme.Store
-	Connectors  *connectors.Registry
-	HTTPClient  *http.Client // for URLs: see GuardedClient
-	Channels    *http.Client // base client for channel connectors
+	Store      rythme.Store
+	Connectors *connectors.Registry
+	HTTPClient *http.Client // for URLs: see GuardedClient
+	Channels   *http.Client // base client for channel connectors
+	// Redis and Limits: the account lock and the shared rate limits of
+	// the channel accounts' calls (nil: none).
+	Redis       redis.UniversalClient
+	Limits      *Limits
 	Clock       Clock
 	Logger      *slog.Logger
 	RedirectURI func(network string) string
@@ -162,14 +167,16 @@ func (d *Deliverer) toChannel(ctx context.Context, w *rythme.Webhook, ev rythme.
 	if err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
-	sess, err := connectors.OpenSession(ctx, conn, acct, d.Channels, d.RedirectURI(acct.Network), d.Store,
-		func(ctx context.Context, tok rythme.Token) error {
-			return d.Store.UpdateAccountToken(ctx, acct.ID, tok)
+	// The channel's account is called like any other (netcall.go).
+	calls := &AccountCalls{Store: d.Store, Redis: d.Redis, Limits: d.Limits, HTTPClient: d.Channels, Clock: d.Clock,
+		Logger: d.Logger, RedirectURI: d.RedirectURI, Apps: d.Store}
+	call, err := calls.Open(ctx, d.Logger, conn, acct)
+	if err == nil {
+		err = call.Do(ctx, func(acct *rythme.Account, client *http.Client) error {
+			_, err := conn.Publish(ctx, acct, client, connectors.PublishRequest{Text: EventText(ev), IdempotencyKey: ev.ID})
+			return err
 		})
-	if err != nil {
-		return err
 	}
-	_, err = conn.Publish(ctx, acct, sess.Client(), connectors.PublishRequest{Text: EventText(ev), IdempotencyKey: ev.ID})
 	if connectors.KindOf(err) == connectors.Permanent || connectors.KindOf(err) == connectors.Auth {
 		return fmt.Errorf("worker: notify channel %s: %w: %w", acct.ID, err, asynq.SkipRetry)
 	}
@@ -189,6 +196,8 @@ func EventText(ev rythme.Event) string {
 		return "❌ A post to " + who + " failed: " + ev.Data.Reason
 	case rythme.EventPostUnconfirmed:
 		return "⚠️ A post to " + who + " may or may not have gone out: check the account, then resolve it in rythme. " + ev.Data.Reason
+	case rythme.EventAccountMetricsFailing:
+		return "📉 Engagement can no longer be read from " + who + "; rythme keeps trying. " + ev.Data.Reason
 	case rythme.EventAccountNeedsReconnect:
 		return "🔌 The " + who + " account needs reconnecting in rythme; its posts are held until then. " + ev.Data.Reason
 	}

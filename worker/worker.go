@@ -180,14 +180,14 @@ func New(cfg Config) (*Worker, error) {
 		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,
 	}
 	w.refresher = &Refresher{
-		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
-		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
+		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, Limits: w.publish.Limits, HTTPClient: cfg.HTTPClient,
+		Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
 	}
-	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Limits: w.publish.Limits,
-		HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
+	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Inspector: inspector, Limits: w.publish.Limits,
+		Redis: cfg.Redis, Notifier: notifier, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
 		Spread: min(30*time.Second, cfg.MetricsInterval/2), Batch: 20_000}
 	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
-		Channels: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
+		Channels: cfg.HTTPClient, Redis: cfg.Redis, Limits: w.publish.Limits, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
 	w.reconciler = &Reconciler{
 		Store: cfg.Store, Queue: q, Redis: cfg.Redis, Connectors: cfg.Connectors, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
@@ -317,7 +317,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // this worker or another, a no-op while one is pending or running (and
 // revives the id when an archived sweep holds it: see enqueuer).
 func (w *Worker) askSweep(ctx context.Context, task *asynq.Task, id string) {
-	if err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
+	if _, err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
 		w.cfg.Logger.Warn("worker: ask for a sweep", slog.String("type", task.Type()), slog.Any("err", err))
 	}
 }

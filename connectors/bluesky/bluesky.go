@@ -135,10 +135,12 @@ func (c *Connector) Info() rythme.Network {
 		MaxLength:      MaxGraphemes,
 		IdempotencyKey: true,
 		Metrics:        true,
-		// 5,000 write points an hour and 35,000 a day per account; a post
-		// costs 3 (https://docs.bsky.app/docs/advanced-guides/rate-limits).
-		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 1666, PeriodSeconds: 3600},
-			{Scope: "account", Requests: 11666, PeriodSeconds: 86400}},
+		// 5,000 write points an hour and 35,000 a day per account; a
+		// record created costs 3 (each part of a thread is one)
+		// (https://docs.bsky.app/docs/advanced-guides/rate-limits).
+		RateLimits: []rythme.RateLimit{
+			{Scope: "account", Requests: 1666, PeriodSeconds: 3600, Method: http.MethodPost, Path: "com.atproto.repo.createRecord"},
+			{Scope: "account", Requests: 11666, PeriodSeconds: 86400, Method: http.MethodPost, Path: "com.atproto.repo.createRecord"}},
 		Threads:       true,
 		MaxMedia:      MaxImages,
 		MediaTypes:    []string{"image/jpeg", "image/png", "image/gif", "image/webp"},

@@ -132,9 +132,19 @@ type Env struct {
 // when the test ends.
 func Start(t *testing.T, h Harness) *Env {
 	t.Helper()
+	return start(t, h, nil)
+}
+
+// start runs Start's fakenet behind wrap (when not nil).
+func start(t *testing.T, h Harness, wrap func(http.Handler) http.Handler) *Env {
+	t.Helper()
 	clock := &Clock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
 	fake := fakenet.New(fakenet.Config{Seed: 42, Now: clock.Now})
-	hs := httptest.NewServer(fake.Handler())
+	handler := fake.Handler()
+	if wrap != nil {
+		handler = wrap(handler)
+	}
+	hs := httptest.NewServer(handler)
 	t.Cleanup(func() { fake.Close(); hs.Close() })
 	base := strings.TrimSuffix(hs.URL, "/") + "/" + h.Network
 	return &Env{T: t, Harness: h, Fake: fake, Server: hs, Clock: clock, Base: base,

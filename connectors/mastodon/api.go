@@ -182,37 +182,44 @@ func mastodonVersion(v string) [2]int {
 // hour: a retry within it returns the same status. Media are uploaded
 // first (POST /api/v2/media, https://docs.joinmastodon.org/methods/media/)
 // and waited for while the server processes them; each part of
-// req.Thread follows as a reply to the one before, with a key of its own.
+// req.Thread follows as a reply to the one before, with a key of its own
+// (key-1, key-2…). Parts in req.Done are not sent again
+// (connectors.PublishThread): the key alone does not protect a retry on a
+// server that ignores it (GoToSocial) or after the hour.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
 	inst, err := instanceOf(acct)
 	if err != nil {
 		return nil, err
 	}
-	form := url.Values{"status": {req.Text}}
-	for _, m := range req.Media {
-		id, err := c.uploadMedia(ctx, client, inst, m)
+	var quota time.Time
+	res, err := connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, _, prev *connectors.Part) (connectors.Part, error) {
+		form := url.Values{"status": {text}}
+		key := req.IdempotencyKey
+		if i == 0 {
+			for _, m := range req.Media {
+				id, err := c.uploadMedia(ctx, client, inst, m)
+				if err != nil {
+					return connectors.Part{}, err
+				}
+				form.Add("media_ids[]", id)
+			}
+		} else {
+			form.Set("in_reply_to_id", prev.ExternalID)
+			if key != "" {
+				key += "-" + strconv.Itoa(i)
+			}
+		}
+		p, err := c.postStatus(ctx, client, inst, form, key)
 		if err != nil {
-			return nil, err
+			return connectors.Part{}, err
 		}
-		form.Add("media_ids[]", id)
+		quota = p.QuotaResetAt
+		return connectors.Part{ExternalID: p.ExternalID, URL: p.URL}, nil
+	})
+	if res != nil {
+		res.QuotaResetAt = quota
 	}
-	first, err := c.postStatus(ctx, client, inst, form, req.IdempotencyKey)
-	if err != nil {
-		return nil, err
-	}
-	prev := first.ExternalID
-	for i, part := range req.Thread {
-		key := ""
-		if req.IdempotencyKey != "" {
-			key = req.IdempotencyKey + "-" + strconv.Itoa(i+1)
-		}
-		p, err := c.postStatus(ctx, client, inst, url.Values{"status": {part}, "in_reply_to_id": {prev}}, key)
-		if err != nil {
-			return nil, err
-		}
-		prev = p.ExternalID
-	}
-	return first, nil
+	return res, err
 }
 
 func (c *Connector) postStatus(ctx context.Context, client *http.Client, inst string, form url.Values, key string) (*connectors.Published, error) {

@@ -110,9 +110,11 @@ func (c *Connector) Info() rythme.Network {
 		MaxImageBytes: 16 << 20,
 		MaxVideoBytes: 99 << 20,
 		// https://docs.joinmastodon.org/api/rate-limits/: 300 requests per
-		// 5 minutes per account, every endpoint included.
-		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300}},
-		Docs:       "https://docs.joinmastodon.org/client/intro/",
+		// 5 minutes per account, every endpoint included; media uploads
+		// (POST /api/v1/media, /api/v2/media) 30 per 30 minutes.
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300},
+			{Scope: "account", Requests: 30, PeriodSeconds: 1800, Method: http.MethodPost, Path: "/media"}},
+		Docs: "https://docs.joinmastodon.org/client/intro/",
 	}
 }
 

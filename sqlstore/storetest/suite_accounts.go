@@ -23,6 +23,7 @@ func init() {
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
 		suiteCase{"AccountsExpiring", testAccountsExpiring},
 		suiteCase{"SealedTokenBoundToItsRow", testSealedTokenBound},
+		suiteCase{"AccountMetricsReads", testAccountMetricsReads},
 		suiteCase{"Ping", func(t *testing.T, s rythme.Store) { must(t, s.Ping(ctx(t))) }},
 	)
 }
@@ -313,6 +314,47 @@ func testAccountTokenAndStatus(t *testing.T, s rythme.Store) {
 	}
 	wantCode(t, s.SetAccountStatus(ctx(t), a.ID, "bogus", ""), rythme.EINVALID)
 	wantCode(t, s.SetAccountStatus(ctx(t), rythme.NewID(rythme.PrefixAccount), rythme.AccountConnected, ""), rythme.ENOTFOUND)
+}
+
+func testAccountMetricsReads(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	other := newAccount(t, s, ws.ID, "x")
+	got, err := s.AccountByID(ctx(t), a.ID)
+	must(t, err)
+	if got.LastMetricsAt != nil || got.LastMetricsError != "" || got.LastMetricsErrorAt != nil || got.MetricsFailures != 0 {
+		t.Fatalf("a new account has read state %v %q %v %d", got.LastMetricsAt, got.LastMetricsError, got.LastMetricsErrorAt, got.MetricsFailures)
+	}
+	read, failed := T0.Add(time.Hour), T0.Add(2*time.Hour)
+	must(t, s.RecordMetricsRead(ctx(t), a.ID, read))
+	must(t, s.RecordMetricsError(ctx(t), a.ID, "HTTP 500: try later", failed, 3))
+	list, err := s.ListAccounts(ctx(t), ws.ID)
+	must(t, err)
+	var seen *rythme.Account
+	for _, x := range list {
+		if x.ID == a.ID {
+			seen = x
+		} else if x.LastMetricsAt != nil || x.MetricsFailures != 0 {
+			t.Fatalf("another account got the read state: %+v", x)
+		}
+	}
+	if seen == nil || seen.LastMetricsAt == nil || !seen.LastMetricsAt.Equal(us(read)) || seen.LastMetricsError != "HTTP 500: try later" ||
+		seen.LastMetricsErrorAt == nil || !seen.LastMetricsErrorAt.Equal(us(failed)) || seen.MetricsFailures != 3 {
+		t.Fatalf("after a read and a failure: %s", dump(seen))
+	}
+	// The next success clears the error and keeps the new time.
+	again := T0.Add(3 * time.Hour)
+	must(t, s.RecordMetricsRead(ctx(t), a.ID, again))
+	got, err = s.GetAccount(ctx(t), ws.ID, a.ID)
+	must(t, err)
+	if got.LastMetricsAt == nil || !got.LastMetricsAt.Equal(us(again)) || got.LastMetricsError != "" || got.LastMetricsErrorAt != nil || got.MetricsFailures != 0 {
+		t.Fatalf("after a success: %s", dump(got))
+	}
+	if o, _ := s.AccountByID(ctx(t), other.ID); o.LastMetricsAt != nil {
+		t.Fatal("RecordMetricsRead touched another account")
+	}
+	wantCode(t, s.RecordMetricsRead(ctx(t), rythme.NewID(rythme.PrefixAccount), again), rythme.ENOTFOUND)
+	wantCode(t, s.RecordMetricsError(ctx(t), rythme.NewID(rythme.PrefixAccount), "x", again, 1), rythme.ENOTFOUND)
 }
 
 func testAccountsExpiring(t *testing.T, s rythme.Store) {

@@ -157,6 +157,7 @@ type Worker struct {
 	publish    *PublishHandler
 	deliverer  *Deliverer
 	poller     *Poller
+	cleaner    *Cleaner
 	servers    []*asynq.Server
 }
 
@@ -192,6 +193,7 @@ func New(cfg Config) (*Worker, error) {
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
 		Batch: 1000, FullLimit: 100_000, Notifier: notifier, SeriesHorizon: max(cfg.SeriesHorizon, 0),
 	}
+	w.cleaner = &Cleaner{Store: cfg.Store, Media: cfg.Media, Clock: cfg.Clock, Logger: cfg.Logger}
 	if cfg.Metrics != nil {
 		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {
 			return nil, err
@@ -259,6 +261,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypeDeliverWebhook, w.deliverer)
 	mux.Handle(TypePollMetrics, w.poller)
 	mux.Handle(TypePollAccount, w.poller)
+	mux.Handle(TypeCleanup, w.cleaner)
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
@@ -290,6 +293,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer refresh.Stop()
 	poll := time.NewTicker(w.cfg.MetricsInterval)
 	defer poll.Stop()
+	cleanup := time.NewTicker(time.Hour)
+	defer cleanup.Stop()
+	w.askSweep(ctx, NewCleanupTask(), TypeCleanup)
 	for {
 		select {
 		case <-ctx.Done():
@@ -301,6 +307,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.askSweep(ctx, NewRefreshTask(), "sweep:tokens")
 		case <-poll.C:
 			w.askSweep(ctx, NewPollTask(), "sweep:metrics")
+		case <-cleanup.C:
+			w.askSweep(ctx, NewCleanupTask(), TypeCleanup)
 		}
 	}
 }

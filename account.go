@@ -74,6 +74,10 @@ type OAuthState struct {
 	Params      map[string]string // what the network needed to connect (instance_url…)
 	Verifier    string            // PKCE code verifier, encrypted at rest
 	RedirectURI string
+	// BindingHash is the SHA-256 of the nonce given to the browser (a
+	// cookie) or API client that started the authorization; the callback
+	// must present it. Nil for states made before the binding existed.
+	BindingHash []byte
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 }

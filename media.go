@@ -14,6 +14,31 @@ const PrefixMedia = "med"
 // network (each network's own limit is lower or equal).
 const MaxMediaPerPost = 10
 
+// Image bounds: what rythme accepts of an image's declared dimensions, read
+// from its header before anything decodes it (no network takes more).
+const (
+	MaxImageSide   = 8192       // pixels per side
+	MaxImagePixels = 50_000_000 // width × height
+)
+
+// DefaultMediaQuota is the bytes of media one workspace may keep (5 GiB),
+// unless RYTHME_MEDIA_QUOTA_BYTES says otherwise.
+const DefaultMediaQuota = 5 << 30
+
+// CheckImageSize says what is wrong with an image's declared dimensions;
+// "" when nothing is.
+func CheckImageSize(width, height int) string {
+	switch {
+	case width <= 0 || height <= 0:
+		return "declares no size"
+	case width > MaxImageSide || height > MaxImageSide:
+		return "is " + itoa(width) + " × " + itoa(height) + " pixels; at most " + itoa(MaxImageSide) + " per side"
+	case int64(width)*int64(height) > MaxImagePixels:
+		return "is " + itoa(width) + " × " + itoa(height) + " pixels; at most " + itoa(MaxImagePixels) + " pixels in all"
+	}
+	return ""
+}
+
 // MediaTypes are the file types rythme accepts.
 var MediaTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime"}
 

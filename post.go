@@ -233,6 +233,8 @@ func (p *Post) Validate() error {
 		add("content", "is longer than %d bytes", MaxContentBytes)
 	} else if !utf8.ValidString(p.Content) {
 		add("content", "is not valid UTF-8")
+	} else if HasControlChar(p.Content) {
+		add("content", ControlCharMessage)
 	}
 	if len(p.Targets) == 0 {
 		add("targets", "at least one target account is required")
@@ -252,6 +254,8 @@ func (p *Post) Validate() error {
 			add(f+".content", "is longer than %d bytes", MaxContentBytes)
 		} else if !utf8.ValidString(t.Content) {
 			add(f+".content", "is not valid UTF-8")
+		} else if HasControlChar(t.Content) {
+			add(f+".content", ControlCharMessage)
 		}
 		if strings.TrimSpace(p.TextFor(t)) == "" {
 			add(f+".content", "content is empty: give the post content or this target a variant")
@@ -266,6 +270,8 @@ func (p *Post) Validate() error {
 	for i, part := range p.Thread {
 		if strings.TrimSpace(part) == "" || len(part) > MaxContentBytes || !utf8.ValidString(part) {
 			add(fmt.Sprintf("thread[%d]", i), "must be non-empty UTF-8 text of at most %d bytes", MaxContentBytes)
+		} else if HasControlChar(part) {
+			add(fmt.Sprintf("thread[%d]", i), ControlCharMessage)
 		}
 	}
 	if len(p.Media) > MaxMediaPerPost {
@@ -286,10 +292,14 @@ func (p *Post) Validate() error {
 	for i, tag := range p.Tags {
 		if strings.TrimSpace(tag) == "" || utf8.RuneCountInString(tag) > MaxTagLength || !utf8.ValidString(tag) {
 			add(fmt.Sprintf("tags[%d]", i), "must be 1 to %d characters", MaxTagLength)
+		} else if HasControlChar(tag) {
+			add(fmt.Sprintf("tags[%d]", i), ControlCharMessage)
 		}
 	}
 	if utf8.RuneCountInString(p.Author) > MaxAuthorLength || !utf8.ValidString(p.Author) {
 		add("author", "at most %d characters", MaxAuthorLength)
+	} else if HasControlChar(p.Author) {
+		add("author", ControlCharMessage)
 	}
 	if p.Timezone != "" {
 		// "Local" would be the server's zone, which no team planned in.

@@ -35,6 +35,11 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		{"blank tag", func(p *rythme.Post) { p.Tags = []string{"ok", " "} }, "tags[1]"},
 		{"no time", func(p *rythme.Post) { p.ScheduledAt = time.Time{} }, "scheduled_at"},
 		{"invalid utf-8", func(p *rythme.Post) { p.Content = "\xff" }, "content"},
+		{"NUL in content", func(p *rythme.Post) { p.Content = "a\x00b" }, "content"},
+		{"escape in a variant", func(p *rythme.Post) { p.Targets[1].Content = "a\x1b[31m" }, "targets[1].content"},
+		{"C1 in a thread part", func(p *rythme.Post) { p.Thread = []string{"ok", "a\u0085"} }, "thread[1]"},
+		{"DEL in a tag", func(p *rythme.Post) { p.Tags = []string{"a\x7f"} }, "tags[0]"},
+		{"NUL in author", func(p *rythme.Post) { p.Author = "\x00" }, "author"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -56,6 +61,11 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	}
 	if err := newPost(rythme.TargetScheduled).Validate(); err != nil {
 		t.Fatalf("a good post fails validation: %v", err)
+	}
+	tabs := newPost(rythme.TargetScheduled)
+	tabs.Content = "line one\r\n\tline two\n"
+	if err := tabs.Validate(); err != nil {
+		t.Fatalf("tab, CR and LF are text: %v", err)
 	}
 	// A variant on every target makes the post's own content optional.
 	p := newPost(rythme.TargetScheduled)

@@ -165,6 +165,9 @@ func checkComment(c string, required bool) error {
 	if utf8.RuneCountInString(c) > MaxCommentLength || !utf8.ValidString(c) {
 		return Invalid(FieldError{Field: "comment", Message: "at most 2000 characters"})
 	}
+	if HasControlChar(c) {
+		return Invalid(FieldError{Field: "comment", Message: ControlCharMessage})
+	}
 	return nil
 }
 

@@ -36,6 +36,13 @@ type Store interface {
 	// ConsumeOAuthState returns and deletes the state: a second call with
 	// the same hash, or a call after ExpiresAt, answers ENOTFOUND.
 	ConsumeOAuthState(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
+	// OAuthStateByHash returns the state without consuming it (its
+	// verifier left out): ENOTFOUND if none or expired at now.
+	OAuthStateByHash(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
+	// PurgeOAuthStates deletes the states expired at now and returns how
+	// many; OpenOAuthStates counts the workspace's states not expired at now.
+	PurgeOAuthStates(ctx context.Context, now time.Time) (int, error)
+	OpenOAuthStates(ctx context.Context, workspaceID string, now time.Time) (int, error)
 
 	// UpsertAccount inserts the account, or, when the workspace already has
 	// the same (network, instance_url, external_id), updates its profile,
@@ -130,6 +137,17 @@ type Store interface {
 	CreateMedia(ctx context.Context, m *Media) error
 	GetMedia(ctx context.Context, workspaceID, id string) (*Media, error)
 	MediaByID(ctx context.Context, id string) (*Media, error)
+	// MediaUsage is the bytes of the workspace's media files; ListMedia
+	// lists its newest media, at most limit (default 100).
+	MediaUsage(ctx context.Context, workspaceID string) (int64, error)
+	ListMedia(ctx context.Context, workspaceID string, limit int) ([]*Media, error)
+	// DeleteMedia removes the workspace's media record: ENOTFOUND if none,
+	// ECONFLICT while a post with a target still to publish carries it.
+	DeleteMedia(ctx context.Context, workspaceID, id string) error
+	// DeleteUnreferencedMedia removes, at most limit (default 100), media
+	// created before before that no post carries, and returns their ids (the
+	// caller removes their files).
+	DeleteUnreferencedMedia(ctx context.Context, before time.Time, limit int) ([]string, error)
 
 	// DueMetrics lists published targets whose engagement reading is due
 	// (metrics_next_at <= now), by account. SaveMetrics stores one reading
@@ -250,8 +268,11 @@ type Outcome struct {
 
 // Sealer encrypts secrets at rest (OAuth tokens, client secrets, PKCE
 // verifiers). Open accepts what any of its keys sealed, so keys can be
-// rotated.
+// rotated; aad names where the value is stored (table, column, row) and
+// must be the same to Open as it was to Seal. NeedsReseal reports a value
+// sealed with an older key or in an older format.
 type Sealer interface {
-	Seal(plaintext []byte) ([]byte, error)
-	Open(ciphertext []byte) ([]byte, error)
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Open(ciphertext, aad []byte) ([]byte, error)
+	NeedsReseal(ciphertext []byte) bool
 }

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -22,6 +23,10 @@ import (
 // codeMethodNotAllowed is the one code the API adds to rythme's: a known
 // path asked with a method it does not serve.
 const codeMethodNotAllowed = "method_not_allowed"
+
+// codeTimeout: a request body that did not arrive in time (a media upload
+// slower than its deadline).
+const codeTimeout = "timeout"
 
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[string]int{
@@ -37,6 +42,7 @@ var statusOf = map[string]int{
 	rythme.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	rythme.EINTERNAL:     http.StatusInternalServerError,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
+	codeTimeout:          http.StatusRequestTimeout,
 }
 
 // errorBody is the one error shape of every response.
@@ -158,6 +164,20 @@ func requireJSON(r *http.Request) error {
 func decodeRaw(raw json.RawMessage, v any) error { return decodeFrom(bytes.NewReader(raw), v) }
 
 func decodeFrom(r io.Reader, v any) error {
+	var body bytes.Buffer
+	if err := decodeStrict(io.TeeReader(r, &body), v); err != nil {
+		return err
+	}
+	// Every string of the body, whatever field it fills: a control
+	// character is refused here, naming the field, before it can reach a
+	// database (PostgreSQL refuses NUL) or a feed.
+	if field, ok := controlCharField(body.Bytes()); ok {
+		return rythme.Invalid(rythme.FieldError{Field: field, Message: rythme.ControlCharMessage})
+	}
+	return nil
+}
+
+func decodeStrict(r io.Reader, v any) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -255,4 +275,75 @@ func connectorErr(op string, err error) error {
 		return unavailable("the network could not be reached ("+connectors.Reason(err)+"); try again shortly", err)
 	}
 	return unavailable("the network failed ("+said+"); try again shortly", err)
+}
+
+// controlCharField returns the path (targets[0].content) of the first
+// string of a JSON body, key or value, holding a control character other
+// than tab, CR and LF.
+func controlCharField(body []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type level struct {
+		array bool
+		index int
+		key   string
+		isKey bool // an object's next string token is a key
+	}
+	var stack []*level
+	path := func() string {
+		var b strings.Builder
+		for _, l := range stack {
+			if l.array {
+				b.WriteString("[" + strconv.Itoa(l.index) + "]")
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(l.key)
+		}
+		return b.String()
+	}
+	// value marks a value done in its container.
+	value := func() {
+		if n := len(stack); n > 0 {
+			if top := stack[n-1]; top.array {
+				top.index++
+			} else {
+				top.isKey = true
+			}
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &level{isKey: true})
+			case '[':
+				stack = append(stack, &level{array: true})
+			default:
+				stack = stack[:len(stack)-1]
+				value()
+			}
+		case string:
+			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].isKey {
+				stack[n-1].key, stack[n-1].isKey = t, false
+				if rythme.HasControlChar(t) {
+					return path(), true
+				}
+				continue
+			}
+			if rythme.HasControlChar(t) {
+				return path(), true
+			}
+			value()
+		default:
+			value()
+		}
+	}
 }

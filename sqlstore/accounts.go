@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -17,8 +18,9 @@ const accountCols = `id, workspace_id, network, instance_url, external_id, usern
 // accountRead is what scanAccount reads.
 const accountRead = accountCols + `, schedule, last_metrics_at, last_metrics_error, last_metrics_error_at, metrics_failures`
 
-// sealToken encodes the token as JSON and seals it; a zero token is NULL.
-func (s *Store) sealToken(tok rythme.Token) ([]byte, error) {
+// sealToken encodes the token as JSON and seals it, bound to the account
+// id; a zero token is NULL.
+func (s *Store) sealToken(id string, tok rythme.Token) ([]byte, error) {
 	if tok == (rythme.Token{}) {
 		return nil, nil
 	}
@@ -26,8 +28,13 @@ func (s *Store) sealToken(tok rythme.Token) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: encode token: %w", err)
 	}
-	return s.seal("token", b)
+	return s.seal("token", b, place("accounts", "token", id))
 }
+
+// unopenedReason is the status reason of an account whose sealed token no
+// configured key opens.
+const unopenedReason = "its stored token cannot be decrypted with the configured RYTHME_SECRET_KEY " +
+	"(a key was dropped before 'rythme rekey' re-sealed it): reconnect the account"
 
 func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 	a := &rythme.Account{}
@@ -51,9 +58,16 @@ func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 		return nil, err
 	}
 	if len(token) > 0 {
-		pt, err := s.unseal("token", token)
+		pt, err := s.unseal("token", token, place("accounts", "token", a.ID))
 		if err != nil {
-			return nil, err
+			// A token no configured key opens (RYTHME_SECRET_KEY lost a key
+			// still in use, or the blob was moved here from another row) is
+			// an account to reconnect, not a failure of every list.
+			s.log.Warn("sqlstore: an account's token cannot be opened; it shows as needs_reconnect",
+				slog.String("account_id", a.ID), slog.String("error", err.Error()))
+			a.Status = rythme.AccountNeedsReconnect
+			a.StatusReason = unopenedReason
+			return a, nil
 		}
 		if err := json.Unmarshal(pt, &a.Token); err != nil {
 			return nil, errors.New("sqlstore: decode token: not valid JSON") // never echo the plaintext
@@ -81,7 +95,8 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 		a.Status = rythme.AccountConnected
 	}
 	a.CreatedAt, a.UpdatedAt = norm(a.CreatedAt), norm(a.UpdatedAt)
-	token, err := s.sealToken(a.Token)
+	sealedFor := a.ID
+	token, err := s.sealToken(sealedFor, a.Token)
 	if err != nil {
 		return err
 	}
@@ -106,6 +121,14 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 		return s.fail("upsert account", err)
 	}
 	a.Status = rythme.AccountStatus(status)
+	if a.ID != sealedFor && token != nil {
+		// The account existed under another id: bind its token to that one.
+		if token, err = s.sealToken(a.ID, a.Token); err != nil {
+			return err
+		}
+		_, err = s.w.ExecContext(ctx, `UPDATE accounts SET token = $1 WHERE id = $2`, token, a.ID)
+		return s.fail("upsert account", err)
+	}
 	return nil
 }
 
@@ -156,7 +179,7 @@ func (s *Store) queryAccounts(ctx context.Context, op, query string, args ...any
 // UpdateAccountToken replaces the account's sealed token; ENOTFOUND if
 // there is no such account.
 func (s *Store) UpdateAccountToken(ctx context.Context, id string, tok rythme.Token) error {
-	token, err := s.sealToken(tok)
+	token, err := s.sealToken(id, tok)
 	if err != nil {
 		return err
 	}

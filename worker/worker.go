@@ -165,6 +165,7 @@ type Worker struct {
 	deliverer  *Deliverer
 	poller     *Poller
 	limits     *LimitsSweeper
+	cleaner    *Cleaner
 	servers    []*asynq.Server
 }
 
@@ -201,6 +202,7 @@ func New(cfg Config) (*Worker, error) {
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
 		Batch: 1000, FullLimit: 100_000, Notifier: notifier, SeriesHorizon: max(cfg.SeriesHorizon, 0),
 	}
+	w.cleaner = &Cleaner{Store: cfg.Store, Media: cfg.Media, Clock: cfg.Clock, Logger: cfg.Logger}
 	if cfg.Metrics != nil {
 		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {
 			return nil, err
@@ -269,6 +271,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypePollMetrics, w.poller)
 	mux.Handle(TypePollAccount, w.poller)
 	mux.Handle(TypeRefreshLimits, w.limits)
+	mux.Handle(TypeCleanup, w.cleaner)
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
@@ -303,6 +306,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	limits := time.NewTicker(w.cfg.LimitsInterval)
 	defer limits.Stop()
 	w.askSweep(ctx, NewLimitsTask(), "sweep:limits") // only limits a day old are read again
+	cleanup := time.NewTicker(time.Hour)
+	defer cleanup.Stop()
+	w.askSweep(ctx, NewCleanupTask(), TypeCleanup)
 	for {
 		select {
 		case <-ctx.Done():
@@ -316,6 +322,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.askSweep(ctx, NewPollTask(), "sweep:metrics")
 		case <-limits.C:
 			w.askSweep(ctx, NewLimitsTask(), "sweep:limits")
+		case <-cleanup.C:
+			w.askSweep(ctx, NewCleanupTask(), TypeCleanup)
 		}
 	}
 }

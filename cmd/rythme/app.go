@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -194,6 +195,7 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
 	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon, Media: c.media, MediaSigner: c.signer, MaxMediaBytes: cfg.MediaMaxBytes,
+		MediaQuota: cfg.MediaQuota, MediaUploadTimeout: cfg.MediaUpload,
 		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate), HTTPClient: c.http, AllowPrivateWebhooks: cfg.AllowPrivate,
 		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }
@@ -297,6 +299,37 @@ func runMigrate(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("migrations applied")
+	return nil
+}
+
+// runRekey re-seals every stored secret with the current key, bound to its
+// row, printing its progress; it fails when a value no key opens, so that
+// the old key is not dropped while something still needs it.
+func runRekey(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	kr, err := openKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, kr, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	last := time.Now()
+	p, err := st.Rekey(ctx, func(p sqlstore.RekeyProgress) {
+		if time.Since(last) >= time.Second {
+			last = time.Now()
+			fmt.Fprintf(stdout, "rekey: %d of %d looked at (%d re-sealed)\n", p.Done(), p.Total, p.Resealed)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("rekey: %w", err)
+	}
+	fmt.Fprintf(stdout, "rekey: %d of %d re-sealed with the current key, %d already current, %d could not be opened\n",
+		p.Resealed, p.Total, p.Current, p.Failed)
+	if p.Failed > 0 {
+		return fmt.Errorf("rekey: %d sealed values open with no configured key (see the log); their accounts show as needs_reconnect", p.Failed)
+	}
 	return nil
 }
 

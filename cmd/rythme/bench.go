@@ -450,6 +450,7 @@ func (c *benchClient) waitReady(ctx context.Context) error {
 func (c *benchClient) connectMastodon(ctx context.Context, instance, user string) (string, error) {
 	var start struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"`
 	}
 	if err := c.do(ctx, http.MethodPost, "/v1/accounts/mastodon/connect", map[string]string{"instance_url": instance}, &start); err != nil {
 		return "", err
@@ -465,6 +466,7 @@ func (c *benchClient) connectMastodon(ctx context.Context, instance, user string
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", start.Binding)
 	resp, err = c.http.Do(req)
 	if err != nil {
 		return "", err

@@ -42,6 +42,8 @@ type config struct {
 	AllowNetworks  string        // RYTHME_ALLOW_PRIVATE_NETWORKS: CIDRs user-chosen hosts may resolve to (default none)
 	MediaDir       string        // RYTHME_MEDIA_DIR: where uploaded files live (default RYTHME_DATA/media)
 	MediaMaxBytes  int64         // RYTHME_MEDIA_MAX_BYTES: largest upload (default 512 MiB)
+	MediaQuota     int64         // RYTHME_MEDIA_QUOTA_BYTES: media bytes per workspace (default 5 GiB; -1 none)
+	MediaUpload    time.Duration // RYTHME_MEDIA_UPLOAD_TIMEOUT: how long one upload's body may take (default 10m)
 	FakenetURL     string        // RYTHME_FAKENET_URL: point every network at the simulator (default off)
 	APIRate        float64       // RYTHME_API_RATE_LIMIT: requests per second per API token (default 500; "off" for none)
 	// Apps holds RYTHME_<NETWORK>_CLIENT_ID/_SECRET by network.
@@ -121,6 +123,19 @@ var envVars = []envVar{
 		c.MediaMaxBytes = n
 		return nil
 	}},
+	{"RYTHME_MEDIA_QUOTA_BYTES", "5368709120", "Media bytes one workspace may keep (5 GiB); over it uploads answer 413; off for no quota.", func(c *config, v string) error {
+		if v == "off" {
+			c.MediaQuota = -1
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("RYTHME_MEDIA_QUOTA_BYTES: %q is neither a positive number of bytes nor off", v)
+		}
+		c.MediaQuota = n
+		return nil
+	}},
+	durationVar("RYTHME_MEDIA_UPLOAD_TIMEOUT", "10m", "How long one media upload's body may take to arrive; slower: 408.", func(c *config) *time.Duration { return &c.MediaUpload }),
 	{"RYTHME_API_RATE_LIMIT", "500", "Requests per second one API token may make (bursts of 4 seconds' worth); off for no limit.", func(c *config, v string) error {
 		if v == "off" {
 			c.APIRate = -1

@@ -309,6 +309,7 @@ func connectOAuth(t *testing.T, c *client, api, network string, params map[strin
 	t.Helper()
 	var connect struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"`
 	}
 	c.call("POST", "/v1/accounts/"+network+"/connect", params, 200, &connect)
 	u, err := url.Parse(connect.AuthorizeURL)
@@ -335,6 +336,7 @@ func connectOAuth(t *testing.T, c *client, api, network string, params map[strin
 	}
 	req, _ := http.NewRequest("GET", callback, nil)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", connect.Binding)
 	resp, err = c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@
 //	rythme work       the publishing workers and the reconciler
 //	rythme fakenet    the local network simulator
 //	rythme migrate    apply the SQL migrations and exit
+//	rythme rekey      re-seal every secret with the newest key, then exit
 //	rythme bench      measure publishing lateness and throughput
 //	rythme keygen     print a new RYTHME_SECRET_KEY
 //	rythme version
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runFakenet(ctx, cfg, log)
 	case "migrate":
 		return runMigrate(ctx, cfg, log)
+	case "rekey":
+		return runRekey(ctx, cfg, log, stdout)
 	}
 	return fmt.Errorf("command %q has no runner", cmd)
 }
@@ -117,6 +120,7 @@ var commands = []command{
 	{name: "work", help: "publishing workers and the reconciler (any number; needs REDIS_URL)"},
 	{name: "fakenet", help: "the local network simulator (FAKENET_ADDR)"},
 	{name: "migrate", help: "apply the SQL migrations and exit"},
+	{name: "rekey", help: "re-seal every stored secret with the first RYTHME_SECRET_KEY key\n(then the older keys can be dropped); prints N of M re-sealed"},
 	{name: "bench", help: "measure lateness and throughput; writes docs/benchmarks.md (flags: -h)", ownFlags: true},
 	{name: "bench-loadgen", help: "the load generator bench starts as a second process", ownFlags: true, hidden: true},
 	{name: "keygen", help: "print a new RYTHME_SECRET_KEY"},

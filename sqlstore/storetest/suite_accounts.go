@@ -19,10 +19,12 @@ func init() {
 		suiteCase{"OAuthApps", testOAuthApps},
 		suiteCase{"OAuthStates", testOAuthStates},
 		suiteCase{"OAuthStateConcurrentConsume", testOAuthStateConcurrent},
+		suiteCase{"OAuthStatesPurgeAndCount", testOAuthStatesPurge},
 		suiteCase{"Accounts", testAccounts},
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
 		suiteCase{"AccountMetaMergeAndSweepList", testAccountMeta},
 		suiteCase{"AccountsExpiring", testAccountsExpiring},
+		suiteCase{"SealedTokenBoundToItsRow", testSealedTokenBound},
 		suiteCase{"AccountMetricsReads", testAccountMetricsReads},
 		suiteCase{"Ping", func(t *testing.T, s rythme.Store) { must(t, s.Ping(ctx(t))) }},
 	)
@@ -433,4 +435,71 @@ func testAccountMeta(t *testing.T, s rythme.Store) {
 		want = []string{b.ID, a.ID}
 	}
 	deepEqual(t, "connected accounts", seen, want)
+}
+
+// A sealed token copied to another account's row does not open there: the
+// account shows as needs_reconnect with a reason, and listing still works.
+func testSealedTokenBound(t *testing.T, s rythme.Store) {
+	raw, ok := s.(RawDB)
+	if !ok {
+		t.Skip("the store gives no raw access")
+	}
+	ws := newWorkspace(t, s)
+	victim, thief := newAccount(t, s, ws.ID, "mastodon"), newAccount(t, s, ws.ID, "x")
+	var blob []byte
+	must(t, raw.DB().QueryRowContext(ctx(t), `SELECT token FROM accounts WHERE id = $1`, victim.ID).Scan(&blob))
+	if _, err := raw.DB().ExecContext(ctx(t), `UPDATE accounts SET token = $1 WHERE id = $2`, blob, thief.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetAccount(ctx(t), ws.ID, thief.ID)
+	must(t, err)
+	if got.Token != (rythme.Token{}) {
+		t.Fatal("a token copied from another account opened")
+	}
+	if got.Status != rythme.AccountNeedsReconnect || got.StatusReason == "" {
+		t.Fatalf("account with an unopenable token: status %q, reason %q", got.Status, got.StatusReason)
+	}
+	list, err := s.ListAccounts(ctx(t), ws.ID)
+	must(t, err)
+	if len(list) != 2 {
+		t.Fatalf("listed %d accounts, want 2", len(list))
+	}
+	orig, err := s.GetAccount(ctx(t), ws.ID, victim.ID)
+	must(t, err)
+	if orig.Token != victim.Token {
+		t.Fatal("the original account's token no longer opens")
+	}
+}
+
+func testOAuthStatesPurge(t *testing.T, s rythme.Store) {
+	ws, other := newWorkspace(t, s), newWorkspace(t, s)
+	for i := range 3 {
+		newState(t, s, ws.ID, T0.Add(time.Duration(i+1)*10*time.Minute))
+	}
+	newState(t, s, other.ID, T0.Add(time.Hour))
+	bound := &rythme.OAuthState{StateHash: []byte("bound-" + ws.ID), WorkspaceID: ws.ID, Network: "x",
+		Verifier: "v", RedirectURI: "r", BindingHash: []byte("nonce-hash"), CreatedAt: T0, ExpiresAt: T0.Add(time.Hour)}
+	must(t, s.CreateOAuthState(ctx(t), bound))
+	n, err := s.OpenOAuthStates(ctx(t), ws.ID, T0.Add(15*time.Minute))
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("open states at +15m = %d, want 3", n)
+	}
+	purged, err := s.PurgeOAuthStates(ctx(t), T0.Add(25*time.Minute))
+	must(t, err)
+	if purged != 2 {
+		t.Fatalf("purged %d, want the 2 expired", purged)
+	}
+	peek, err := s.OAuthStateByHash(ctx(t), bound.StateHash, T0)
+	must(t, err)
+	if string(peek.BindingHash) != "nonce-hash" || peek.WorkspaceID != ws.ID || peek.Verifier != "" {
+		t.Fatalf("peeked state = %+v", peek)
+	}
+	_, err = s.OAuthStateByHash(ctx(t), bound.StateHash, T0.Add(time.Hour))
+	wantCode(t, err, rythme.ENOTFOUND) // expired
+	got, err := s.ConsumeOAuthState(ctx(t), bound.StateHash, T0)
+	must(t, err) // peeking did not consume it
+	if string(got.BindingHash) != "nonce-hash" {
+		t.Fatalf("binding hash = %q", got.BindingHash)
+	}
 }

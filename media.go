@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // PrefixMedia starts media ids.
@@ -85,6 +86,10 @@ func CheckMedia(n Network, media []*Media) []string {
 		}
 		if limit > 0 && m.Size > limit {
 			out = append(out, m.Filename+" is larger than "+n.Title+"'s limit of "+itoa(int(limit>>20))+" MiB")
+		}
+		if n.MaxAltText > 0 && utf8.RuneCountInString(m.AltText) > n.MaxAltText {
+			out = append(out, "the alt text of "+m.Filename+" is "+itoa(utf8.RuneCountInString(m.AltText))+" characters long; "+
+				n.Title+" takes at most "+itoa(n.MaxAltText))
 		}
 	}
 	return out

@@ -34,6 +34,12 @@ type Network struct {
 	MaxImageBytes int64    `json:"max_image_bytes,omitempty"`
 	MaxVideoBytes int64    `json:"max_video_bytes,omitempty"`
 	RequiresMedia bool     `json:"requires_media,omitempty"`
+	// MaxAltText is the longest alt text of one file (0: no limit of the
+	// network's own).
+	MaxAltText int `json:"max_alt_text,omitempty"`
+	// MaxPollOptions is the most options a poll may have, where the server
+	// says (a Mastodon instance's configuration.polls.max_options).
+	MaxPollOptions int `json:"max_poll_options,omitempty"`
 	// RateLimits are the network's documented limits, charged per HTTP
 	// request (or per post for a posting quota); workers share them (in
 	// Redis) and wait rather than earn a 429.

@@ -59,6 +59,14 @@ type Store interface {
 	// SetAccountStatus changes the status; AccountDisconnected also wipes
 	// the token.
 	SetAccountStatus(ctx context.Context, id string, status AccountStatus, reason string) error
+	// ConnectedAccounts lists connected accounts of network whose id is
+	// after afterID, by id, at most limit (default 100): a sweep pages
+	// through them.
+	ConnectedAccounts(ctx context.Context, network, afterID string, limit int) ([]*Account, error)
+	// MergeAccountMeta sets the given meta keys of the account (an empty
+	// value removes the key), leaving the others, its token and status as
+	// they are; ENOTFOUND if there is no such account.
+	MergeAccountMeta(ctx context.Context, id string, meta map[string]string) error
 	// RecordMetricsRead notes a successful engagement read of the account
 	// at `at`: LastMetricsAt is set and the read error cleared (failures
 	// 0). RecordMetricsError notes a failed one: its reason, at, and the

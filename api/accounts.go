@@ -47,10 +47,30 @@ func (s *server) listAccounts(c *gin.Context) {
 		s.fail(c, fmt.Errorf("api: list accounts: %w", err))
 		return
 	}
-	if accs == nil {
-		accs = []*rythme.Account{}
+	out := make([]accountJSON, 0, len(accs))
+	for _, a := range accs {
+		out = append(out, s.accountJSON(a))
 	}
-	c.JSON(http.StatusOK, gin.H{"data": accs})
+	c.JSON(http.StatusOK, gin.H{"data": out})
+}
+
+// accountJSON is an account as the API shows it: with the limits its posts
+// are checked against (its server's own where it announced them).
+type accountJSON struct {
+	*rythme.Account
+	Limits *rythme.Network `json:"limits,omitempty"`
+}
+
+func (s *server) accountJSON(a *rythme.Account) accountJSON {
+	out := accountJSON{Account: a}
+	if conn, err := s.cfg.Connectors.Get(a.Network); err == nil {
+		n := connectors.LimitsFor(conn, a)
+		if n.ConnectParams == nil {
+			n.ConnectParams = []string{}
+		}
+		out.Limits = &n
+	}
+	return out
 }
 
 // getAccount answers one account of the workspace (with how its
@@ -65,7 +85,7 @@ func (s *server) getAccount(c *gin.Context) {
 		s.fail(c, fmt.Errorf("api: get account: %w", err))
 		return
 	}
-	c.JSON(http.StatusOK, acc)
+	c.JSON(http.StatusOK, s.accountJSON(acc))
 }
 
 // disconnectAccount marks the account disconnected (its token is wiped)

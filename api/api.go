@@ -24,6 +24,7 @@ import (
 	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
+	"github.com/rythmehq/rythme/netguard"
 	"github.com/rythmehq/rythme/telemetry"
 	"github.com/rythmehq/rythme/web"
 )
@@ -53,10 +54,16 @@ type Config struct {
 	PublicURL string
 	// HTTPClient makes the network calls of the connect flow (app
 	// registration, token exchange, identity); default
-	// connectors.NewHTTPClient().
+	// connectors.NewGuardedHTTPClient with no private network allowed.
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// AllowPrivateWebhooks lets webhook URLs resolve to loopback, private
+	// and link-local addresses (RYTHME_ALLOW_PRIVATE_WEBHOOKS; development
+	// only). Off, such a URL is refused with 422 at creation.
+	AllowPrivateWebhooks bool
+	// Resolver looks up webhook hosts at creation; default the system's.
+	Resolver netguard.Resolver
 	// Ready checks the dependencies other than the store (Redis) for
 	// /readyz; nil: only the store is checked.
 	Ready func(ctx context.Context) error
@@ -103,7 +110,7 @@ func (cfg Config) WithDefaults() Config {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = connectors.NewHTTPClient()
+		cfg.HTTPClient = connectors.NewGuardedHTTPClient(netguard.Policy{})
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

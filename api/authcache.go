@@ -130,6 +130,11 @@ func (c *cachedStore) SetAccountStatus(ctx context.Context, id string, status ry
 	return c.Store.SetAccountStatus(ctx, id, status, reason)
 }
 
+func (c *cachedStore) MergeAccountMeta(ctx context.Context, id string, meta map[string]string) error {
+	defer c.accounts.clear()
+	return c.Store.MergeAccountMeta(ctx, id, meta)
+}
+
 func (c *cachedStore) SetAccountSchedule(ctx context.Context, workspaceID, id string, s *rythme.PostingSchedule) error {
 	defer c.accounts.clear()
 	return c.Store.SetAccountSchedule(ctx, workspaceID, id, s)

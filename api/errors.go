@@ -17,6 +17,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // codeMethodNotAllowed is the one code the API adds to rythme's: a known
@@ -244,7 +245,9 @@ func jsonKind(t reflect.Type) string {
 }
 
 // connectorErr is for errors of the connect flow that come from a connector:
-// their Kind decides the answer; the network's own message is safe to show.
+// their Kind decides the answer. A remote server's own words are never
+// shown (the host may be one the user chose, pointing at an internal
+// service): only the HTTP status and what to do.
 func connectorErr(op string, err error) error {
 	if rythme.ErrorCode(err) != rythme.EINTERNAL {
 		return err // already a domain error (EINVALID for bad params…)
@@ -253,13 +256,25 @@ func connectorErr(op string, err error) error {
 	if !ok {
 		return fmt.Errorf("api: %s: %w", op, err)
 	}
+	said := ce.Message
+	if ce.Status != 0 {
+		said = fmt.Sprintf("HTTP %d", ce.Status)
+	}
 	switch ce.Kind {
-	case connectors.Permanent, connectors.Auth:
-		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused: " + ce.Message, Err: err}
+	case connectors.Auth:
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused the credentials (" + said + "): check them and connect again", Err: err}
+	case connectors.Permanent:
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused (" + said + ")", Err: err}
 	case connectors.RateLimited:
 		return &rythme.Error{Code: rythme.ERATELIMITED, Message: "the network is rate limiting us; try again in a moment", Err: err}
 	}
-	return unavailable("the network could not be reached; try again shortly", err)
+	if netguard.IsRefused(err) {
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the server's " + connectors.Reason(err), Err: err}
+	}
+	if ce.Status == 0 {
+		return unavailable("the network could not be reached ("+connectors.Reason(err)+"); try again shortly", err)
+	}
+	return unavailable("the network failed ("+said+"); try again shortly", err)
 }
 
 // controlCharField returns the path (targets[0].content) of the first

@@ -84,7 +84,7 @@ func (s *server) importPosts(c *gin.Context) {
 			p.Targets = append(p.Targets, t)
 		}
 		var pfe fieldErrors
-		s.validatePost(&pfe, p, false)
+		s.validatePost(c.Request.Context(), &pfe, p, false)
 		for _, f := range pfe {
 			fe.add(prefix+f.Field, "line %d: %s", row.Line, f.Message)
 		}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // DefaultTimeout bounds one call to a network. The publishing lease is far
@@ -98,13 +99,29 @@ func (s *TokenSource) Current() rythme.Token {
 }
 
 // NewHTTPClient returns a client for calls to networks: bounded timeouts,
-// no cookie jar, at most 10 redirects, and no replay of a request the
-// network may have acted on (NoReplay).
+// no cookie jar, at most 10 redirects, no replay of a request the network
+// may have acted on (NoReplay), and the User-Agent on every request. It
+// reaches any address: for hosts a user chose (a Mastodon instance, a
+// Bluesky PDS) use NewGuardedHTTPClient.
 func NewHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = DefaultTimeout
-	return &http.Client{Transport: NoReplay{tr}, Timeout: DefaultTimeout}
+	return &http.Client{Transport: WithUserAgent(NoReplay{tr}), Timeout: DefaultTimeout}
+}
+
+// NewGuardedHTTPClient is NewHTTPClient for requests to hosts a user chose:
+// it connects only to addresses policy permits (checked on the resolved
+// address when dialling), through no proxy, and follows redirects only for
+// GET and HEAD, to permitted addresses (see package netguard). rythme's
+// servers use it for every network call, so a user-given instance_url or
+// service_url can never reach rythme's own network.
+func NewGuardedHTTPClient(policy netguard.Policy) *http.Client {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 64
+	base.ResponseHeaderTimeout = DefaultTimeout
+	return &http.Client{Transport: WithUserAgent(NoReplay{policy.Transport(base)}), Timeout: DefaultTimeout,
+		CheckRedirect: policy.CheckRedirect}
 }
 
 // NoReplay is an http.Transport that never replays a request with a body

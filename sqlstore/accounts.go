@@ -153,21 +153,27 @@ func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, er
 
 // ListAccounts lists the workspace's accounts, oldest first.
 func (s *Store) ListAccounts(ctx context.Context, workspaceID string) ([]*rythme.Account, error) {
-	rows, err := s.r.QueryContext(ctx,
+	return s.queryAccounts(ctx, "list accounts",
 		`SELECT `+accountRead+` FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+}
+
+// queryAccounts runs a query of accountRead and scans every
+// row.
+func (s *Store) queryAccounts(ctx context.Context, op, query string, args ...any) ([]*rythme.Account, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, s.fail("list accounts", err)
+		return nil, s.fail(op, err)
 	}
 	defer rows.Close()
 	out := []*rythme.Account{}
 	for rows.Next() {
 		a, err := s.scanAccount(rows)
 		if err != nil {
-			return nil, s.fail("list accounts", err)
+			return nil, s.fail(op, err)
 		}
 		out = append(out, a)
 	}
-	return out, s.fail("list accounts", rows.Err())
+	return out, s.fail(op, rows.Err())
 }
 
 // UpdateAccountToken replaces the account's sealed token; ENOTFOUND if
@@ -197,22 +203,9 @@ func (s *Store) AccountsExpiring(ctx context.Context, before time.Time, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountRead+` FROM accounts
+	return s.queryAccounts(ctx, "accounts expiring", `SELECT `+accountRead+` FROM accounts
 		WHERE status = 'connected' AND token_expires_at IS NOT NULL AND token_expires_at < $1
 		ORDER BY token_expires_at, id LIMIT $2`, s.ts(before), limit)
-	if err != nil {
-		return nil, s.fail("accounts expiring", err)
-	}
-	defer rows.Close()
-	out := []*rythme.Account{}
-	for rows.Next() {
-		a, err := s.scanAccount(rows)
-		if err != nil {
-			return nil, s.fail("accounts expiring", err)
-		}
-		out = append(out, a)
-	}
-	return out, s.fail("accounts expiring", rows.Err())
 }
 
 // SetAccountStatus changes the status (EINVALID for an unknown one);

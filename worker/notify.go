@@ -11,10 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // TypeDeliverWebhook delivers one event to one webhook.
@@ -137,11 +136,15 @@ func (d *Deliverer) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		return fmt.Errorf("worker: webhook request: %v: %w", err, asynq.SkipRetry)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "rythme-webhooks/1")
 	req.Header.Set("Rythme-Event", p.Event.Type)
 	req.Header.Set("Rythme-Delivery", p.Event.ID)
 	req.Header.Set(SignatureHeader, Sign(w.Secret, d.Clock.Now(), body))
 	resp, err := d.HTTPClient.Do(req)
+	if netguard.IsRefused(err) {
+		// The URL resolves to a non-public address: retrying cannot help.
+		d.Logger.Warn("webhook: the receiver's address is not public; not retried", slog.String("webhook_id", w.ID), slog.String("error", err.Error()))
+		return fmt.Errorf("worker: deliver webhook %s: %w: %w", w.ID, err, asynq.SkipRetry)
+	}
 	if err != nil {
 		return fmt.Errorf("worker: deliver webhook %s: %w", w.ID, err)
 	}
@@ -206,33 +209,16 @@ func EventText(ev rythme.Event) string {
 
 // GuardedClient returns a client for webhook URLs that refuses to connect
 // to loopback, private, link-local and other non-public addresses (checked
-// on the resolved address, so DNS tricks do not get around it), unless
-// allowPrivate.
+// on the resolved address, so DNS tricks do not get around it; see package
+// netguard), unless allowPrivate. It follows no redirect: a receiver that
+// moved answers 3xx, which is a failed delivery.
 func GuardedClient(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
-		if allowPrivate {
-			return nil
-		}
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			return err
-		}
-		ip := net.ParseIP(host)
-		if ip == nil || !PublicIP(ip) {
-			return fmt.Errorf("refusing to connect to the non-public address %s", host)
-		}
-		return nil
-	}}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = dialer.DialContext
-	tr.Proxy = nil
-	return &http.Client{Transport: tr, Timeout: 15 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-// PublicIP reports whether ip is a public unicast address.
-func PublicIP(ip net.IP) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() ||
-		ip.Equal(net.IPv4bcast) || (ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64)) // 100.64/10 (CGNAT)
+	p := netguard.Policy{}
+	if allowPrivate {
+		p = netguard.AllowAll
+	}
+	c := p.Client(nil, 15*time.Second)
+	c.Transport = connectors.WithUserAgent(c.Transport)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
 }

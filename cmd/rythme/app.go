@@ -142,7 +142,10 @@ type components struct {
 	redis    redis.UniversalClient
 	metrics  *telemetry.Metrics
 	registry *connectors.Registry
-	closers  []func()
+	// http makes every call to a network: guarded, since some hosts are
+	// chosen by users (see netPolicy).
+	http    *http.Client
+	closers []func()
 }
 
 func (c *components) close() {
@@ -152,7 +155,9 @@ func (c *components) close() {
 }
 
 func open(ctx context.Context, cfg config, embeddedRedis bool, log *slog.Logger) (*components, error) {
-	c := &components{metrics: telemetry.New(), registry: registry(cfg)}
+	connectors.SetUserAgent(version, cfg.PublicURL)
+	guarded := connectors.NewGuardedHTTPClient(netPolicy(ctx, cfg))
+	c := &components{metrics: telemetry.New(), registry: registry(cfg, guarded), http: guarded}
 	kr, err := openKeyring(cfg)
 	if err != nil {
 		return nil, err
@@ -184,14 +189,14 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 	return worker.New(worker.Config{Redis: c.redis, Store: c.store, Connectors: c.registry, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
 		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout, PollInterval: cfg.PollInterval,
-		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer})
+		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, HTTPClient: c.http})
 }
 
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
 	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon, Media: c.media, MediaSigner: c.signer, MaxMediaBytes: cfg.MediaMaxBytes,
 		MediaQuota: cfg.MediaQuota, MediaUploadTimeout: cfg.MediaUpload,
-		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate),
+		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate), HTTPClient: c.http, AllowPrivateWebhooks: cfg.AllowPrivate,
 		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // config is every setting of rythme, read from the environment (flags of
@@ -37,6 +39,7 @@ type config struct {
 	FakenetSeed    int64         // FAKENET_SEED: seed of fakenet's engagement growth (default 1)
 	FakenetRate    int           // FAKENET_RATE_LIMIT: fakenet's requests per token per 5 min (default 300, as Mastodon)
 	AllowPrivate   bool          // RYTHME_ALLOW_PRIVATE_WEBHOOKS: let webhooks reach loopback/private addresses (default false)
+	AllowNetworks  string        // RYTHME_ALLOW_PRIVATE_NETWORKS: CIDRs user-chosen hosts may resolve to (default none)
 	MediaDir       string        // RYTHME_MEDIA_DIR: where uploaded files live (default RYTHME_DATA/media)
 	MediaMaxBytes  int64         // RYTHME_MEDIA_MAX_BYTES: largest upload (default 512 MiB)
 	MediaQuota     int64         // RYTHME_MEDIA_QUOTA_BYTES: media bytes per workspace (default 5 GiB; -1 none)
@@ -102,6 +105,13 @@ var envVars = []envVar{
 			return fmt.Errorf("RYTHME_ALLOW_PRIVATE_WEBHOOKS: %q is not true or false", v)
 		}
 		c.AllowPrivate = b
+		return nil
+	}},
+	{"RYTHME_ALLOW_PRIVATE_NETWORKS", "", "Comma-separated CIDRs (e.g. 127.0.0.0/8,::1/128) that hosts users choose (a Mastodon instance_url, a Bluesky service_url) may resolve to; others that are not public are refused. RYTHME_FAKENET_URL's host is always allowed.", func(c *config, v string) error {
+		if _, err := netguard.ParseAllow(v); err != nil {
+			return fmt.Errorf("RYTHME_ALLOW_PRIVATE_NETWORKS: %w", err)
+		}
+		c.AllowNetworks = v
 		return nil
 	}},
 	stringVar("RYTHME_MEDIA_DIR", "RYTHME_DATA/media", "Where uploaded images and videos live; a shared volume when several replicas run.", func(c *config) *string { return &c.MediaDir }),
@@ -265,7 +275,7 @@ func (c config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("database", db),
 		slog.String("redis", rd), slog.String("secret_key", mask(c.SecretKey)), slog.String("bootstrap_token", mask(c.BootstrapToken)),
 		slog.Duration("horizon", c.Horizon), slog.Duration("poll_interval", c.PollInterval), slog.Int("network_apps", len(c.Apps)),
-		slog.String("fakenet_url", c.FakenetURL))
+		slog.String("fakenet_url", c.FakenetURL), slog.String("allow_private_networks", c.AllowNetworks))
 }
 
 func redactURL(s string) string {

@@ -182,7 +182,7 @@ func TestEndToEnd(t *testing.T) {
 		start(t, []string{"FAKENET_ADDR=" + fakenet}, "fakenet")
 		api := freeAddr(t)
 		start(t, []string{"RYTHME_ADDR=" + api, "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
-			"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY="})
+			"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=", "RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"})
 		scenario(t, "http://"+api, "http://"+fakenet)
 	})
 	t.Run("postgres+redis, one serve and two work processes", func(t *testing.T) {
@@ -190,7 +190,7 @@ func TestEndToEnd(t *testing.T) {
 		redisURL := e2eRedis(t)
 		env := []string{"DATABASE_URL=" + storetest.PostgresSchema(t), "REDIS_URL=" + redisURL,
 			"RYTHME_SECRET_KEY=8J1rbrkTW5y8qBmnbJwhhXHnZ2Z0HKkx0vxPqEJ5mXw=", "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
-			"RYTHME_RECONCILE_INTERVAL=1s"}
+			"RYTHME_RECONCILE_INTERVAL=1s", "RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"}
 		fakenet := freeAddr(t)
 		start(t, []string{"FAKENET_ADDR=" + fakenet}, "fakenet")
 		api := freeAddr(t)

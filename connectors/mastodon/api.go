@@ -106,19 +106,7 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 	id := &connectors.Identity{ExternalID: acct.ID, Username: acct.Username, DisplayName: acct.DisplayName,
 		ProfileURL: acct.URL, InstanceURL: inst, Meta: map[string]string{MetaIdempotency: "unknown"}}
 
-	var info struct {
-		Version       string `json:"version"`
-		SourceURL     string `json:"source_url"`
-		Configuration struct {
-			Statuses struct {
-				MaxCharacters int `json:"max_characters"`
-			} `json:"statuses"`
-		} `json:"configuration"`
-	}
-	err = getJSON(ctx, client, inst+"/api/v2/instance", &info)
-	if e, ok := connectors.AsError(err); ok && (e.Status == http.StatusNotFound || e.Status == http.StatusGone) {
-		err = getJSON(ctx, client, inst+"/api/v1/instance", &info)
-	}
+	info, err := readInstance(ctx, client, inst)
 	if err != nil {
 		// The account is known; without the server's description rythme
 		// just does not count on idempotency keys.
@@ -131,8 +119,8 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 	if !batch {
 		id.Meta[MetaStatusesBatch] = "false"
 	}
-	if n := info.Configuration.Statuses.MaxCharacters; n > 0 {
-		id.Meta[MetaMaxCharacters] = strconv.Itoa(n)
+	for k, v := range info.limitsMeta(c.now()) {
+		id.Meta[k] = v
 	}
 	return id, nil
 }
@@ -140,13 +128,14 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 // classify tells the server software from GET /api/v*/instance: Mastodon
 // (and its forks) honours Idempotency-Key
 // (https://docs.joinmastodon.org/methods/statuses/#create); GoToSocial
-// ignores it. batch is false for Mastodon before 4.3, which lacks
-// GET /api/v1/statuses?id[]=.
+// ignores it. batch is false for Mastodon before 4.3 and for GoToSocial,
+// which lack GET /api/v1/statuses?id[]=.
 func classify(version, sourceURL string) (software, idempotency string, batch bool) {
 	v, src := strings.ToLower(version), strings.ToLower(sourceURL)
 	switch {
 	case strings.Contains(src, "gotosocial") || strings.Contains(v, "gotosocial"):
-		return "gotosocial", "ignored", true
+		// GoToSocial 0.20 answers 405 to GET /api/v1/statuses?id[]=.
+		return "gotosocial", "ignored", false
 	case strings.Contains(v, "compatible;"):
 		// Pleroma, Akkoma and others report "x.y.z (compatible; Name …)".
 		name := strings.TrimSpace(strings.TrimSuffix(v[strings.Index(v, "compatible;")+len("compatible;"):], ")"))
@@ -273,7 +262,7 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *rythme.Account, clie
 	found := map[string]status{}
 	deleted := map[string]bool{}
 	var single []string
-	batch := acct.Meta[MetaStatusesBatch] != "false"
+	batch := acct.Meta[MetaStatusesBatch] != "false" && !c.batchMissing(inst)
 	for start := 0; start < len(ids); start += maxBatch {
 		chunk := ids[start:min(start+maxBatch, len(ids))]
 		if batch && len(chunk) > 1 {
@@ -281,7 +270,8 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *rythme.Account, clie
 			var got []status
 			err := getJSON(ctx, client, inst+"/api/v1/statuses?"+q.Encode(), &got)
 			if e, ok := connectors.AsError(err); ok && (e.Status == http.StatusNotFound || e.Status == http.StatusMethodNotAllowed) {
-				batch = false // a server before 4.3
+				batch = false // a server before 4.3, or GoToSocial: remembered
+				c.rememberNoBatch(inst)
 			} else if err != nil {
 				return nil, err
 			} else {

@@ -177,6 +177,7 @@ func (c *Connector) Info() rythme.Network {
 		MaxMedia:        MaxMedia,
 		MediaTypes:      []string{"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"},
 		MaxImageBytes:   MaxImageBytes,
+		MaxAltText:      MaxAltText,
 		MaxVideoBytes:   MaxVideoBytes,
 		Docs:            "https://docs.x.com/x-api/introduction",
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ func init() {
 		suiteCase{"OAuthStatesPurgeAndCount", testOAuthStatesPurge},
 		suiteCase{"Accounts", testAccounts},
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
+		suiteCase{"AccountMetaMergeAndSweepList", testAccountMeta},
 		suiteCase{"AccountsExpiring", testAccountsExpiring},
 		suiteCase{"SealedTokenBoundToItsRow", testSealedTokenBound},
 		suiteCase{"AccountMetricsReads", testAccountMetricsReads},
@@ -394,6 +396,45 @@ func testAccountsExpiring(t *testing.T, s rythme.Store) {
 	if len(got) != 1 || got[0].ID != later.ID {
 		t.Fatalf("after reconnecting without expiry: %d accounts", len(got))
 	}
+}
+
+func testAccountMeta(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	network := "net" + strings.ToLower(rythme.NewID("n"))
+	a := newAccount(t, s, ws.ID, network)
+	b := newAccount(t, s, ws.ID, network)
+	c := newAccount(t, s, ws.ID, network)
+	must(t, s.SetAccountStatus(ctx(t), c.ID, rythme.AccountNeedsReconnect, "401"))
+	newAccount(t, s, ws.ID, network+"x") // another network: not listed
+
+	must(t, s.MergeAccountMeta(ctx(t), a.ID, map[string]string{"max_characters": "5000", "idempotency": ""}))
+	got, err := s.AccountByID(ctx(t), a.ID)
+	must(t, err)
+	deepEqual(t, "meta", got.Meta, map[string]string{"max_characters": "5000"})
+	deepEqual(t, "token", got.Token, a.Token)
+	if got.Status != rythme.AccountConnected {
+		t.Fatalf("status %s after a meta merge", got.Status)
+	}
+	wantCode(t, s.MergeAccountMeta(ctx(t), rythme.NewID(rythme.PrefixAccount), map[string]string{"k": "v"}), rythme.ENOTFOUND)
+
+	var seen []string
+	after := ""
+	for {
+		page, err := s.ConnectedAccounts(ctx(t), network, after, 1)
+		must(t, err)
+		if len(page) == 0 {
+			break
+		}
+		for _, acc := range page {
+			seen = append(seen, acc.ID)
+			after = acc.ID
+		}
+	}
+	want := []string{a.ID, b.ID}
+	if a.ID > b.ID {
+		want = []string{b.ID, a.ID}
+	}
+	deepEqual(t, "connected accounts", seen, want)
 }
 
 // A sealed token copied to another account's row does not open there: the

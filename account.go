@@ -40,10 +40,17 @@ type Account struct {
 	// whether the server honours idempotency keys). Never secrets.
 	Meta map[string]string `json:"meta,omitempty"`
 	// Schedule is the account's posting slots and cadence goal (nil: none).
-	Schedule  *PostingSchedule `json:"schedule,omitempty"`
-	Token     Token            `json:"-"`
-	CreatedAt time.Time        `json:"created_at"`
-	UpdatedAt time.Time        `json:"updated_at"`
+	Schedule *PostingSchedule `json:"schedule,omitempty"`
+	Token    Token            `json:"-"`
+	// How engagement reads fare (the metrics poller): the last successful
+	// read, and the last error since, when it happened and how many reads
+	// in a row failed (all cleared by the next success).
+	LastMetricsAt      *time.Time `json:"last_metrics_at,omitempty"`
+	LastMetricsError   string     `json:"last_metrics_error,omitempty"`
+	LastMetricsErrorAt *time.Time `json:"last_metrics_error_at,omitempty"`
+	MetricsFailures    int        `json:"metrics_failures,omitempty"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
 }
 
 // OAuthApp is a client registration at a network (or at one instance of a
@@ -67,6 +74,10 @@ type OAuthState struct {
 	Params      map[string]string // what the network needed to connect (instance_url…)
 	Verifier    string            // PKCE code verifier, encrypted at rest
 	RedirectURI string
+	// BindingHash is the SHA-256 of the nonce given to the browser (a
+	// cookie) or API client that started the authorization; the callback
+	// must present it. Nil for states made before the binding existed.
+	BindingHash []byte
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 }

@@ -7,16 +7,17 @@ import (
 
 // Error codes. One table in package api maps them to HTTP statuses.
 const (
-	EINVALID      = "invalid"           // the input is malformed or breaks a rule (422, 400 for bad JSON)
-	EBADREQUEST   = "bad_request"       // the request cannot be parsed (400)
-	ENOTFOUND     = "not_found"         // no such thing in this workspace (404)
-	ECONFLICT     = "conflict"          // the thing is in a state that does not allow it (409)
-	EUNAUTHORIZED = "unauthorized"      // no valid credentials (401)
-	EFORBIDDEN    = "forbidden"         // valid credentials, not allowed (403)
-	EUNAVAILABLE  = "unavailable"       // a dependency is down; try again later (503)
-	ERATELIMITED  = "rate_limited"      // too many requests (429)
-	ETOOLARGE     = "payload_too_large" // the body is larger than allowed (413)
-	EINTERNAL     = "internal"          // a bug or an unexpected failure (500)
+	EINVALID      = "invalid"                // the input is malformed or breaks a rule (422, 400 for bad JSON)
+	EBADREQUEST   = "bad_request"            // the request cannot be parsed (400)
+	ENOTFOUND     = "not_found"              // no such thing in this workspace (404)
+	ECONFLICT     = "conflict"               // the thing is in a state that does not allow it (409)
+	EUNAUTHORIZED = "unauthorized"           // no valid credentials (401)
+	EFORBIDDEN    = "forbidden"              // valid credentials, not allowed (403)
+	EUNAVAILABLE  = "unavailable"            // a dependency is down; try again later (503)
+	ERATELIMITED  = "rate_limited"           // too many requests (429)
+	ETOOLARGE     = "payload_too_large"      // the body is larger than allowed (413)
+	EUNSUPPORTED  = "unsupported_media_type" // the body is not in a format the route reads (415)
+	EINTERNAL     = "internal"               // a bug or an unexpected failure (500)
 )
 
 // FieldError says what is wrong with one field of the input. Field uses a

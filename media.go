@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // PrefixMedia starts media ids.
@@ -12,6 +13,31 @@ const PrefixMedia = "med"
 // MaxMediaPerPost bounds the files one post may carry, whatever the
 // network (each network's own limit is lower or equal).
 const MaxMediaPerPost = 10
+
+// Image bounds: what rythme accepts of an image's declared dimensions, read
+// from its header before anything decodes it (no network takes more).
+const (
+	MaxImageSide   = 8192       // pixels per side
+	MaxImagePixels = 50_000_000 // width × height
+)
+
+// DefaultMediaQuota is the bytes of media one workspace may keep (5 GiB),
+// unless RYTHME_MEDIA_QUOTA_BYTES says otherwise.
+const DefaultMediaQuota = 5 << 30
+
+// CheckImageSize says what is wrong with an image's declared dimensions;
+// "" when nothing is.
+func CheckImageSize(width, height int) string {
+	switch {
+	case width <= 0 || height <= 0:
+		return "declares no size"
+	case width > MaxImageSide || height > MaxImageSide:
+		return "is " + itoa(width) + " × " + itoa(height) + " pixels; at most " + itoa(MaxImageSide) + " per side"
+	case int64(width)*int64(height) > MaxImagePixels:
+		return "is " + itoa(width) + " × " + itoa(height) + " pixels; at most " + itoa(MaxImagePixels) + " pixels in all"
+	}
+	return ""
+}
 
 // MediaTypes are the file types rythme accepts.
 var MediaTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime"}
@@ -60,6 +86,10 @@ func CheckMedia(n Network, media []*Media) []string {
 		}
 		if limit > 0 && m.Size > limit {
 			out = append(out, m.Filename+" is larger than "+n.Title+"'s limit of "+itoa(int(limit>>20))+" MiB")
+		}
+		if n.MaxAltText > 0 && utf8.RuneCountInString(m.AltText) > n.MaxAltText {
+			out = append(out, "the alt text of "+m.Filename+" is "+itoa(utf8.RuneCountInString(m.AltText))+" characters long; "+
+				n.Title+" takes at most "+itoa(n.MaxAltText))
 		}
 	}
 	return out

@@ -28,6 +28,10 @@ type MetricsDue struct {
 	ExternalID  string
 	PublishedAt time.Time
 	Step        int // readings so far
+	// OwnReplies is how many of the post's direct replies are rythme's own
+	// (1 when it starts a thread: its second part); the networks count
+	// them as comments, the poller takes them off.
+	OwnReplies int `json:",omitempty"`
 }
 
 // Snapshot is one stored reading of a target's engagement, with what

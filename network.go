@@ -1,6 +1,9 @@
 package rythme
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Network describes a supported network and its limits, as GET /v1/networks
 // shows it.
@@ -31,19 +34,50 @@ type Network struct {
 	MaxImageBytes int64    `json:"max_image_bytes,omitempty"`
 	MaxVideoBytes int64    `json:"max_video_bytes,omitempty"`
 	RequiresMedia bool     `json:"requires_media,omitempty"`
-	// RateLimits are the network's documented publishing limits; workers
-	// share them (in Redis) and wait rather than earn a 429.
+	// MaxAltText is the longest alt text of one file (0: no limit of the
+	// network's own).
+	MaxAltText int `json:"max_alt_text,omitempty"`
+	// MaxPollOptions is the most options a poll may have, where the server
+	// says (a Mastodon instance's configuration.polls.max_options).
+	MaxPollOptions int `json:"max_poll_options,omitempty"`
+	// RateLimits are the network's documented limits, charged per HTTP
+	// request (or per post for a posting quota); workers share them (in
+	// Redis) and wait rather than earn a 429.
 	RateLimits []RateLimit `json:"rate_limits,omitempty"`
 	Docs       string      `json:"docs,omitempty"`
 }
 
-// RateLimit is at most Requests publish calls per Period, counted per
-// account ("account") or for the whole app ("app").
+// RateLimit is at most Requests units per Period, counted per account
+// ("account") or for the whole app ("app"). A unit is one HTTP request to
+// the network (Counts "requests", the default), restricted to those of
+// Method and whose path contains Path when they are set; or one post
+// published, whatever the requests it takes (Counts "posts": Instagram's
+// and Threads' publishing quotas).
 type RateLimit struct {
 	Scope    string `json:"scope"`
 	Requests int    `json:"requests"`
 	// PeriodSeconds is the window, in seconds.
 	PeriodSeconds int `json:"period_seconds"`
+	// Counts is "requests" (default, also when empty) or "posts".
+	Counts string `json:"counts,omitempty"`
+	// Method and Path narrow a "requests" limit (empty: every request).
+	Method string `json:"method,omitempty"`
+	Path   string `json:"path,omitempty"`
+}
+
+// RateLimit units.
+const (
+	CountsRequests = "requests"
+	CountsPosts    = "posts"
+)
+
+// PerPost reports whether the limit counts posts rather than requests.
+func (r RateLimit) PerPost() bool { return r.Counts == CountsPosts }
+
+// Matches reports whether an HTTP request of method to path counts
+// against a "requests" limit.
+func (r RateLimit) Matches(method, path string) bool {
+	return !r.PerPost() && (r.Method == "" || r.Method == method) && (r.Path == "" || strings.Contains(path, r.Path))
 }
 
 // Metrics is one reading of a published post's engagement, normalised

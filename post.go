@@ -76,6 +76,45 @@ type Target struct {
 	Text   string   `json:"-"`
 	Media  []string `json:"-"`
 	Thread []string `json:"-"`
+	// Parts are the posts of the target's thread already on the network,
+	// by index (0: the first post), each stored the moment the network
+	// confirmed it: a retry resumes after them. Filled by the store's
+	// reads of a target (GetTarget, ClaimTarget, GetPost, ListPosts…).
+	Parts []TargetPart `json:"parts,omitempty"`
+}
+
+// TargetPart is one post of a target's thread that is on the network.
+type TargetPart struct {
+	// Index is the part's place: 0 the first post, i the thread's part i.
+	Index      int    `json:"index"`
+	ExternalID string `json:"external_id"`
+	URL        string `json:"url,omitempty"`
+	// Ref is what a reply to the part needs besides its id, in the
+	// network's terms (Bluesky: the record's CID); never shown.
+	Ref         string    `json:"-"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// PartsOut describes the parts on the network for a person: "parts 1–2
+// out (url1, url2)", or "" when none is.
+func (t *Target) PartsOut() string {
+	if len(t.Parts) == 0 {
+		return ""
+	}
+	urls := make([]string, 0, len(t.Parts))
+	for _, p := range t.Parts {
+		u := p.URL
+		if u == "" {
+			u = p.ExternalID
+		}
+		urls = append(urls, u)
+	}
+	first, last := t.Parts[0].Index+1, t.Parts[len(t.Parts)-1].Index+1
+	which := fmt.Sprintf("part %d", first)
+	if last != first {
+		which = fmt.Sprintf("parts %d–%d", first, last)
+	}
+	return which + " out (" + strings.Join(urls, ", ") + ")"
 }
 
 // Editable reports whether a person may still change the target.
@@ -194,6 +233,8 @@ func (p *Post) Validate() error {
 		add("content", "is longer than %d bytes", MaxContentBytes)
 	} else if !utf8.ValidString(p.Content) {
 		add("content", "is not valid UTF-8")
+	} else if HasControlChar(p.Content) {
+		add("content", ControlCharMessage)
 	}
 	if len(p.Targets) == 0 {
 		add("targets", "at least one target account is required")
@@ -213,6 +254,8 @@ func (p *Post) Validate() error {
 			add(f+".content", "is longer than %d bytes", MaxContentBytes)
 		} else if !utf8.ValidString(t.Content) {
 			add(f+".content", "is not valid UTF-8")
+		} else if HasControlChar(t.Content) {
+			add(f+".content", ControlCharMessage)
 		}
 		if strings.TrimSpace(p.TextFor(t)) == "" {
 			add(f+".content", "content is empty: give the post content or this target a variant")
@@ -227,6 +270,8 @@ func (p *Post) Validate() error {
 	for i, part := range p.Thread {
 		if strings.TrimSpace(part) == "" || len(part) > MaxContentBytes || !utf8.ValidString(part) {
 			add(fmt.Sprintf("thread[%d]", i), "must be non-empty UTF-8 text of at most %d bytes", MaxContentBytes)
+		} else if HasControlChar(part) {
+			add(fmt.Sprintf("thread[%d]", i), ControlCharMessage)
 		}
 	}
 	if len(p.Media) > MaxMediaPerPost {
@@ -247,10 +292,14 @@ func (p *Post) Validate() error {
 	for i, tag := range p.Tags {
 		if strings.TrimSpace(tag) == "" || utf8.RuneCountInString(tag) > MaxTagLength || !utf8.ValidString(tag) {
 			add(fmt.Sprintf("tags[%d]", i), "must be 1 to %d characters", MaxTagLength)
+		} else if HasControlChar(tag) {
+			add(fmt.Sprintf("tags[%d]", i), ControlCharMessage)
 		}
 	}
 	if utf8.RuneCountInString(p.Author) > MaxAuthorLength || !utf8.ValidString(p.Author) {
 		add("author", "at most %d characters", MaxAuthorLength)
+	} else if HasControlChar(p.Author) {
+		add("author", ControlCharMessage)
 	}
 	if p.Timezone != "" {
 		// "Local" would be the server's zone, which no team planned in.
@@ -287,6 +336,12 @@ type PostEdit struct {
 func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
 	if err := p.checkChangeable("edit"); err != nil {
 		return err
+	}
+	if e.Content != nil || e.Media != nil || e.Thread != nil || len(e.TargetContent) > 0 {
+		if t := p.partlyOut(); t != nil {
+			return Errorf(ECONFLICT, "cannot change what the post says: target %s has %s already on the network, "+
+				"and a retry goes on from there; cancel it (those parts stay on the network) or resolve it instead", t.ID, t.PartsOut())
+		}
 	}
 	if e.Content != nil {
 		p.Content = *e.Content
@@ -353,6 +408,29 @@ func (p *Post) Cancel(now time.Time) error {
 	return nil
 }
 
+// partlyOut returns a target whose thread is partly on the network and
+// not finished (neither published nor cancelled), or nil.
+func (p *Post) partlyOut() *Target {
+	for _, t := range p.Targets {
+		if len(t.Parts) > 0 && t.Status != TargetPublished && t.Status != TargetCancelled {
+			return t
+		}
+	}
+	return nil
+}
+
+// PartsLeft says, for the history of a cancelled post, which parts of its
+// cancelled targets' threads remain on the network; "" when none.
+func (p *Post) PartsLeft() string {
+	var out []string
+	for _, t := range p.Targets {
+		if t.Status == TargetCancelled && len(t.Parts) > 0 {
+			out = append(out, "target "+t.ID+": "+t.PartsOut()+" remain on the network")
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
 // HasEditable reports whether any target of p can still change.
 func (p *Post) HasEditable() bool {
 	for _, t := range p.Targets {
@@ -386,7 +464,9 @@ const (
 
 // ResolveTarget applies a person's decision to a failed, unconfirmed or
 // held target. A retry of an unconfirmed target is the person's word that
-// the post is not on the network.
+// the post is not on the network; for a thread, that the part whose
+// outcome was unknown is not: the parts stored as out (Parts) are kept,
+// and the retry resumes after them. Published keeps them too.
 func (p *Post) ResolveTarget(targetID string, r Resolution, at time.Time, url string, now time.Time) error {
 	t := p.Target(targetID)
 	if t == nil {
@@ -408,6 +488,14 @@ func (p *Post) ResolveTarget(targetID string, r Resolution, at time.Time, url st
 		}
 		t.Status = TargetPublished
 		t.URL = url
+		if len(t.Parts) > 0 { // the thread's first post is the target's
+			if t.ExternalID == "" {
+				t.ExternalID = t.Parts[0].ExternalID
+			}
+			if t.URL == "" {
+				t.URL = t.Parts[0].URL
+			}
+		}
 		pa := now
 		t.PublishedAt = &pa
 	case ResolveFailed:

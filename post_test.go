@@ -35,6 +35,11 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		{"blank tag", func(p *rythme.Post) { p.Tags = []string{"ok", " "} }, "tags[1]"},
 		{"no time", func(p *rythme.Post) { p.ScheduledAt = time.Time{} }, "scheduled_at"},
 		{"invalid utf-8", func(p *rythme.Post) { p.Content = "\xff" }, "content"},
+		{"NUL in content", func(p *rythme.Post) { p.Content = "a\x00b" }, "content"},
+		{"escape in a variant", func(p *rythme.Post) { p.Targets[1].Content = "a\x1b[31m" }, "targets[1].content"},
+		{"C1 in a thread part", func(p *rythme.Post) { p.Thread = []string{"ok", "a\u0085"} }, "thread[1]"},
+		{"DEL in a tag", func(p *rythme.Post) { p.Tags = []string{"a\x7f"} }, "tags[0]"},
+		{"NUL in author", func(p *rythme.Post) { p.Author = "\x00" }, "author"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -56,6 +61,11 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	}
 	if err := newPost(rythme.TargetScheduled).Validate(); err != nil {
 		t.Fatalf("a good post fails validation: %v", err)
+	}
+	tabs := newPost(rythme.TargetScheduled)
+	tabs.Content = "line one\r\n\tline two\n"
+	if err := tabs.Validate(); err != nil {
+		t.Fatalf("tab, CR and LF are text: %v", err)
 	}
 	// A variant on every target makes the post's own content optional.
 	p := newPost(rythme.TargetScheduled)
@@ -207,3 +217,44 @@ func TestErrorsNeverLeakTheirCause(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// A target whose thread is partly on the network: its text cannot change
+// under it, cancelling says what remains, and a person's resolution keeps
+// the parts out.
+func TestThreadPartlyOut(t *testing.T) {
+	t.Parallel()
+	parts := []rythme.TargetPart{{Index: 0, ExternalID: "1", URL: "https://m.example/1"}, {Index: 1, ExternalID: "2", URL: "https://m.example/2"}}
+	p := newPost(rythme.TargetScheduled, rythme.TargetScheduled)
+	p.Thread = []string{"two", "three"}
+	p.Targets[0].Parts = parts
+
+	text := "changed"
+	err := p.ApplyEdit(rythme.PostEdit{Content: &text}, t0)
+	if rythme.ErrorCode(err) != rythme.ECONFLICT || !strings.Contains(rythme.ErrorMessage(err), "parts 1–2 out (https://m.example/1, https://m.example/2)") {
+		t.Fatalf("edit of a thread partly out: %v", err)
+	}
+	thread := []string{"other"}
+	if err := p.ApplyEdit(rythme.PostEdit{Thread: &thread}, t0); rythme.ErrorCode(err) != rythme.ECONFLICT {
+		t.Fatalf("thread edit: %v", err)
+	}
+	tags := []string{"ok"}
+	if err := p.ApplyEdit(rythme.PostEdit{Tags: &tags}, t0); err != nil {
+		t.Fatalf("a tag edit changes nothing on the network: %v", err)
+	}
+
+	if err := p.Cancel(t0); err != nil {
+		t.Fatal(err)
+	}
+	if left := p.PartsLeft(); !strings.Contains(left, p.Targets[0].ID+": parts 1–2 out") || !strings.Contains(left, "remain on the network") {
+		t.Errorf("parts left %q", left)
+	}
+
+	q := newPost(rythme.TargetUnconfirmed)
+	q.Targets[0].Parts = parts
+	if err := q.ResolveTarget(q.Targets[0].ID, rythme.ResolvePublished, time.Time{}, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if tg := q.Targets[0]; tg.ExternalID != "1" || tg.URL != "https://m.example/1" || len(tg.Parts) != 2 {
+		t.Errorf("resolved published: %+v, want the first part as the target's post", tg)
+	}
+}

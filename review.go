@@ -19,6 +19,24 @@ const (
 	ReviewRejected = "rejected" // sent back with a comment; edit and submit again
 )
 
+// PostStatuses are the values of Post.Status, as the API shows them.
+var PostStatuses = []string{"draft", "pending_review", "rejected", "scheduled", "publishing", "published", "failed",
+	"unconfirmed", "held", "cancelled"}
+
+// StatusFilter turns a post status as the API shows it (Post.Status) into
+// the PostFilter fields that select such posts: a target status, and for
+// pending_review and rejected (whose targets are drafts) the review state
+// too. ok is false for a value that is no post status.
+func StatusFilter(v string) (status TargetStatus, review string, ok bool) {
+	switch v {
+	case "pending_review":
+		return TargetDraft, ReviewPending, true
+	case "rejected":
+		return TargetDraft, ReviewRejected, true
+	}
+	return TargetStatus(v), "", TargetStatus(v).Valid()
+}
+
 // PostEvent is one recorded transition of a post: who, when, what, why.
 type PostEvent struct {
 	ID      int64     `json:"id,omitempty"`
@@ -26,9 +44,13 @@ type PostEvent struct {
 	At      time.Time `json:"at"`
 	ActorID string    `json:"actor_id"` // API token id
 	Actor   string    `json:"actor"`    // its name
-	Action  string    `json:"action"`   // created, edited, submitted, approved, picked (a challenge's), rejected, cancelled, resolved, returned_to_review
+	Action  string    `json:"action"`   // created, edited, submitted, approved, picked (a challenge's), rejected, cancelled, resolved, returned_to_review, publishing (what the worker did with a thread's parts)
 	Comment string    `json:"comment,omitempty"`
 }
+
+// ActorRythme names rythme itself in a post's history (the worker's
+// events have no actor id).
+const ActorRythme = "rythme"
 
 // Actor is who makes a change.
 type Actor struct {
@@ -142,6 +164,9 @@ func checkComment(c string, required bool) error {
 	}
 	if utf8.RuneCountInString(c) > MaxCommentLength || !utf8.ValidString(c) {
 		return Invalid(FieldError{Field: "comment", Message: "at most 2000 characters"})
+	}
+	if HasControlChar(c) {
+		return Invalid(FieldError{Field: "comment", Message: ControlCharMessage})
 	}
 	return nil
 }

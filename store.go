@@ -36,6 +36,13 @@ type Store interface {
 	// ConsumeOAuthState returns and deletes the state: a second call with
 	// the same hash, or a call after ExpiresAt, answers ENOTFOUND.
 	ConsumeOAuthState(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
+	// OAuthStateByHash returns the state without consuming it (its
+	// verifier left out): ENOTFOUND if none or expired at now.
+	OAuthStateByHash(ctx context.Context, stateHash []byte, now time.Time) (*OAuthState, error)
+	// PurgeOAuthStates deletes the states expired at now and returns how
+	// many; OpenOAuthStates counts the workspace's states not expired at now.
+	PurgeOAuthStates(ctx context.Context, now time.Time) (int, error)
+	OpenOAuthStates(ctx context.Context, workspaceID string, now time.Time) (int, error)
 
 	// UpsertAccount inserts the account, or, when the workspace already has
 	// the same (network, instance_url, external_id), updates its profile,
@@ -52,6 +59,20 @@ type Store interface {
 	// SetAccountStatus changes the status; AccountDisconnected also wipes
 	// the token.
 	SetAccountStatus(ctx context.Context, id string, status AccountStatus, reason string) error
+	// ConnectedAccounts lists connected accounts of network whose id is
+	// after afterID, by id, at most limit (default 100): a sweep pages
+	// through them.
+	ConnectedAccounts(ctx context.Context, network, afterID string, limit int) ([]*Account, error)
+	// MergeAccountMeta sets the given meta keys of the account (an empty
+	// value removes the key), leaving the others, its token and status as
+	// they are; ENOTFOUND if there is no such account.
+	MergeAccountMeta(ctx context.Context, id string, meta map[string]string) error
+	// RecordMetricsRead notes a successful engagement read of the account
+	// at `at`: LastMetricsAt is set and the read error cleared (failures
+	// 0). RecordMetricsError notes a failed one: its reason, at, and the
+	// number of reads in a row that failed. ENOTFOUND if no such account.
+	RecordMetricsRead(ctx context.Context, accountID string, at time.Time) error
+	RecordMetricsError(ctx context.Context, accountID, reason string, at time.Time, failures int) error
 
 	// CreatePost writes the post and its targets in one transaction. IDs,
 	// versions (1) and timestamps must be set by the caller.
@@ -79,6 +100,11 @@ type Store interface {
 	// FinishTarget records the outcome of an attempt: only from publishing
 	// at version (ECONFLICT otherwise).
 	FinishTarget(ctx context.Context, id string, version int, out Outcome) (*Target, error)
+	// SaveTargetPart records that part p of the target's thread is on the
+	// network, whatever the target's state (the part is out). Saving the
+	// same part again is a no-op; another external id at the same index is
+	// ECONFLICT; ENOTFOUND when there is no such target.
+	SaveTargetPart(ctx context.Context, targetID string, p TargetPart) error
 	// DueTargets lists scheduled targets due at or before until, oldest
 	// first; unless all is set, only those whose QueuedVersion differs from
 	// their Version (not yet on the queue).
@@ -111,6 +137,17 @@ type Store interface {
 	CreateMedia(ctx context.Context, m *Media) error
 	GetMedia(ctx context.Context, workspaceID, id string) (*Media, error)
 	MediaByID(ctx context.Context, id string) (*Media, error)
+	// MediaUsage is the bytes of the workspace's media files; ListMedia
+	// lists its newest media, at most limit (default 100).
+	MediaUsage(ctx context.Context, workspaceID string) (int64, error)
+	ListMedia(ctx context.Context, workspaceID string, limit int) ([]*Media, error)
+	// DeleteMedia removes the workspace's media record: ENOTFOUND if none,
+	// ECONFLICT while a post with a target still to publish carries it.
+	DeleteMedia(ctx context.Context, workspaceID, id string) error
+	// DeleteUnreferencedMedia removes, at most limit (default 100), media
+	// created before before that no post carries, and returns their ids (the
+	// caller removes their files).
+	DeleteUnreferencedMedia(ctx context.Context, before time.Time, limit int) ([]string, error)
 
 	// DueMetrics lists published targets whose engagement reading is due
 	// (metrics_next_at <= now), by account. SaveMetrics stores one reading
@@ -186,6 +223,7 @@ type PostFilter struct {
 	From      *time.Time   // scheduled at or after
 	To        *time.Time   // scheduled before
 	Status    TargetStatus // posts with at least one target in this status
+	Review    string       // posts in this review state (ReviewPending…); StatusFilter sets it
 	AccountID string       // posts with a target on this account
 	// CampaignID: the campaign's posts; Tag: posts carrying the tag;
 	// Author: posts by the author.
@@ -219,12 +257,22 @@ type Outcome struct {
 	Error       string
 	At          time.Time
 	BumpVersion bool
+	// Parts are thread parts known to be on the network, saved with the
+	// outcome (those already stored are kept as they are).
+	Parts []TargetPart
+	// Event, when set, is recorded in the post's history (action
+	// "publishing", actor rythme) with the outcome: what happened to a
+	// thread's parts.
+	Event string
 }
 
 // Sealer encrypts secrets at rest (OAuth tokens, client secrets, PKCE
 // verifiers). Open accepts what any of its keys sealed, so keys can be
-// rotated.
+// rotated; aad names where the value is stored (table, column, row) and
+// must be the same to Open as it was to Seal. NeedsReseal reports a value
+// sealed with an older key or in an older format.
 type Sealer interface {
-	Seal(plaintext []byte) ([]byte, error)
-	Open(ciphertext []byte) ([]byte, error)
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Open(ciphertext, aad []byte) ([]byte, error)
+	NeedsReseal(ciphertext []byte) bool
 }

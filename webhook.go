@@ -12,10 +12,14 @@ const (
 	EventPostFailed            = "post.failed"
 	EventPostUnconfirmed       = "post.unconfirmed"
 	EventAccountNeedsReconnect = "account.needs_reconnect"
+	// EventAccountMetricsFailing: the account's engagement reads keep
+	// failing (emitted once; the next successful read clears it).
+	EventAccountMetricsFailing = "account.metrics_failing"
 )
 
 // Events lists every event, for validation and docs.
-var Events = []string{EventPostPublished, EventPostFailed, EventPostUnconfirmed, EventAccountNeedsReconnect}
+var Events = []string{EventPostPublished, EventPostFailed, EventPostUnconfirmed, EventAccountNeedsReconnect,
+	EventAccountMetricsFailing}
 
 // PrefixWebhook starts webhook ids.
 const PrefixWebhook = "whk"
@@ -52,7 +56,7 @@ func (w *Webhook) Validate() error {
 	}
 	for i, e := range w.Events {
 		if !slices.Contains(Events, e) {
-			fe = append(fe, FieldError{Field: "events[" + itoa(i) + "]", Message: "unknown event; one of post.published, post.failed, post.unconfirmed, account.needs_reconnect"})
+			fe = append(fe, FieldError{Field: "events[" + itoa(i) + "]", Message: "unknown event; one of post.published, post.failed, post.unconfirmed, account.needs_reconnect, account.metrics_failing"})
 		}
 	}
 	if len(fe) > 0 {

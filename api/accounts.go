@@ -18,6 +18,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/web"
 )
 
 // stateTTL is how long an authorization may take, from connect to callback.
@@ -46,10 +47,45 @@ func (s *server) listAccounts(c *gin.Context) {
 		s.fail(c, fmt.Errorf("api: list accounts: %w", err))
 		return
 	}
-	if accs == nil {
-		accs = []*rythme.Account{}
+	out := make([]accountJSON, 0, len(accs))
+	for _, a := range accs {
+		out = append(out, s.accountJSON(a))
 	}
-	c.JSON(http.StatusOK, gin.H{"data": accs})
+	c.JSON(http.StatusOK, gin.H{"data": out})
+}
+
+// accountJSON is an account as the API shows it: with the limits its posts
+// are checked against (its server's own where it announced them).
+type accountJSON struct {
+	*rythme.Account
+	Limits *rythme.Network `json:"limits,omitempty"`
+}
+
+func (s *server) accountJSON(a *rythme.Account) accountJSON {
+	out := accountJSON{Account: a}
+	if conn, err := s.cfg.Connectors.Get(a.Network); err == nil {
+		n := connectors.LimitsFor(conn, a)
+		if n.ConnectParams == nil {
+			n.ConnectParams = []string{}
+		}
+		out.Limits = &n
+	}
+	return out
+}
+
+// getAccount answers one account of the workspace (with how its
+// engagement reads fare).
+func (s *server) getAccount(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixAccount, "account")
+	if !ok {
+		return
+	}
+	acc, err := s.store.GetAccount(c.Request.Context(), workspace(c), id)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: get account: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, s.accountJSON(acc))
 }
 
 // disconnectAccount marks the account disconnected (its token is wiped)
@@ -158,15 +194,30 @@ func (s *server) connectAccount(c *gin.Context) {
 	state := base64.RawURLEncoding.EncodeToString(raw[:])
 	verifier := oauth2.GenerateVerifier()
 	hash := sha256.Sum256([]byte(state))
+	if n, err := s.store.OpenOAuthStates(ctx, workspace(c), now); err != nil {
+		s.fail(c, fmt.Errorf("api: count oauth states: %w", err))
+		return
+	} else if n >= maxOpenStates {
+		c.Header("Retry-After", retryAfter(stateTTL))
+		s.fail(c, rythme.Errorf(rythme.ERATELIMITED, "this workspace has %d authorizations in progress: finish them, or retry when they expire (%s)", n, stateTTL))
+		return
+	}
+	binding, err := randomToken()
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: random binding: %w", err))
+		return
+	}
+	bindingHash := sha256.Sum256([]byte(binding))
 	st := &rythme.OAuthState{
 		StateHash: hash[:], WorkspaceID: workspace(c), Network: network, Params: params,
-		Verifier: verifier, RedirectURI: redirect, CreatedAt: now, ExpiresAt: now.Add(stateTTL),
+		Verifier: verifier, RedirectURI: redirect, BindingHash: bindingHash[:], CreatedAt: now, ExpiresAt: now.Add(stateTTL),
 	}
 	if err := s.store.CreateOAuthState(ctx, st); err != nil {
 		s.fail(c, fmt.Errorf("api: save oauth state: %w", err))
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"authorize_url": oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))})
+	s.setCookie(c, bindingCookie(state), binding, http.SameSiteLaxMode)
+	c.JSON(http.StatusOK, gin.H{"authorize_url": oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), "binding": binding})
 }
 
 // oauthErrorCode matches the error codes of RFC 6749 §4.1.2.1, the only
@@ -191,6 +242,10 @@ func (s *server) oauthCallback(c *gin.Context) {
 	defer cancel()
 	now := s.now()
 	state := c.Query("state")
+	web.SecurityHeaders(c.Writer.Header())
+	if state != "" && c.Query("error") == "" && !s.checkBinding(c, network, state) {
+		return
+	}
 	var st *rythme.OAuthState
 	if state != "" {
 		hash := sha256.Sum256([]byte(state))
@@ -263,6 +318,7 @@ func (s *server) oauthCallback(c *gin.Context) {
 	if s.wantsHTML(c) {
 		c.Status(http.StatusOK)
 		c.Header("Content-Type", "text/html; charset=utf-8")
+		s.setCookie(c, bindingCookie(state), "", http.SameSiteLaxMode)
 		_ = callbackPage.Execute(c.Writer, pageData{Title: "Account connected", Message: fmt.Sprintf("Connected @%s on %s — you can close this page.", acc.Username, conn.Info().Title)})
 		return
 	}
@@ -333,7 +389,6 @@ type pageData struct{ Title, Message string }
 
 var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · rythme</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style>
-</head><body><h1>{{.Title}}</h1><p>{{.Message}}</p><p><a href="/">Back to rythme</a></p></body></html>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/assets/style.css">
+</head><body><main class="callback"><h1>{{.Title}}</h1><p>{{.Message}}</p><p><a href="/">Back to rythme</a></p></main></body></html>
 `))

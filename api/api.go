@@ -24,6 +24,7 @@ import (
 	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
+	"github.com/rythmehq/rythme/netguard"
 	"github.com/rythmehq/rythme/telemetry"
 	"github.com/rythmehq/rythme/web"
 )
@@ -53,10 +54,16 @@ type Config struct {
 	PublicURL string
 	// HTTPClient makes the network calls of the connect flow (app
 	// registration, token exchange, identity); default
-	// connectors.NewHTTPClient().
+	// connectors.NewGuardedHTTPClient with no private network allowed.
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// AllowPrivateWebhooks lets webhook URLs resolve to loopback, private
+	// and link-local addresses (RYTHME_ALLOW_PRIVATE_WEBHOOKS; development
+	// only). Off, such a URL is refused with 422 at creation.
+	AllowPrivateWebhooks bool
+	// Resolver looks up webhook hosts at creation; default the system's.
+	Resolver netguard.Resolver
 	// Ready checks the dependencies other than the store (Redis) for
 	// /readyz; nil: only the store is checked.
 	Ready func(ctx context.Context) error
@@ -68,11 +75,23 @@ type Config struct {
 	Media         *media.Dir
 	MediaSigner   *media.Signer
 	MaxMediaBytes int64
+	// MediaQuota bounds the bytes of media one workspace keeps (default
+	// rythme.DefaultMediaQuota, 5 GiB; negative: no quota). Over it: 413.
+	MediaQuota int64
+	// MediaUploadTimeout is how long one upload's body may take to arrive
+	// (default 10m), instead of the server's read timeout; slower: 408.
+	MediaUploadTimeout time.Duration
 	// RateLimit is the requests per second one API token may make, in
 	// bursts of RateBurst (defaults 500 and 2000: a guard against runaway
 	// scripts, not a quota; negative: no limit).
 	RateLimit float64
 	RateBurst int
+	// PublicRateLimit is the requests per second one client address may
+	// make to the routes without a bearer token (the iCalendar feed, the
+	// OAuth callback, signed media links), in bursts of PublicRateBurst
+	// (defaults 10 and 100; negative: no limit).
+	PublicRateLimit float64
+	PublicRateBurst int
 	// Horizon: targets due within it are enqueued at once; later ones are
 	// enqueued by the reconciler's sweeps. Default 1h.
 	Horizon time.Duration
@@ -91,7 +110,7 @@ func (cfg Config) WithDefaults() Config {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = connectors.NewHTTPClient()
+		cfg.HTTPClient = connectors.NewGuardedHTTPClient(netguard.Policy{})
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -102,8 +121,20 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = 2000
 	}
+	if cfg.PublicRateLimit == 0 {
+		cfg.PublicRateLimit = 10
+	}
+	if cfg.PublicRateBurst <= 0 {
+		cfg.PublicRateBurst = 100
+	}
 	if cfg.MaxMediaBytes <= 0 {
 		cfg.MaxMediaBytes = 512 << 20
+	}
+	if cfg.MediaQuota == 0 {
+		cfg.MediaQuota = rythme.DefaultMediaQuota
+	}
+	if cfg.MediaUploadTimeout <= 0 {
+		cfg.MediaUploadTimeout = 10 * time.Minute
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
@@ -134,6 +165,8 @@ type server struct {
 	store  rythme.Store
 	log    *slog.Logger
 	limits *tokenLimits // nil: no limit
+	// publicLimits bounds the routes without a token, per client address.
+	publicLimits *tokenLimits
 }
 
 // New returns the API's handler: the /v1 routes, /healthz, /readyz,
@@ -154,6 +187,9 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{cfg: cfg, store: newCachedStore(cfg.Store), log: cfg.Logger}
 	if cfg.RateLimit > 0 {
 		s.limits = newTokenLimits(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.PublicRateLimit > 0 {
+		s.publicLimits = newTokenLimits(cfg.PublicRateLimit, cfg.PublicRateBurst)
 	}
 
 	// Release mode: no debug route dump; gin keeps the mode process-wide.
@@ -180,9 +216,10 @@ func New(cfg Config) (http.Handler, error) {
 
 	// The browser comes back from the network here, without a bearer token:
 	// the single-use state binds the request to the workspace that started it.
-	r.GET("/v1/oauth/:network/callback", s.oauthCallback)
-	r.GET("/media/:id", s.serveMedia)
-	r.GET("/v1/calendar.ics", s.calendarFeed) // the feed token is its credential
+	r.GET("/v1/oauth/:network/callback", s.addressLimit, s.oauthCallback)
+	r.POST("/v1/oauth/:network/callback", s.addressLimit, s.oauthConfirm) // the confirmation page's form
+	r.GET("/media/:id", s.addressLimit, s.serveMedia)
+	r.GET("/v1/calendar.ics", s.addressLimit, s.calendarFeed) // the feed token is its credential
 
 	v1 := r.Group("/v1", s.authMiddleware)
 	viewer, editor := require(rythme.RoleViewer), require(rythme.RoleEditor)
@@ -230,11 +267,14 @@ func New(cfg Config) (http.Handler, error) {
 	v1.GET("/workspace", viewer, s.getWorkspace)
 	v1.PATCH("/workspace", admin, s.updateWorkspace)
 
+	v1.GET("/media", viewer, s.listMedia)
 	v1.POST("/media", editor, s.uploadMedia)
 	v1.GET("/media/:id", viewer, s.getMedia)
+	v1.DELETE("/media/:id", editor, s.deleteMedia)
 
 	v1.GET("/networks", viewer, s.listNetworks)
 	v1.GET("/accounts", viewer, s.listAccounts)
+	v1.GET("/accounts/:id", viewer, s.getAccount)
 	v1.DELETE("/accounts/:id", manager, s.disconnectAccount)
 	v1.PUT("/accounts/:id/schedule", manager, s.setSchedule)
 	v1.POST("/accounts/:network/connect", manager, s.connectAccount)

@@ -13,15 +13,16 @@ import (
 
 // public routes answer without a token.
 var public = map[string]bool{
-	"GET /healthz":                    true,
-	"GET /readyz":                     true,
-	"GET /metrics":                    true,
-	"GET /openapi.json":               true,
-	"GET /":                           true,
-	"GET /assets/*filepath":           true,
-	"GET /v1/oauth/:network/callback": true,
-	"GET /media/:id":                  true, // signed links only: 404 otherwise
-	"GET /v1/calendar.ics":            true, // its feed token only: 404 otherwise
+	"GET /healthz":                     true,
+	"GET /readyz":                      true,
+	"GET /metrics":                     true,
+	"GET /openapi.json":                true,
+	"GET /":                            true,
+	"GET /assets/*filepath":            true,
+	"GET /v1/oauth/:network/callback":  true,
+	"POST /v1/oauth/:network/callback": true, // the confirmation form: its CSRF cookie only
+	"GET /media/:id":                   true, // signed links only: 404 otherwise
+	"GET /v1/calendar.ics":             true, // its feed token only: 404 otherwise
 }
 
 // minRole is the least role of each authenticated route. A route missing
@@ -35,6 +36,9 @@ var minRole = map[string]rythme.Role{
 	"POST /v1/posts/:id/targets/:target_id/resolve": rythme.RoleManager,
 	"GET /v1/networks":                   rythme.RoleViewer,
 	"GET /v1/accounts":                   rythme.RoleViewer,
+	"GET /v1/accounts/:id":               rythme.RoleViewer,
+	"GET /v1/media":                      rythme.RoleViewer,
+	"DELETE /v1/media/:id":               rythme.RoleEditor,
 	"DELETE /v1/accounts/:id":            rythme.RoleManager,
 	"PUT /v1/accounts/:id/schedule":      rythme.RoleManager,
 	"GET /v1/calendar":                   rythme.RoleViewer,

@@ -130,15 +130,26 @@ func (c *cachedStore) SetAccountStatus(ctx context.Context, id string, status ry
 	return c.Store.SetAccountStatus(ctx, id, status, reason)
 }
 
+func (c *cachedStore) MergeAccountMeta(ctx context.Context, id string, meta map[string]string) error {
+	defer c.accounts.clear()
+	return c.Store.MergeAccountMeta(ctx, id, meta)
+}
+
 func (c *cachedStore) SetAccountSchedule(ctx context.Context, workspaceID, id string, s *rythme.PostingSchedule) error {
 	defer c.accounts.clear()
 	return c.Store.SetAccountSchedule(ctx, workspaceID, id, s)
 }
 
-// cloneAccount copies a, with its own Meta and Schedule.
+// cloneAccount copies a, with its own Meta, Schedule and times.
 func cloneAccount(a *rythme.Account) *rythme.Account {
 	out := *a
 	out.Meta = maps.Clone(a.Meta)
+	for _, t := range []**time.Time{&out.LastMetricsAt, &out.LastMetricsErrorAt} {
+		if *t != nil {
+			c := **t
+			*t = &c
+		}
+	}
 	if a.Schedule != nil {
 		s := *a.Schedule
 		s.Slots = slices.Clone(a.Schedule.Slots)

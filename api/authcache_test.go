@@ -295,10 +295,12 @@ func TestCachedStoreCoversWrites(t *testing.T) {
 	reads := map[string]bool{
 		"GetWorkspace": true, "TokenByHash": true, "ListAPITokens": true, "GetAccount": true,
 		"AccountByID": true, "ListAccounts": true, "AccountsExpiring": true, "AccountsDueAudience": true,
+		"ConnectedAccounts": true,
 	}
 	forgets := map[string]bool{ // overridden by cachedStore
 		"RevokeAPIToken": true, "UpdateWorkspace": true, "UpsertAccount": true,
 		"UpdateAccountToken": true, "SetAccountStatus": true, "SetAccountSchedule": true,
+		"MergeAccountMeta": true,
 	}
 	unrelated := map[string]bool{ // new rows (nothing cached yet), or not what the cache holds
 		"Bootstrap": true, "CreateWorkspace": true, "CreateAPIToken": true,

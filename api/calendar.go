@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -60,11 +61,11 @@ func (s *server) calendar(c *gin.Context) {
 	f := rythme.PostFilter{From: &from, To: &to, AccountID: c.Query("account_id"), Tag: c.Query("tag"),
 		CampaignID: c.Query("campaign_id"), Author: c.Query("author"), Limit: 200}
 	if st := c.Query("status"); st != "" {
-		if !rythme.TargetStatus(st).Valid() {
-			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "status", Message: "is not a target status"}))
+		var ok bool
+		if f.Status, f.Review, ok = rythme.StatusFilter(st); !ok {
+			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "status", Message: "must be one of " + strings.Join(rythme.PostStatuses, ", ")}))
 			return
 		}
-		f.Status = rythme.TargetStatus(st)
 	}
 	days := map[string][]postJSON{}
 	for n := 0; ; n++ {

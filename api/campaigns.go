@@ -87,7 +87,7 @@ func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaig
 			p.Targets = append(p.Targets, t)
 		}
 		var pfe fieldErrors
-		s.validatePost(&pfe, p, false)
+		s.validatePost(c.Request.Context(), &pfe, p, false)
 		for _, f := range pfe {
 			fe.add(pp.Field+"."+f.Field, "%s", f.Message)
 		}

@@ -7,19 +7,26 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // codeMethodNotAllowed is the one code the API adds to rythme's: a known
 // path asked with a method it does not serve.
 const codeMethodNotAllowed = "method_not_allowed"
+
+// codeTimeout: a request body that did not arrive in time (a media upload
+// slower than its deadline).
+const codeTimeout = "timeout"
 
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[string]int{
@@ -32,8 +39,10 @@ var statusOf = map[string]int{
 	rythme.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	rythme.ERATELIMITED:  http.StatusTooManyRequests,
 	rythme.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	rythme.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	rythme.EINTERNAL:     http.StatusInternalServerError,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
+	codeTimeout:          http.StatusRequestTimeout,
 }
 
 // errorBody is the one error shape of every response.
@@ -116,14 +125,59 @@ func badRequest(field, format string, args ...any) error {
 
 // decodeJSON reads exactly one JSON value into v, refusing unknown fields,
 // and turns decoding errors into 400s (413 for a body over the limit) whose
-// messages name the field where possible.
-func decodeJSON(c *gin.Context, v any) error { return decodeFrom(c.Request.Body, v) }
+// messages name the field where possible. A body that is not declared
+// application/json is refused with 415 before it is read.
+func decodeJSON(c *gin.Context, v any) error {
+	if err := requireJSON(c.Request); err != nil {
+		return err
+	}
+	return decodeFrom(c.Request.Body, v)
+}
+
+// requireJSON answers EUNSUPPORTED (415) for a request whose body is not
+// declared as JSON: a Content-Type other than application/json (a
+// charset parameter, if any, must be utf-8), or none at all on a request
+// that has a body. An empty body without a Content-Type passes, so that
+// decoding it says the body is empty.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		if r.ContentLength == 0 {
+			return nil
+		}
+		return rythme.Errorf(rythme.EUNSUPPORTED, "the body has no Content-Type: send JSON with Content-Type: application/json")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return rythme.Errorf(rythme.EUNSUPPORTED, "the body must be JSON sent with Content-Type: application/json")
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return rythme.Errorf(rythme.EUNSUPPORTED, "the body must be JSON in UTF-8 (Content-Type: application/json, no %s=%s)", k, v)
+		}
+	}
+	return nil
+}
 
 // decodeRaw decodes a body already read (a peek at a field chose v) as
 // decodeJSON does.
 func decodeRaw(raw json.RawMessage, v any) error { return decodeFrom(bytes.NewReader(raw), v) }
 
 func decodeFrom(r io.Reader, v any) error {
+	var body bytes.Buffer
+	if err := decodeStrict(io.TeeReader(r, &body), v); err != nil {
+		return err
+	}
+	// Every string of the body, whatever field it fills: a control
+	// character is refused here, naming the field, before it can reach a
+	// database (PostgreSQL refuses NUL) or a feed.
+	if field, ok := controlCharField(body.Bytes()); ok {
+		return rythme.Invalid(rythme.FieldError{Field: field, Message: rythme.ControlCharMessage})
+	}
+	return nil
+}
+
+func decodeStrict(r io.Reader, v any) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -191,7 +245,9 @@ func jsonKind(t reflect.Type) string {
 }
 
 // connectorErr is for errors of the connect flow that come from a connector:
-// their Kind decides the answer; the network's own message is safe to show.
+// their Kind decides the answer. A remote server's own words are never
+// shown (the host may be one the user chose, pointing at an internal
+// service): only the HTTP status and what to do.
 func connectorErr(op string, err error) error {
 	if rythme.ErrorCode(err) != rythme.EINTERNAL {
 		return err // already a domain error (EINVALID for bad params…)
@@ -200,11 +256,94 @@ func connectorErr(op string, err error) error {
 	if !ok {
 		return fmt.Errorf("api: %s: %w", op, err)
 	}
+	said := ce.Message
+	if ce.Status != 0 {
+		said = fmt.Sprintf("HTTP %d", ce.Status)
+	}
 	switch ce.Kind {
-	case connectors.Permanent, connectors.Auth:
-		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused: " + ce.Message, Err: err}
+	case connectors.Auth:
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused the credentials (" + said + "): check them and connect again", Err: err}
+	case connectors.Permanent:
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the network refused (" + said + ")", Err: err}
 	case connectors.RateLimited:
 		return &rythme.Error{Code: rythme.ERATELIMITED, Message: "the network is rate limiting us; try again in a moment", Err: err}
 	}
-	return unavailable("the network could not be reached; try again shortly", err)
+	if netguard.IsRefused(err) {
+		return &rythme.Error{Code: rythme.EINVALID, Message: "the server's " + connectors.Reason(err), Err: err}
+	}
+	if ce.Status == 0 {
+		return unavailable("the network could not be reached ("+connectors.Reason(err)+"); try again shortly", err)
+	}
+	return unavailable("the network failed ("+said+"); try again shortly", err)
+}
+
+// controlCharField returns the path (targets[0].content) of the first
+// string of a JSON body, key or value, holding a control character other
+// than tab, CR and LF.
+func controlCharField(body []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type level struct {
+		array bool
+		index int
+		key   string
+		isKey bool // an object's next string token is a key
+	}
+	var stack []*level
+	path := func() string {
+		var b strings.Builder
+		for _, l := range stack {
+			if l.array {
+				b.WriteString("[" + strconv.Itoa(l.index) + "]")
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(l.key)
+		}
+		return b.String()
+	}
+	// value marks a value done in its container.
+	value := func() {
+		if n := len(stack); n > 0 {
+			if top := stack[n-1]; top.array {
+				top.index++
+			} else {
+				top.isKey = true
+			}
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &level{isKey: true})
+			case '[':
+				stack = append(stack, &level{array: true})
+			default:
+				stack = stack[:len(stack)-1]
+				value()
+			}
+		case string:
+			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].isKey {
+				stack[n-1].key, stack[n-1].isKey = t, false
+				if rythme.HasControlChar(t) {
+					return path(), true
+				}
+				continue
+			}
+			if rythme.HasControlChar(t) {
+				return path(), true
+			}
+			value()
+		default:
+			value()
+		}
+	}
 }

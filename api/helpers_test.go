@@ -146,6 +146,9 @@ type env struct {
 	mu    sync.Mutex
 	leaks []string
 	logs  *lockedWriter
+	// jar keeps the cookies the API sets, sent back as a browser would
+	// (the OAuth binding), unless a request says noCookies.
+	jar map[string]string
 }
 
 type envOption func(*api.Config)
@@ -305,6 +308,7 @@ type req struct {
 	secret       string // bearer secret; empty: none
 	body         any    // marshalled to JSON unless a string or []byte
 	header       map[string]string
+	noCookies    bool // another browser: the jar's cookies are not sent
 }
 
 // do sends r and checks the answer against the OpenAPI document and
@@ -332,12 +336,33 @@ func (e *env) do(r req) *response {
 	if r.secret != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.secret)
 	}
+	e.mu.Lock()
+	if !r.noCookies {
+		for k, v := range e.jar {
+			hr.AddCookie(&http.Cookie{Name: k, Value: v})
+		}
+	}
+	e.mu.Unlock()
 	for k, v := range r.header {
 		hr.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, hr)
 	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	if !r.noCookies {
+		e.mu.Lock()
+		for _, ck := range rec.Result().Cookies() {
+			if e.jar == nil {
+				e.jar = map[string]string{}
+			}
+			if ck.Value == "" || ck.MaxAge < 0 {
+				delete(e.jar, ck.Name)
+			} else {
+				e.jar[ck.Name] = ck.Value
+			}
+		}
+		e.mu.Unlock()
+	}
 	checkResponse(e.t, r.method, hr.URL.Path, res)
 	e.mu.Lock()
 	leaks := append([]string(nil), e.leaks...)

@@ -24,7 +24,7 @@ func (s *server) importPosts(c *gin.Context) {
 	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	format := map[string]string{"text/csv": "csv", "application/json": "json"}[ct]
 	if format == "" {
-		s.fail(c, rythme.Errorf(rythme.EBADREQUEST, "send the file as text/csv or application/json"))
+		s.fail(c, rythme.Errorf(rythme.EUNSUPPORTED, "send the file as text/csv or application/json"))
 		return
 	}
 	zone := c.Query("tz")
@@ -84,7 +84,7 @@ func (s *server) importPosts(c *gin.Context) {
 			p.Targets = append(p.Targets, t)
 		}
 		var pfe fieldErrors
-		s.validatePost(&pfe, p, false)
+		s.validatePost(c.Request.Context(), &pfe, p, false)
 		for _, f := range pfe {
 			fe.add(prefix+f.Field, "line %d: %s", row.Line, f.Message)
 		}

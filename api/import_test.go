@@ -70,7 +70,7 @@ func TestImportAllOrNothing(t *testing.T) {
 		t.Fatalf("tags %v", p.Tags)
 	}
 	if res := e.do(req{method: "POST", path: "/v1/posts/import", secret: e.secrets[rythme.RoleEditor], body: "x",
-		header: map[string]string{"Content-Type": "text/plain"}}); res.Status != http.StatusBadRequest {
+		header: map[string]string{"Content-Type": "text/plain"}}); res.Status != http.StatusUnsupportedMediaType {
 		t.Fatalf("text/plain: %d", res.Status)
 	}
 	expect(t, e.do(req{method: "POST", path: "/v1/posts/import", secret: e.secrets[rythme.RoleViewer], body: "x",

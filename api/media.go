@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -19,34 +23,55 @@ import (
 const maxAltText = 1500
 
 // uploadMedia takes a multipart upload (field "file", optional
-// "alt_text"), checks its type by its bytes and its size, stores it and
-// answers its record. Which network takes it is checked when a post uses
-// it.
+// "alt_text"), checks its type by its bytes, its size against the file
+// limit and the workspace's quota, an image's declared dimensions, stores
+// it and answers its record. Which network takes it is checked when a
+// post uses it. The body has its own deadline (MediaUploadTimeout): a
+// body slower than that is a 408.
 func (s *server) uploadMedia(c *gin.Context) {
 	if s.cfg.Media == nil {
 		s.fail(c, rythme.Errorf(rythme.EUNAVAILABLE, "media uploads are not configured on this server"))
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxMediaBytes+1<<20)
-	mr, err := c.Request.MultipartReader()
+	ctx, ws := c.Request.Context(), workspace(c)
+	// The server's read timeout is for ordinary requests; an upload gets
+	// its own (an error: a server without deadlines, as in tests).
+	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(s.cfg.MediaUploadTimeout))
+	limit, err := s.mediaRoom(c, ws)
 	if err != nil {
-		s.fail(c, rythme.Errorf(rythme.EBADREQUEST, "send the file as multipart/form-data, in a field named file"))
+		s.fail(c, err)
 		return
 	}
-	m := &rythme.Media{ID: rythme.NewID(rythme.PrefixMedia), WorkspaceID: workspace(c), CreatedAt: s.now()}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+1<<20)
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		code := rythme.EBADREQUEST
+		if errors.Is(err, http.ErrNotMultipart) {
+			code = rythme.EUNSUPPORTED
+		}
+		s.fail(c, rythme.Errorf(code, "send the file as multipart/form-data, in a field named file"))
+		return
+	}
+	m := &rythme.Media{ID: rythme.NewID(rythme.PrefixMedia), WorkspaceID: ws, CreatedAt: s.now()}
 	saved := false
+	defer func() {
+		if saved && c.Writer.Status() != http.StatusCreated {
+			_ = s.cfg.Media.Remove(m.ID)
+		}
+	}()
+	tooLarge := func() error {
+		if limit < s.cfg.MaxMediaBytes {
+			return rythme.Errorf(rythme.ETOOLARGE, "the file does not fit in the workspace's media quota of %d bytes (%d left): delete unused media first", s.cfg.MediaQuota, limit)
+		}
+		return rythme.Errorf(rythme.ETOOLARGE, "the file is larger than %d bytes", s.cfg.MaxMediaBytes)
+	}
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				s.fail(c, rythme.Errorf(rythme.ETOOLARGE, "the file is larger than %d bytes", s.cfg.MaxMediaBytes))
-				return
-			}
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			s.fail(c, rythme.Errorf(rythme.EBADREQUEST, "the multipart body could not be read"))
+			s.fail(c, uploadErr(err, tooLarge, rythme.Errorf(rythme.EBADREQUEST, "the multipart body could not be read")))
 			return
 		}
 		switch part.FormName() {
@@ -57,20 +82,22 @@ func (s *server) uploadMedia(c *gin.Context) {
 				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: fmt.Sprintf("at most %d characters", maxAltText)}))
 				return
 			}
+			if rythme.HasControlChar(m.AltText) {
+				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: rythme.ControlCharMessage}))
+				return
+			}
 		case "file":
 			if saved {
 				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: "one file per upload"}))
 				return
 			}
 			m.Filename = cleanFilename(part.FileName())
-			st, err := s.cfg.Media.Save(m.ID, part, s.cfg.MaxMediaBytes)
-			var tooBig *http.MaxBytesError
-			switch {
-			case errors.Is(err, media.ErrTooLarge) || errors.As(err, &tooBig):
-				s.fail(c, rythme.Errorf(rythme.ETOOLARGE, "the file is larger than %d bytes", s.cfg.MaxMediaBytes))
+			st, err := s.cfg.Media.Save(m.ID, part, limit)
+			if errors.Is(err, media.ErrTooLarge) {
+				s.fail(c, tooLarge())
 				return
-			case err != nil:
-				s.fail(c, fmt.Errorf("api: save media: %w", err))
+			} else if err != nil {
+				s.fail(c, uploadErr(err, tooLarge, fmt.Errorf("api: save media: %w", err)))
 				return
 			}
 			m.Size, m.SHA256, m.ContentType = st.Size, st.SHA256, st.ContentType
@@ -87,11 +114,94 @@ func (s *server) uploadMedia(c *gin.Context) {
 			"is %s; rythme takes %s", m.ContentType, strings.Join(rythme.MediaTypes, ", "))}))
 		return
 	}
-	if err := s.store.CreateMedia(c.Request.Context(), m); err != nil {
+	if !m.IsVideo() {
+		w, h, err := s.cfg.Media.ImageSize(m.ID)
+		msg := "could not be read as " + m.ContentType
+		if err == nil {
+			msg = rythme.CheckImageSize(w, h)
+		}
+		if msg != "" {
+			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: msg}))
+			return
+		}
+	}
+	if err := s.store.CreateMedia(ctx, m); err != nil {
 		s.fail(c, fmt.Errorf("api: create media: %w", err))
 		return
 	}
 	c.JSON(http.StatusCreated, m)
+}
+
+// mediaRoom is the largest file the workspace may upload now: the file
+// limit, or what is left of its quota (413 when nothing is).
+func (s *server) mediaRoom(c *gin.Context, ws string) (int64, error) {
+	if s.cfg.MediaQuota < 0 {
+		return s.cfg.MaxMediaBytes, nil
+	}
+	used, err := s.store.MediaUsage(c.Request.Context(), ws)
+	if err != nil {
+		return 0, fmt.Errorf("api: media usage: %w", err)
+	}
+	left := s.cfg.MediaQuota - used
+	if left <= 0 {
+		return 0, rythme.Errorf(rythme.ETOOLARGE, "the workspace's media quota of %d bytes is used up (%d bytes): delete unused media first", s.cfg.MediaQuota, used)
+	}
+	return min(left, s.cfg.MaxMediaBytes), nil
+}
+
+// uploadErr maps a failure to read an upload's body: too slow (408), too
+// large (tooLarge), or else otherwise.
+func uploadErr(err error, tooLarge func() error, otherwise error) error {
+	var big *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &big):
+		return tooLarge()
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return rythme.Errorf(codeTimeout, "the upload was too slow: the whole file must arrive within the upload deadline; try again on a faster connection")
+	}
+	return otherwise
+}
+
+// listMedia answers the workspace's newest media (at most 100) with its
+// usage and quota in bytes.
+func (s *server) listMedia(c *gin.Context) {
+	ctx, ws := c.Request.Context(), workspace(c)
+	list, err := s.store.ListMedia(ctx, ws, 100)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: list media: %w", err))
+		return
+	}
+	used, err := s.store.MediaUsage(ctx, ws)
+	if err != nil {
+		s.fail(c, fmt.Errorf("api: media usage: %w", err))
+		return
+	}
+	out := gin.H{"data": list, "usage_bytes": used}
+	if s.cfg.MediaQuota > 0 {
+		out["quota_bytes"] = s.cfg.MediaQuota
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// deleteMedia removes a media record and its file: 409 while a post still
+// to publish carries it, 404 for another workspace's.
+func (s *server) deleteMedia(c *gin.Context) {
+	id, ok := s.pathID(c, "id", rythme.PrefixMedia, "media")
+	if !ok {
+		return
+	}
+	if err := s.store.DeleteMedia(c.Request.Context(), workspace(c), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if s.cfg.Media != nil {
+		if err := s.cfg.Media.Remove(id); err != nil {
+			s.log.WarnContext(c.Request.Context(), "api: remove media file; the sweep will not see it again",
+				slog.String("media_id", id), slog.String("error", err.Error()))
+		}
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (s *server) getMedia(c *gin.Context) {

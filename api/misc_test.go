@@ -173,6 +173,7 @@ func TestBodyTooLarge(t *testing.T) {
 	r, _ := http.NewRequest("POST", "/v1/posts", strings.NewReader(big))
 	r.ContentLength = -1
 	r.Header.Set("Authorization", "Bearer "+e.secrets[rythme.RoleEditor])
+	r.Header.Set("Content-Type", "application/json")
 	rec := newRecorder()
 	e.h.ServeHTTP(rec, r)
 	if rec.Code != http.StatusRequestEntityTooLarge {

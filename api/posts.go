@@ -14,6 +14,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/calendars"
+	"github.com/rythmehq/rythme/connectors"
 )
 
 // targetInput is one target of a create or edit request.
@@ -146,8 +147,9 @@ func (s *server) loadMedia(ctx context.Context, ws string, ids []string, fe *fie
 
 // checkMedia reports on "media" what a target's network refuses of the
 // post's media (only editable targets when editing).
-func (s *server) checkMedia(fe *fieldErrors, p *rythme.Post, media []*rythme.Media, editableOnly bool) {
+func (s *server) checkMedia(ctx context.Context, fe *fieldErrors, p *rythme.Post, media []*rythme.Media, editableOnly bool) {
 	seen := map[string]bool{}
+	accts := s.targetAccounts(ctx, p)
 	for _, t := range p.Targets {
 		if t.Network == "" || (editableOnly && !t.Editable()) {
 			continue
@@ -156,7 +158,7 @@ func (s *server) checkMedia(fe *fieldErrors, p *rythme.Post, media []*rythme.Med
 		if err != nil {
 			continue // validatePost says so
 		}
-		for _, msg := range rythme.CheckMedia(conn.Info(), media) {
+		for _, msg := range rythme.CheckMedia(connectors.LimitsFor(conn, accts[t.AccountID]), media) {
 			if !seen[msg] {
 				seen[msg] = true
 				fe.add("media", "%s", msg)
@@ -166,8 +168,10 @@ func (s *server) checkMedia(fe *fieldErrors, p *rythme.Post, media []*rythme.Med
 }
 
 // validatePost runs the domain's checks and each network's rules on the
-// text every target will publish (only editable targets when editing).
-func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool) {
+// text every target will publish (only editable targets when editing),
+// against the limits of each target's account's server where it has its own.
+func (s *server) validatePost(ctx context.Context, fe *fieldErrors, p *rythme.Post, editableOnly bool) {
+	accts := s.targetAccounts(ctx, p)
 	checkContent(fe, p)
 	if err := p.Validate(); err != nil {
 		for _, f := range rythme.ErrorFields(err) {
@@ -197,7 +201,7 @@ func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool
 		if t.Content != "" {
 			field = fmt.Sprintf("targets[%d].content", i)
 		}
-		for _, msg := range conn.Validate(text) {
+		for _, msg := range connectors.ValidateFor(conn, accts[t.AccountID], text) {
 			key := field + "\x00" + t.Network + "\x00" + msg
 			if !seen[key] {
 				seen[key] = true
@@ -212,7 +216,7 @@ func (s *server) validatePost(fe *fieldErrors, p *rythme.Post, editableOnly bool
 			continue
 		}
 		for j, part := range p.Thread {
-			for _, msg := range conn.Validate(part) {
+			for _, msg := range connectors.ValidateFor(conn, accts[t.AccountID], part) {
 				f := fmt.Sprintf("thread[%d]", j)
 				if key := f + "\x00" + t.Network + "\x00" + msg; !seen[key] {
 					seen[key] = true
@@ -285,13 +289,13 @@ func (s *server) createPost(c *gin.Context) {
 			t.Network = acc.Network
 		}
 	}
-	s.validatePost(&fe, p, false)
+	s.validatePost(c.Request.Context(), &fe, p, false)
 	media, err := s.loadMedia(ctx, ws, p.Media, &fe)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.checkMedia(&fe, p, media, false)
+	s.checkMedia(c.Request.Context(), &fe, p, media, false)
 	var rule *calendars.Rule
 	if req.Recurrence != "" {
 		if slotted {
@@ -442,9 +446,9 @@ func (s *server) listPosts(c *gin.Context) {
 		fe.add("to", "must be after from")
 	}
 	if v := c.Query("status"); v != "" {
-		f.Status = rythme.TargetStatus(v)
-		if !f.Status.Valid() {
-			fe.add("status", "must be one of scheduled, publishing, published, failed, unconfirmed, held, cancelled")
+		var ok bool
+		if f.Status, f.Review, ok = rythme.StatusFilter(v); !ok {
+			fe.add("status", "must be one of %s", strings.Join(rythme.PostStatuses, ", "))
 		}
 	}
 	if v := c.Query("account_id"); v != "" {
@@ -553,9 +557,9 @@ func (s *server) updatePost(c *gin.Context) {
 			p.ReturnToReview(a, now)
 		}
 		var fe fieldErrors
-		s.validatePost(&fe, p, true)
+		s.validatePost(c.Request.Context(), &fe, p, true)
 		if req.Media != nil {
-			s.checkMedia(&fe, p, media, true)
+			s.checkMedia(c.Request.Context(), &fe, p, media, true)
 		}
 		return fe.err()
 	})
@@ -577,7 +581,7 @@ func (s *server) cancelPost(c *gin.Context) {
 		if err := p.Cancel(now); err != nil {
 			return err
 		}
-		p.Record(actor(c), "cancelled", "", now)
+		p.Record(actor(c), "cancelled", p.PartsLeft(), now)
 		return nil
 	})
 	if err != nil {

@@ -509,3 +509,34 @@ func TestTokens(t *testing.T) {
 	}
 	expect(t, e.as(rythme.RoleAdmin, "DELETE", "/v1/tokens/"+rythme.NewID(rythme.PrefixToken), nil), http.StatusNotFound)
 }
+
+func TestAccountShowsHowEngagementReadsFare(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storeFor(t))
+	acc := e.account(e.ws, "alice", rythme.AccountConnected)
+	ctx := context.Background()
+	read := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	if err := e.store.RecordMetricsRead(ctx, acc.ID, read); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.RecordMetricsError(ctx, acc.ID, "HTTP 403: not allowed", read.Add(30*time.Minute), 3); err != nil {
+		t.Fatal(err)
+	}
+	res := e.as(rythme.RoleViewer, "GET", "/v1/accounts/"+acc.ID, nil)
+	expect(t, res, http.StatusOK)
+	var got rythme.Account
+	res.decode(t, &got)
+	if got.ID != acc.ID || got.LastMetricsAt == nil || !got.LastMetricsAt.Equal(read) || got.LastMetricsError != "HTTP 403: not allowed" ||
+		got.LastMetricsErrorAt == nil || got.MetricsFailures != 3 {
+		t.Fatalf("account %+v", got)
+	}
+	var list struct{ Data []rythme.Account }
+	e.as(rythme.RoleViewer, "GET", "/v1/accounts", nil).decode(t, &list)
+	if len(list.Data) != 1 || list.Data[0].LastMetricsError != "HTTP 403: not allowed" || list.Data[0].MetricsFailures != 3 {
+		t.Fatalf("accounts %+v", list.Data)
+	}
+	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/accounts/"+rythme.NewID(rythme.PrefixAccount), nil), http.StatusNotFound)
+	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/accounts/acc_", nil), http.StatusNotFound)
+	other := e.account(e.workspace("Other"), "mallory", rythme.AccountConnected)
+	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/accounts/"+other.ID, nil), http.StatusNotFound)
+}

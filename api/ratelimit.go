@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 
 	"github.com/rythmehq/rythme"
@@ -65,3 +66,21 @@ func retryAfter(d time.Duration) string {
 }
 
 var errRateLimited = rythme.Errorf(rythme.ERATELIMITED, "too many requests with this token; slow down and retry after the time in Retry-After")
+
+// errAddressLimited answers a client address over the limit of the routes
+// that take no bearer token.
+var errAddressLimited = rythme.Errorf(rythme.ERATELIMITED, "too many requests from this address; slow down and retry after the time in Retry-After")
+
+// addressLimit bounds the routes that take no bearer token (the iCalendar
+// feed, the OAuth callback, signed media links) per client address: the
+// connection's peer, never a forwarded header a client could forge (behind
+// a reverse proxy, every client shares its address and its limit).
+func (s *server) addressLimit(c *gin.Context) {
+	if s.publicLimits == nil {
+		return
+	}
+	if ok, wait := s.publicLimits.allow("ip:"+c.RemoteIP(), time.Now()); !ok {
+		c.Header("Retry-After", retryAfter(wait))
+		s.fail(c, errAddressLimited)
+	}
+}

@@ -277,13 +277,13 @@ func (s *server) updateSeries(c *gin.Context) {
 	}
 	// The template is checked as one of its posts would be.
 	probe := next.Occurrence(maxTime(next.StartsAt, now), actor(c), now)
-	s.validatePost(&fe, probe, false)
+	s.validatePost(c.Request.Context(), &fe, probe, false)
 	media, err := s.loadMedia(ctx, ws, probe.Media, &fe)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.checkMedia(&fe, probe, media, false)
+	s.checkMedia(c.Request.Context(), &fe, probe, media, false)
 	rule := oldRule
 	timing := req.Recurrence != nil || req.ScheduledAt != nil || req.Timezone != nil
 	if timing && !fe.has("scheduled_at") && !fe.has("timezone") {

@@ -117,7 +117,7 @@ func (s *server) submitToChallenge(c *gin.Context) {
 		p.Targets = append(p.Targets, t)
 	}
 	var pfe fieldErrors
-	s.validatePost(&pfe, p, false)
+	s.validatePost(c.Request.Context(), &pfe, p, false)
 	for _, f := range pfe {
 		fe.add(requestTargetField(f.Field, p, reqIndex), "%s", f.Message)
 	}
@@ -126,7 +126,7 @@ func (s *server) submitToChallenge(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.checkMedia(&fe, p, media, false)
+	s.checkMedia(c.Request.Context(), &fe, p, media, false)
 	if err := fe.err(); err != nil {
 		s.fail(c, err)
 		return

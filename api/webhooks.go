@@ -1,14 +1,17 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 type createWebhookRequest struct {
@@ -47,6 +50,10 @@ func (s *server) createWebhook(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.checkWebhookURL(c.Request.Context(), w.URL); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if w.AccountID != "" {
 		acc, err := s.account(c.Request.Context(), map[string]*rythme.Account{}, w.WorkspaceID, w.AccountID)
 		if err != nil {
@@ -64,6 +71,23 @@ func (s *server) createWebhook(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, createdWebhook{Webhook: w, Secret: w.Secret})
+}
+
+// checkWebhookURL refuses a URL whose host resolves to a loopback, private,
+// link-local or otherwise non-public address (unless AllowPrivateWebhooks).
+// A host that does not resolve now is accepted: deliveries are checked again
+// on the address they connect to, and a refused one is not retried.
+func (s *server) checkWebhookURL(ctx context.Context, raw string) error {
+	if raw == "" || s.cfg.AllowPrivateWebhooks {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := (netguard.Policy{}).CheckURL(ctx, raw, s.cfg.Resolver); netguard.IsRefused(err) {
+		return &rythme.Error{Code: rythme.EINVALID, Err: err, Message: "url: must reach a public server",
+			Fields: []rythme.FieldError{{Field: "url", Message: "must reach a public server: its host resolves to a loopback, private or link-local address"}}}
+	}
+	return nil
 }
 
 func (s *server) listWebhooks(c *gin.Context) {

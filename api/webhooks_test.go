@@ -33,7 +33,7 @@ func TestWebhooks(t *testing.T) {
 	}
 
 	slack := e.account(e.ws, "team-slack", rythme.AccountConnected)
-	expect(t, e.as(rythme.RoleManager, "POST", "/v1/webhooks", map[string]any{"account_id": slack.ID, "events": []string{"account.needs_reconnect"}}), http.StatusCreated)
+	expect(t, e.as(rythme.RoleManager, "POST", "/v1/webhooks", map[string]any{"account_id": slack.ID, "events": []string{"account.needs_reconnect", "account.metrics_failing"}}), http.StatusCreated)
 
 	otherWS := e.workspace("Other")
 	foreign := e.account(otherWS, "theirs", rythme.AccountConnected)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+
+	"github.com/rythmehq/rythme"
 )
 
 // EventStatus is the STATUS of a feed event (RFC 5545 §3.8.1.11).
@@ -161,9 +163,19 @@ func setTime(ev *ics.VEvent, prop ics.ComponentProperty, t time.Time, loc *time.
 }
 
 // icsText drops carriage returns: golang-ical escapes "\n" but not "\r",
-// which would break a content line.
+// which would break a content line; and any other control character (a NUL
+// stored before rythme refused them), which RFC 5545 text may not hold.
 func icsText(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	if !rythme.HasControlChar(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r != '\t' && r != '\n' && rythme.HasControlChar(string(r)) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // vtimezone builds a VTIMEZONE for loc covering [from, to): the

@@ -29,3 +29,21 @@ func TestFeedRefusesURLInjection(t *testing.T) {
 		t.Fatalf("a safe URL is missing:\n%s", feed)
 	}
 }
+
+// Text stored before control characters were refused (a NUL, an escape)
+// does not reach the feed raw.
+func TestFeedDropsControlCharacters(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	feed := calendars.Feed("Team", "UTC", []calendars.Event{
+		{UID: "pst_1", Start: at, Summary: "Laun\x00ch\x1b[2J", Description: "line\tone\nline two\x7f"},
+	})
+	for _, c := range []string{"\x00", "\x1b", "\x7f"} {
+		if strings.Contains(feed, c) {
+			t.Fatalf("the feed holds control character %q:\n%q", c, feed)
+		}
+	}
+	if !strings.Contains(feed, "SUMMARY:Launch[2J") {
+		t.Fatalf("the summary lost more than its control characters:\n%s", feed)
+	}
+}

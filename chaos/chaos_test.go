@@ -29,6 +29,7 @@ var (
 	drain    = flag.Duration("chaos.drain", envDuration("CHAOS_DRAIN", 150*time.Second), "longest wait after the last post is due (CHAOS_DRAIN)")
 	seed     = flag.Int64("chaos.seed", int64(envInt("CHAOS_SEED", int(time.Now().UnixNano()%1_000_000))), "seed of the random moments (CHAOS_SEED)")
 	report   = flag.String("chaos.report", os.Getenv("CHAOS_REPORT"), "write the figures as Markdown to this file, relative to the repository root (CHAOS_REPORT)")
+	summary  = flag.String("chaos.summary", os.Getenv("CHAOS_SUMMARY"), "write one line of figures per scenario to this file, for a terminal (CHAOS_SUMMARY; .ci/run prints it)")
 )
 
 const (
@@ -188,6 +189,16 @@ func TestChaos(t *testing.T) {
 		})
 		if ran {
 			results = append(results, res)
+		}
+	}
+	var table strings.Builder
+	if err := chaos.WriteSummary(&table, results); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("chaos: figures per scenario\n%s", table.String())
+	if *summary != "" {
+		if err := os.WriteFile(*summary, []byte(table.String()), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if *report != "" {

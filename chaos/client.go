@@ -143,6 +143,7 @@ type Post struct {
 func (c *Client) Connect(ctx context.Context, instanceURL, user string) (Account, error) {
 	var connect struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"`
 	}
 	if err := c.Do(ctx, "POST", "/v1/accounts/mastodon/connect", map[string]string{"instance_url": instanceURL}, &connect); err != nil {
 		return Account{}, err
@@ -165,6 +166,7 @@ func (c *Client) Connect(ctx context.Context, instanceURL, user string) (Account
 		return Account{}, err
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", connect.Binding) // the connect call's binding (a browser has it as a cookie)
 	resp, err = c.HTTP.Do(req)
 	if err != nil {
 		return Account{}, fmt.Errorf("callback: %w", err)

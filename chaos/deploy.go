@@ -96,7 +96,7 @@ func Deploy(ctx context.Context, cfg DeployConfig) (*Deployment, error) {
 		"RYTHME_BOOTSTRAP_TOKEN=" + AdminToken, "RYTHME_RECONCILE_INTERVAL=" + cfg.Reconcile.String(),
 		"RYTHME_LEASE=" + cfg.Lease.String(), "RYTHME_HORIZON=" + cfg.Horizon.String(), "RYTHME_PUBLISH_TIMEOUT=" + cfg.PublishTimeout.String(),
 		"RYTHME_PUBLIC_URL=" + api, "RYTHME_DATA=" + filepath.Join(cfg.Dir, "data"), "RYTHME_LOG_FORMAT=json",
-		"RYTHME_FAKENET_URL=", "RYTHME_ADDR=127.0.0.1:" + strconv.Itoa(port)}
+		"RYTHME_FAKENET_URL=", "RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8", "RYTHME_ADDR=127.0.0.1:" + strconv.Itoa(port)}
 	m := exec.CommandContext(ctx, cfg.Bin, "migrate")
 	m.Env = append(os.Environ(), env...)
 	if out, err := m.CombinedOutput(); err != nil {

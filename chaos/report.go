@@ -101,6 +101,7 @@ RYTHME_CHAOS=1 CHAOS_REPORT=docs/reliability.md go test ./chaos/ -run TestChaos 
 # one scenario: -run TestChaos/kill (kill, redis, postgres, faults)
 # bigger runs: CHAOS_POSTS (per scenario), CHAOS_WINDOW, CHAOS_WORKERS, CHAOS_ACCOUNTS; CHAOS_SEED replays
 # the random moments; CHAOS_BIN tests a binary built elsewhere, CHAOS_RACE=1 builds it with -race
+# CHAOS_SUMMARY=<file>: the figures per scenario as a table for a terminal (.ci/run prints it); -v logs it too
 ` + "```" + `
 
 It needs ` + "`redis-server`" + ` on PATH and PostgreSQL's ` + "`initdb`/`postgres`" + ` (PATH, /usr/local/bin or
@@ -165,6 +166,7 @@ func WriteReport(w io.Writer, at time.Time, m Machine, s Settings, results []Res
 			t.Duplicates, t.Early, t.Unconfirmed, strings.Join(r.Injected, "; "), r.Duration.Round(time.Second))
 	}
 	b.WriteString(reportReading)
+	b.WriteString(reportThreads)
 	b.WriteString("\n## Scenarios\n")
 	for _, r := range results {
 		t := r.Tally
@@ -189,6 +191,54 @@ func WriteReport(w io.Writer, at time.Time, m Machine, s Settings, results []Res
 			fmt.Fprintf(&b, "- **goal missed:** %s\n", f)
 		}
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSummary writes one aligned line per scenario for a terminal (what
+// .ci/run prints at the end of the chaos stage): posts, exactly once,
+// lost, duplicates, early, unconfirmed (of them on the network), failed,
+// held, mismatched and the verdict, then the totals.
+func WriteSummary(w io.Writer, results []Result) error {
+	var b strings.Builder
+	width := len("scenario")
+	for _, r := range results {
+		width = max(width, len(r.Name))
+	}
+	head := []string{"posts", "once", "lost", "dup", "early", "unconf", "(on net)", "failed", "held", "mismatch"}
+	fmt.Fprintf(&b, "%-*s", width, "scenario")
+	for _, h := range head {
+		fmt.Fprintf(&b, " %8s", h)
+	}
+	b.WriteString("  verdict\n")
+	var sum Tally
+	row := func(name string, t Tally, verdict string) {
+		fmt.Fprintf(&b, "%-*s", width, name)
+		for _, n := range []int{t.Posts, t.ExactlyOnce, t.Lost, t.Duplicates, t.Early, t.Unconfirmed, t.UnconfirmedOnNetwork, t.Failed, t.Held, t.Mismatch} {
+			fmt.Fprintf(&b, " %8d", n)
+		}
+		fmt.Fprintf(&b, "  %s\n", verdict)
+	}
+	failed := 0
+	for _, r := range results {
+		t := r.Tally
+		verdict := "ok"
+		if !r.Passed {
+			verdict, failed = "FAILED", failed+1
+		}
+		row(r.Name, t, verdict)
+		sum.Posts += t.Posts
+		sum.ExactlyOnce += t.ExactlyOnce
+		sum.Lost += t.Lost
+		sum.Duplicates += t.Duplicates
+		sum.Early += t.Early
+		sum.Unconfirmed += t.Unconfirmed
+		sum.UnconfirmedOnNetwork += t.UnconfirmedOnNetwork
+		sum.Failed += t.Failed
+		sum.Held += t.Held
+		sum.Mismatch += t.Mismatch
+	}
+	row("total", sum, fmt.Sprintf("%d of %d scenarios failed", failed, len(results)))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

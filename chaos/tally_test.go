@@ -132,9 +132,41 @@ func TestWriteReport(t *testing.T) {
 		"| redis wiped | 10 | 9 | 1 | 0 | 0 | 0 |  | 30s |",
 		"### redis wiped (**FAILED**)",
 		"**goal missed:** 1 lost",
+		"## Threads: each part at most once", // the thread fault matrix, kept by every run
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestWriteSummary checks the terminal summary: a line per scenario with
+// its figures in order, the verdict, and the totals.
+func TestWriteSummary(t *testing.T) {
+	t.Parallel()
+	res := []chaos.Result{
+		{Name: "workers_killed", Passed: true, Tally: chaos.Tally{Posts: 10, ExactlyOnce: 9, Unconfirmed: 1, UnconfirmedOnNetwork: 1}},
+		{Name: "redis_wiped", Tally: chaos.Tally{Posts: 10, ExactlyOnce: 8, Lost: 1, Duplicates: 1, Early: 2}},
+	}
+	var b bytes.Buffer
+	if err := chaos.WriteSummary(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want a header, 2 scenarios and a total:\n%s", b.String())
+	}
+	for i, want := range [][]string{
+		{"scenario", "posts", "once", "lost", "dup", "early", "unconf", "(on", "net)", "failed", "held", "mismatch", "verdict"},
+		{"workers_killed", "10", "9", "0", "0", "0", "1", "1", "0", "0", "0", "ok"},
+		{"redis_wiped", "10", "8", "1", "1", "2", "0", "0", "0", "0", "0", "FAILED"},
+		{"total", "20", "17", "1", "1", "2", "1", "1", "0", "0", "0", "1", "of", "2", "scenarios", "failed"},
+	} {
+		if got := strings.Fields(lines[i]); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("line %d: %q, want %q", i, got, want)
+		}
+	}
+	if len(lines[1])-len("ok") != len(lines[2])-len("FAILED") || len(lines[0])-len("verdict") != len(lines[1])-len("ok") {
+		t.Errorf("rows are not aligned:\n%s", b.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // DefaultTimeout bounds one call to a network. The publishing lease is far
@@ -98,12 +99,50 @@ func (s *TokenSource) Current() rythme.Token {
 }
 
 // NewHTTPClient returns a client for calls to networks: bounded timeouts,
-// no cookie jar, at most 10 redirects.
+// no cookie jar, at most 10 redirects, no replay of a request the network
+// may have acted on (NoReplay), and the User-Agent on every request. It
+// reaches any address: for hosts a user chose (a Mastodon instance, a
+// Bluesky PDS) use NewGuardedHTTPClient.
 func NewHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = DefaultTimeout
-	return &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	return &http.Client{Transport: WithUserAgent(NoReplay{tr}), Timeout: DefaultTimeout}
+}
+
+// NewGuardedHTTPClient is NewHTTPClient for requests to hosts a user chose:
+// it connects only to addresses policy permits (checked on the resolved
+// address when dialling), through no proxy, and follows redirects only for
+// GET and HEAD, to permitted addresses (see package netguard). rythme's
+// servers use it for every network call, so a user-given instance_url or
+// service_url can never reach rythme's own network.
+func NewGuardedHTTPClient(policy netguard.Policy) *http.Client {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 64
+	base.ResponseHeaderTimeout = DefaultTimeout
+	return &http.Client{Transport: WithUserAgent(NoReplay{policy.Transport(base)}), Timeout: DefaultTimeout,
+		CheckRedirect: policy.CheckRedirect}
+}
+
+// NoReplay is an http.Transport that never replays a request with a body
+// other than GET or HEAD. Go's transport replays a request it can rewind
+// (GetBody) that carries an Idempotency-Key when a reused connection drops
+// after the request was written; the server may have acted on it and not
+// honour the key (GoToSocial ignores it): a thread's part was posted
+// twice that way. Without the replay the loss comes back to Do as Unknown,
+// and the worker decides. Wrappers above it (oauth2, a session that
+// retries a refused token) keep their GetBody for their own, safe,
+// replays.
+type NoReplay struct{ *http.Transport }
+
+// RoundTrip sends req without GetBody when it carries a body.
+func (t NoReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil && req.Method != http.MethodGet && req.Method != http.MethodHead && req.Body != nil && req.Body != http.NoBody {
+		r := *req // RoundTrip must not change the caller's request
+		r.GetBody = nil
+		req = &r
+	}
+	return t.Transport.RoundTrip(req)
 }
 
 // AuthorizedClient returns an HTTP client whose requests carry ts's token,

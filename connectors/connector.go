@@ -50,6 +50,14 @@ type PublishRequest struct {
 	// Thread holds the parts published after Text, each as a reply to the
 	// one before (X, Bluesky, Threads, Mastodon).
 	Thread []string
+	// Done are the parts an earlier attempt published (Index 0, 1, … with
+	// no gap): a thread-capable connector skips them (no media upload when
+	// part 0 is out), replies to the last of them, and returns part 0 as
+	// the Published result. See PublishThread.
+	Done []Part
+	// PartPublished, when set, is called right after the network confirms
+	// each part, before the next is sent; its error stops Publish.
+	PartPublished PartFunc
 	// Title is the headline where a network wants one (Reddit).
 	Title string
 	// Options are network-specific choices (Reddit "subreddit", Slack

@@ -118,9 +118,9 @@ const MaxErrorBody = 64 << 10
 // response of any status is returned as is; see FromResponse.
 func Do(client *http.Client, req *http.Request) (*http.Response, error) {
 	// wrote is reset when the transport takes a new connection: Go's
-	// transport may retry a request (one with an Idempotency-Key counts as
-	// replayable) on a fresh connection, and a refused dial then means the
-	// retry never left.
+	// transport may retry a request on a fresh connection (a GET; a POST
+	// only when nothing of it was written, NoReplay sees to that), and a
+	// refused dial then means the retry never left.
 	var mu sync.Mutex
 	var wrote bool
 	trace := &httptrace.ClientTrace{

@@ -262,3 +262,46 @@ func TestKindOfNilIsNoKind(t *testing.T) {
 		t.Fatalf("KindOf(nil) = %v, want no kind", k)
 	}
 }
+
+// A POST carrying an Idempotency-Key whose reused connection is cut after
+// the server read it is not replayed by Go's transport: the server may
+// have acted (and may ignore keys, as GoToSocial does), so the caller gets
+// Unknown and decides.
+func TestNewHTTPClientDoesNotReplayAPostTheServerMayHaveActedOn(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		_, _ = io.ReadAll(r.Body)
+		mu.Lock()
+		posts++
+		mu.Unlock()
+		panic(http.ErrAbortHandler) // acted on, then the connection is cut
+	}))
+	defer srv.Close()
+	client := connectors.NewHTTPClient()
+	// Warm a keep-alive connection, so that the POST goes on a reused one.
+	warm, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	resp, err := connectors.Do(client, warm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("status=once"))
+	req.Header.Set("Idempotency-Key", "k")
+	_, err = connectors.Do(client, req)
+	if connectors.KindOf(err) != connectors.Unknown {
+		t.Errorf("got %v, want an unknown outcome", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if posts != 1 {
+		t.Errorf("the server received the POST %d times, want once", posts)
+	}
+}

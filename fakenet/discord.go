@@ -115,6 +115,18 @@ func (d *discord) errorBody(msg string) []byte {
 	return b
 }
 
+// faultBody is an injected status's answer; a 429 is Discord's rate
+// limit body, with retry_after (seconds) and global
+// (https://discord.com/developers/docs/topics/rate-limits).
+func (d *discord) faultBody(f Fault) []byte {
+	if f.Status != http.StatusTooManyRequests {
+		return d.errorBody(http.StatusText(f.Status))
+	}
+	b, _ := json.Marshal(map[string]any{"message": "You are being rate limited.", "retry_after": float64(f.RetryAfter),
+		"global": false, "code": 0})
+	return b
+}
+
 func (d *discord) notFound(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]any{"message": "404: Not Found", "code": 0})
 }
@@ -323,7 +335,10 @@ func (d *discord) messageJSON(m *dMessage) map[string]any {
 	}
 	return map[string]any{
 		"id": m.id, "type": 0, "content": m.content, "channel_id": m.hook.channelID,
-		"author":      map[string]any{"bot": true, "id": m.hook.id, "username": name, "avatar": nil, "discriminator": "0000"},
+		// A user object has these eight whatever the user (Discord's spec
+		// requires them).
+		"author": map[string]any{"bot": true, "id": m.hook.id, "username": name, "avatar": nil, "discriminator": "0000",
+			"public_flags": 0, "flags": 0, "global_name": nil, "primary_guild": nil},
 		"attachments": []any{}, "embeds": []any{}, "mentions": []any{}, "mention_roles": []any{}, "pinned": false,
 		"mention_everyone": false, "tts": false, "timestamp": m.created.UTC().Format("2006-01-02T15:04:05.000000+00:00"),
 		"edited_timestamp": nil, "flags": 0, "components": []any{}, "webhook_id": m.hook.id,

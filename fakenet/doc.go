@@ -45,14 +45,18 @@
 // A Fault applies to the requests of one network whose operation name
 // (publish, get_status, get_statuses, delete_status, verify_credentials,
 // instance, register_app, authorize, token, revoke) equals Match, or whose
-// path contains Match (an empty Match is every request). Count is how many
-// requests it applies to (0: until cleared). Kinds:
+// path contains Match (an empty Match is every request). Skip is how many
+// matching requests it lets through first (Skip 1, Count 1: only the 2nd
+// POST of a thread); Count is how many requests it applies to after that
+// (0: until cleared). Kinds:
 //
 //   - latency: wait DelayMS before handling the request normally;
 //   - status: answer Status (with Retry-After: RetryAfter seconds when
 //     set) and Body (default: the network's error shape) without acting;
 //   - timeout: act on the request (a status IS created) but send no answer
 //     until the client gives up or the connection closes;
+//   - reset: act on the request, then cut the connection at once, with no
+//     answer (a connection reset after the request was sent);
 //   - revoke: revoke every token of User (every user when empty) at once;
 //     the next calls with them get 401;
 //   - ignore_idempotency: behave like GoToSocial, which speaks Mastodon's

@@ -18,6 +18,7 @@ const (
 	FaultLatency           FaultKind = "latency"
 	FaultStatus            FaultKind = "status"
 	FaultTimeout           FaultKind = "timeout"
+	FaultReset             FaultKind = "reset"
 	FaultRevoke            FaultKind = "revoke"
 	FaultIgnoreIdempotency FaultKind = "ignore_idempotency"
 )
@@ -40,6 +41,9 @@ type Fault struct {
 	Body       string `json:"body,omitempty"`
 	// User is whose tokens to revoke (kind revoke; empty: every user).
 	User string `json:"user,omitempty"`
+	// Skip is how many matching requests pass untouched before it applies
+	// (Skip 1: from the 2nd matching request on).
+	Skip int `json:"skip,omitempty"`
 	// Count is how many requests it applies to; 0 until cleared.
 	Count int `json:"count,omitempty"`
 }
@@ -57,12 +61,15 @@ func (f Fault) validate(nets map[string]network) error {
 		if f.Status < 100 || f.Status > 599 {
 			return fmt.Errorf("fault: status needs an HTTP status code")
 		}
-	case FaultTimeout, FaultRevoke, FaultIgnoreIdempotency:
+	case FaultTimeout, FaultReset, FaultRevoke, FaultIgnoreIdempotency:
 	default:
-		return fmt.Errorf("fault: unknown kind %q (latency, status, timeout, revoke, ignore_idempotency)", f.Kind)
+		return fmt.Errorf("fault: unknown kind %q (latency, status, timeout, reset, revoke, ignore_idempotency)", f.Kind)
 	}
-	if f.Count < 0 || f.RetryAfter < 0 {
-		return fmt.Errorf("fault: count and retry_after must not be negative")
+	if f.Count < 0 || f.RetryAfter < 0 || f.Skip < 0 {
+		return fmt.Errorf("fault: count, skip and retry_after must not be negative")
+	}
+	if f.Skip > 0 && f.Kind == FaultIgnoreIdempotency {
+		return fmt.Errorf("fault: skip does not apply to ignore_idempotency")
 	}
 	return nil
 }
@@ -86,6 +93,11 @@ func (fs *faultSet) take(network, op, path string) []Fault {
 	keep := fs.active[:0]
 	for _, f := range fs.active {
 		if f.Kind != FaultIgnoreIdempotency && f.matches(network, op, path) {
+			if f.Skip > 0 {
+				f.Skip--
+				keep = append(keep, f)
+				continue
+			}
 			out = append(out, *f)
 			if f.Count > 0 {
 				f.Count--
@@ -176,7 +188,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, n network, op 
 			}
 		case FaultStatus:
 			body := []byte(f.Body)
-			if f.Body == "" {
+			if fb, ok := n.(interface{ faultBody(Fault) []byte }); ok && f.Body == "" {
+				body = fb.faultBody(f) // the network's own words for the status
+			} else if f.Body == "" {
 				body = n.errorBody(http.StatusText(f.Status))
 			}
 			if f.RetryAfter > 0 {
@@ -185,10 +199,18 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, n network, op 
 			if f.Status == http.StatusTooManyRequests {
 				s.rateLimited.Add(1)
 			}
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			ct := "application/json; charset=utf-8"
+			if et, ok := n.(interface{ errorContentType() string }); ok && f.Body == "" {
+				ct = et.errorContentType()
+			}
+			w.Header().Set("Content-Type", ct)
 			w.WriteHeader(f.Status)
 			_, _ = w.Write(body)
 			return
+		case FaultReset:
+			h(&discardWriter{h: http.Header{}}, r)
+			// Cut the connection without an answer.
+			panic(http.ErrAbortHandler)
 		case FaultTimeout:
 			h(&discardWriter{h: http.Header{}}, r)
 			select {

@@ -71,6 +71,49 @@ func TestFaultTimeoutActsButDoesNotAnswer(t *testing.T) {
 	}
 }
 
+func TestFaultSkipAndResetHitTheNthRequest(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakenet.Config{})
+	tok := connect(t, e, "alice")
+	// The 2nd publish is reset after it was acted on; the 3rd gets a 503.
+	for _, f := range []fakenet.Fault{
+		{Network: "mastodon", Match: "publish", Kind: fakenet.FaultReset, Skip: 1, Count: 1},
+		{Network: "mastodon", Match: "publish", Kind: fakenet.FaultStatus, Status: 503, Skip: 2, Count: 1},
+	} {
+		if err := e.srv.InjectFault(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, _ := publish(t, e, tok, "first", ""); code != 200 {
+		t.Fatalf("1st publish: %d", code)
+	}
+	req, _ := http.NewRequest("POST", e.base+"/api/v1/statuses", strings.NewReader("status=second"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("2nd publish answered %d, want the connection cut", resp.StatusCode)
+	}
+	if code, _, _ := publish(t, e, tok, "third", ""); code != 503 {
+		t.Fatalf("3rd publish: %d, want 503", code)
+	}
+	if code, _, _ := publish(t, e, tok, "fourth", ""); code != 200 {
+		t.Fatalf("4th publish: %d", code)
+	}
+	var texts []string
+	for _, p := range e.srv.Posts() {
+		if p.Created {
+			texts = append(texts, p.Text)
+		}
+	}
+	if strings.Join(texts, ",") != "first,second,fourth" {
+		t.Errorf("created %v, want the reset one created and the 503 one not", texts)
+	}
+	if err := e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Kind: fakenet.FaultStatus, Status: 500, Skip: -1}); err == nil {
+		t.Error("a negative skip was accepted")
+	}
+}
+
 func TestFaultLatency(t *testing.T) {
 	t.Parallel()
 	e := start(t, fakenet.Config{})

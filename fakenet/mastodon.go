@@ -86,6 +86,9 @@ type mStatus struct {
 	created                                 time.Time
 	media                                   []*mMedia
 	replyTo                                 string
+	// replies counts the live statuses that reply to this one: Mastodon's
+	// replies_count includes them (a thread's own next part too).
+	replies int64
 }
 
 type idemEntry struct {
@@ -329,9 +332,18 @@ func (m *mastodon) deletePost(id string) bool {
 	if !ok || st.deleted {
 		return false
 	}
+	m.markDeleted(st)
+	return true
+}
+
+// markDeleted deletes st: its author has one status less, its parent one
+// reply less. Holds m.mu.
+func (m *mastodon) markDeleted(st *mStatus) {
 	st.deleted = true
 	st.user.statuses--
-	return true
+	if parent, ok := m.statuses[st.replyTo]; ok && parent.replies > 0 {
+		parent.replies--
+	}
 }
 
 // user returns the user called name, created on first use. Holds m.mu.

@@ -100,7 +100,7 @@ func (m *mastodon) statusJSON(base string, st *mStatus, now time.Time) mastStatu
 	out := mastStatusJSON{
 		ID: st.id, CreatedAt: mastodonTime(st.created), Sensitive: st.sensitive, SpoilerText: st.spoiler,
 		Visibility: st.visibility, URI: base + "/users/" + st.user.username + "/statuses/" + st.id,
-		URL: base + "/@" + st.user.username + "/" + st.id, RepliesCount: e.Replies, ReblogsCount: e.Reblogs,
+		URL: base + "/@" + st.user.username + "/" + st.id, RepliesCount: e.Replies + st.replies, ReblogsCount: e.Reblogs,
 		FavouritesCount: e.Favourites, Content: htmlContent(st.text),
 		Account: m.accountJSON(base, st.user, now), MediaAttachments: []any{}, Mentions: []any{}, Tags: []any{},
 		Emojis: []any{}, Filtered: []any{},
@@ -149,7 +149,7 @@ func (m *mastodon) publish(w http.ResponseWriter, r *http.Request, tok *mToken) 
 		return
 	}
 	text, key := first(p, "status"), r.Header.Get("Idempotency-Key")
-	ignore := m.s.faults.ignoreIdempotency(mastodonName, "publish", r.URL.Path, true)
+	ignore := m.s.faults.ignoreIdempotency(mastodonName, "publish", r.URL.Path, true) || m.s.cfg.GoToSocial
 	now, base := m.s.cfg.Now(), m.base(r)
 	rec := Post{Network: mastodonName, Account: tok.user, Text: text, IdempotencyKey: key, ReceivedAt: now}
 
@@ -183,8 +183,8 @@ func (m *mastodon) publish(w http.ResponseWriter, r *http.Request, tok *mToken) 
 		msg = mediaMsg
 	case strings.TrimSpace(text) == "" && len(media) == 0:
 		msg = errBlank
-	case n > mastodonMaxChars:
-		msg = fmt.Sprintf("Validation failed: Text character limit of %d exceeded", mastodonMaxChars)
+	case n > m.maxChars():
+		msg = fmt.Sprintf("Validation failed: Text character limit of %d exceeded", m.maxChars())
 	case vis != "" && !mastVisibilities[vis]:
 		msg = "Validation failed: Visibility is not included in the list"
 	}
@@ -206,6 +206,9 @@ func (m *mastodon) publish(w http.ResponseWriter, r *http.Request, tok *mToken) 
 		rec.Media = append(rec.Media, md.id)
 	}
 	rec.ReplyTo = replyTo
+	if parent := m.statuses[replyTo]; parent != nil {
+		parent.replies++
+	}
 	m.statuses[st.id] = st
 	u.statuses++
 	u.lastStatus = now
@@ -246,6 +249,11 @@ func (m *mastodon) getStatus(w http.ResponseWriter, r *http.Request, _ *mToken, 
 // https://docs.joinmastodon.org/methods/statuses/#index): the statuses
 // that exist, fewer when some do not; more than 20 ids is a 422.
 func (m *mastodon) getStatuses(w http.ResponseWriter, r *http.Request, _ *mToken) {
+	if m.s.cfg.GoToSocial {
+		w.Header().Set("Allow", "POST")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method Not Allowed"})
+		return
+	}
 	q := r.URL.Query()
 	var ids []string
 	seen := map[string]bool{}
@@ -284,8 +292,7 @@ func (m *mastodon) deleteStatus(w http.ResponseWriter, r *http.Request, tok *mTo
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": errNotFound})
 		return
 	}
-	st.deleted = true
-	st.user.statuses--
+	m.markDeleted(st)
 	out := m.statusJSON(base, st, now)
 	out.Text = &st.text
 	m.mu.Unlock()
@@ -307,17 +314,39 @@ func (m *mastodon) verifyCredentials(w http.ResponseWriter, r *http.Request, tok
 // software is what the instance says it runs: Mastodon, or GoToSocial
 // while an ignore_idempotency fault is active.
 func (m *mastodon) software(r *http.Request) (version, sourceURL string) {
+	if m.s.cfg.GoToSocial {
+		return "0.20.0-rc1-8-g57cb4fe74", "https://codeberg.org/superseriousbusiness/gotosocial"
+	}
 	if m.s.faults.ignoreIdempotency(mastodonName, "instance", r.URL.Path, false) {
 		return "0.17.3 git-fakenet", "https://github.com/superseriousbusiness/gotosocial"
 	}
 	return "4.3.0", "https://github.com/mastodon/mastodon"
 }
 
+// maxChars is the status length the instance allows.
+func (m *mastodon) maxChars() int {
+	if m.s.cfg.GoToSocial {
+		return gtsMaxChars
+	}
+	return mastodonMaxChars
+}
+
+// GoToSocial's defaults (statuses-max-chars, statuses-media-max-files).
+const (
+	gtsMaxChars = 5000
+	gtsMaxMedia = 6
+)
+
 func (m *mastodon) statusConfig() map[string]any {
+	maxMedia := 4
+	if m.s.cfg.GoToSocial {
+		maxMedia = gtsMaxMedia
+	}
 	return map[string]any{
-		"statuses": map[string]any{"max_characters": mastodonMaxChars, "max_media_attachments": 4,
+		"statuses": map[string]any{"max_characters": m.maxChars(), "max_media_attachments": maxMedia,
 			"characters_reserved_per_url": mastodonURLChars},
-		"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
+		"media_attachments": map[string]any{"image_size_limit": 16 << 20, "video_size_limit": 99 << 20},
+		"accounts":          map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
 		"polls": map[string]any{"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
 			"max_expiration": 2629746},
 	}

@@ -28,6 +28,11 @@ type Config struct {
 	RateLimit int
 	// RateWindow is the rate limit period. Default 5 minutes.
 	RateWindow time.Duration
+	// GoToSocial makes the Mastodon API act as GoToSocial 0.20 does (see
+	// ../shared/peers/README.md): it says it is GoToSocial, announces its
+	// limits (5,000 characters, 6 media), ignores Idempotency-Key and
+	// answers 405 to the batch GET /api/v1/statuses?id[]=.
+	GoToSocial bool
 }
 
 func (c Config) withDefaults() Config {

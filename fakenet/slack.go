@@ -137,6 +137,26 @@ func (k *slack) errorBody(msg string) []byte {
 	return b
 }
 
+// slackStatusErrors are the error codes Slack answers with these HTTP
+// statuses (https://docs.slack.dev/apis/web-api/rate-limits, and the
+// errors every method lists).
+var slackStatusErrors = map[int]string{
+	http.StatusTooManyRequests: "ratelimited", http.StatusInternalServerError: "internal_error",
+	http.StatusServiceUnavailable: "service_unavailable", http.StatusGatewayTimeout: "request_timeout",
+	http.StatusRequestTimeout: "request_timeout", http.StatusUnauthorized: "invalid_auth",
+	http.StatusForbidden: "no_permission",
+}
+
+// faultBody is an injected status's answer: Slack's code for it
+// ("ratelimited" for 429), never the HTTP status text.
+func (k *slack) faultBody(f Fault) []byte {
+	code, ok := slackStatusErrors[f.Status]
+	if !ok {
+		code = "fatal_error"
+	}
+	return k.errorBody(code)
+}
+
 func (k *slack) notFound(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "unknown_method"})
 }

@@ -176,10 +176,17 @@ func xInvalid(w http.ResponseWriter, msgs ...string) {
 	for _, m := range msgs {
 		errs = append(errs, map[string]any{"message": m})
 	}
-	writeJSON(w, http.StatusBadRequest, map[string]any{"errors": errs, "title": "Invalid Request",
+	b, _ := json.Marshal(map[string]any{"errors": errs, "title": "Invalid Request",
 		"detail": "One or more parameters to your request was invalid.",
-		"type":   "https://api.twitter.com/2/problems/invalid-request"})
+		"type":   "https://api.x.com/2/problems/invalid-request"})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write(b)
 }
+
+// errorContentType is the type of X's error answers, faults' included:
+// problem details, as the spec documents them.
+func (x *xNet) errorContentType() string { return "application/problem+json" }
 
 func (x *xNet) errorBody(msg string) []byte {
 	status := http.StatusBadRequest
@@ -195,7 +202,7 @@ func (x *xNet) errorBody(msg string) []byte {
 
 func (x *xNet) notFound(w http.ResponseWriter, r *http.Request) {
 	xProblem(w, http.StatusNotFound, "Not Found Error", "Sorry, that page does not exist: "+r.URL.Path,
-		"https://api.twitter.com/2/problems/resource-not-found")
+		"https://api.x.com/2/problems/resource-not-found")
 }
 
 func (x *xNet) route(method, path string) (op, pattern string, h http.HandlerFunc) {

@@ -3,6 +3,7 @@ package fakenet_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -165,13 +166,21 @@ func TestXPostsAndMetrics(t *testing.T) {
 		Data   []map[string]any `json:"data"`
 		Errors []map[string]any `json:"errors"`
 	}
-	xDo(t, "GET", e.base+"/2/tweets?ids="+created.Data.ID+"&tweet.fields=public_metrics", tok, "", nil, &lookup)
+	xDo(t, "GET", e.base+"/2/tweets?ids="+created.Data.ID+"&post.fields=public_metrics", tok, "", nil, &lookup)
 	if len(lookup.Data) != 0 || len(lookup.Errors) != 1 || lookup.Errors[0]["title"] != "Not Found Error" || lookup.Errors[0]["resource_id"] != created.Data.ID {
 		t.Errorf("deleted post lookup: %+v", lookup)
 	}
 	ids := strings.TrimSuffix(strings.Repeat("1,", 101), ",")
 	if resp := xDo(t, "GET", e.base+"/2/tweets?ids="+ids, tok, "", nil, nil); resp.StatusCode != 400 {
 		t.Errorf("101 ids: %d", resp.StatusCode)
+	}
+	// X's spec names the fields parameter post.fields; the old name is
+	// refused as X refuses a parameter it does not know.
+	var refused map[string]any
+	resp = xDo(t, "GET", e.base+"/2/tweets?ids=1&tweet.fields=public_metrics", tok, "", nil, &refused)
+	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(fmt.Sprint(refused["errors"]), "tweet.fields") {
+		t.Errorf("tweet.fields: %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), refused)
 	}
 }
 

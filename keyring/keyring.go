@@ -1,7 +1,13 @@
 // Package keyring seals secrets at rest (OAuth tokens, client secrets,
 // PKCE verifiers) with AES-256-GCM. It holds a current key, which seals,
 // and older keys, which still open what they sealed, so that
-// RYTHME_SECRET_KEY can be rotated without losing a connected account.
+// RYTHME_SECRET_KEY can be rotated without losing a connected account;
+// NeedsReseal says what a rotation (`rythme rekey`) must re-encrypt.
+//
+// Each sealed value is bound to where it is stored (table, column, row)
+// by AES-GCM additional authenticated data: a blob copied to another row
+// does not open. Values sealed before that binding (format 1) still open,
+// unbound, until they are re-sealed (format 2).
 //
 // It never logs, prints or returns a key or a plaintext in an error.
 package keyring
@@ -25,7 +31,8 @@ import (
 const (
 	keySize   = 32
 	idSize    = 4
-	formatV1  = 1
+	formatV1  = 1          // no binding: the header is the only authenticated data
+	formatV2  = 2          // bound: the header and the caller's context are authenticated
 	overhead0 = 1 + idSize // format byte + key id
 )
 
@@ -131,28 +138,40 @@ func LoadOrCreateFile(path string) (*Keyring, error) {
 	return Parse(strings.TrimSpace(string(b)))
 }
 
-// Seal encrypts plaintext with the current key: format byte, key id, nonce,
+// Seal encrypts plaintext with the current key, bound to aad (where the
+// value is stored: Open needs the same aad): format byte, key id, nonce,
 // then the GCM ciphertext.
-func (kr *Keyring) Seal(plaintext []byte) ([]byte, error) {
+func (kr *Keyring) Seal(plaintext, aad []byte) ([]byte, error) {
 	k := kr.keys[0]
 	nonceSize := k.aead.NonceSize()
 	out := make([]byte, overhead0+nonceSize, overhead0+nonceSize+len(plaintext)+k.aead.Overhead())
-	out[0] = formatV1
+	out[0] = formatV2
 	copy(out[1:], k.id[:])
 	if _, err := rand.Read(out[overhead0:]); err != nil {
 		return nil, fmt.Errorf("keyring: nonce: %w", err)
 	}
-	return k.aead.Seal(out, out[overhead0:], plaintext, out[:overhead0]), nil
+	return k.aead.Seal(out, out[overhead0:], plaintext, authData(out[:overhead0], aad)), nil
+}
+
+// authData is the header followed by the caller's context.
+func authData(header, aad []byte) []byte {
+	return append(append(make([]byte, 0, len(header)+len(aad)), header...), aad...)
 }
 
 // ErrUnknownKey is returned by Open for data sealed with a key the ring
 // does not hold (RYTHME_SECRET_KEY changed without keeping the old key).
 var ErrUnknownKey = errors.New("keyring: sealed with a key that is not configured (keep the old key after the new one in RYTHME_SECRET_KEY)")
 
-// Open decrypts what Seal made with any key of the ring.
-func (kr *Keyring) Open(sealed []byte) ([]byte, error) {
-	if len(sealed) < overhead0 || sealed[0] != formatV1 {
+// Open decrypts what Seal made with any key of the ring, for the same aad.
+// Data of format 1 (sealed before values were bound to their place) opens
+// whatever aad is.
+func (kr *Keyring) Open(sealed, aad []byte) ([]byte, error) {
+	if len(sealed) < overhead0 || (sealed[0] != formatV1 && sealed[0] != formatV2) {
 		return nil, errors.New("keyring: not sealed data")
+	}
+	ad := sealed[:overhead0]
+	if sealed[0] == formatV2 {
+		ad = authData(ad, aad)
 	}
 	for _, k := range kr.keys {
 		if string(k.id[:]) != string(sealed[1:overhead0]) {
@@ -162,19 +181,19 @@ func (kr *Keyring) Open(sealed []byte) ([]byte, error) {
 		if len(sealed) < overhead0+ns+k.aead.Overhead() {
 			return nil, errors.New("keyring: sealed data too short")
 		}
-		pt, err := k.aead.Open(nil, sealed[overhead0:overhead0+ns], sealed[overhead0+ns:], sealed[:overhead0])
+		pt, err := k.aead.Open(nil, sealed[overhead0:overhead0+ns], sealed[overhead0+ns:], ad)
 		if err != nil {
-			return nil, errors.New("keyring: sealed data was altered or the key is wrong")
+			return nil, errors.New("keyring: sealed data was altered, moved to another place, or the key is wrong")
 		}
 		return pt, nil
 	}
 	return nil, ErrUnknownKey
 }
 
-// NeedsReseal reports whether sealed was made with an older key, so that a
-// rotation can re-encrypt it.
+// NeedsReseal reports whether sealed was made with an older key or in the
+// unbound format 1, so that a rotation can re-encrypt it.
 func (kr *Keyring) NeedsReseal(sealed []byte) bool {
-	return len(sealed) >= overhead0 && string(sealed[1:overhead0]) != string(kr.keys[0].id[:])
+	return len(sealed) >= overhead0 && (sealed[0] != formatV2 || string(sealed[1:overhead0]) != string(kr.keys[0].id[:]))
 }
 
 // Derive returns, for each key of the ring (current first), a 32-byte key

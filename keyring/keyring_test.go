@@ -2,6 +2,10 @@ package keyring_test
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -17,14 +21,15 @@ func TestSealOpenAndRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := []byte("access-token-abc")
-	sealed, err := old.Seal(secret)
+	aad := []byte("accounts.token:acc_1")
+	sealed, err := old.Seal(secret, aad)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(sealed, secret) {
 		t.Fatal("sealed data contains the plaintext")
 	}
-	again, _ := old.Seal(secret)
+	again, _ := old.Seal(secret, aad)
 	if bytes.Equal(sealed, again) {
 		t.Fatal("two seals of the same plaintext are equal: nonce reused")
 	}
@@ -33,24 +38,24 @@ func TestSealOpenAndRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := rotated.Open(sealed)
+	got, err := rotated.Open(sealed, aad)
 	if err != nil || !bytes.Equal(got, secret) {
 		t.Fatalf("open after rotation = %q, %v", got, err)
 	}
 	if !rotated.NeedsReseal(sealed) {
 		t.Fatal("data sealed with the old key should need resealing")
 	}
-	resealed, _ := rotated.Seal(secret)
+	resealed, _ := rotated.Seal(secret, aad)
 	if rotated.NeedsReseal(resealed) {
 		t.Fatal("data sealed with the current key should not need resealing")
 	}
 
 	onlyNew, _ := keyring.Parse(newKey)
-	if _, err := onlyNew.Open(sealed); !errors.Is(err, keyring.ErrUnknownKey) {
+	if _, err := onlyNew.Open(sealed, aad); !errors.Is(err, keyring.ErrUnknownKey) {
 		t.Fatalf("open with a ring missing the key: %v, want ErrUnknownKey", err)
 	}
 	sealed[len(sealed)-1] ^= 1
-	if _, err := rotated.Open(sealed); err == nil {
+	if _, err := rotated.Open(sealed, aad); err == nil {
 		t.Fatal("altered data opened")
 	}
 }
@@ -71,12 +76,12 @@ func TestLoadOrCreateFileKeepsTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, _ := a.Seal([]byte("x"))
+	sealed, _ := a.Seal([]byte("x"), nil)
 	b, err := keyring.LoadOrCreateFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.Open(sealed); err != nil || string(got) != "x" {
+	if got, err := b.Open(sealed, nil); err != nil || string(got) != "x" {
 		t.Fatalf("reopened key cannot open: %q %v", got, err)
 	}
 }
@@ -95,5 +100,49 @@ func TestDerive(t *testing.T) {
 	again, _ := keyring.Parse(a)
 	if !bytes.Equal(again.Derive("media-url")[0], d[0]) {
 		t.Fatal("derivation is not stable")
+	}
+}
+
+// A value is bound to where it is stored: the same blob under another
+// table, column or row does not open.
+func TestSealIsBoundToItsPlace(t *testing.T) {
+	t.Parallel()
+	kr, _ := keyring.Parse(keyring.GenerateKey())
+	sealed, err := kr.Seal([]byte("tok"), []byte("accounts.token:acc_1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{"accounts.token:acc_2", "webhooks.secret:acc_1", ""} {
+		if _, err := kr.Open(sealed, []byte(other)); err == nil {
+			t.Errorf("a value sealed for acc_1 opened as %q", other)
+		}
+	}
+	if got, err := kr.Open(sealed, []byte("accounts.token:acc_1")); err != nil || string(got) != "tok" {
+		t.Fatalf("open in place = %q, %v", got, err)
+	}
+	if kr.NeedsReseal(sealed) {
+		t.Fatal("a bound value under the current key needs no reseal")
+	}
+}
+
+// Values sealed before the binding (format 1: header only as authenticated
+// data) still open, and need a reseal.
+func TestUnboundValuesOpenAndNeedReseal(t *testing.T) {
+	t.Parallel()
+	k := keyring.GenerateKey()
+	raw, _ := base64.StdEncoding.DecodeString(k)
+	block, _ := aes.NewCipher(raw)
+	aead, _ := cipher.NewGCM(block)
+	sum := sha256.Sum256(raw)
+	header := append([]byte{1}, sum[:4]...)
+	nonce := make([]byte, aead.NonceSize())
+	v1 := aead.Seal(append(append([]byte(nil), header...), nonce...), nonce, []byte("legacy"), header)
+
+	kr, _ := keyring.Parse(k)
+	if got, err := kr.Open(v1, []byte("accounts.token:acc_9")); err != nil || string(got) != "legacy" {
+		t.Fatalf("open a format 1 value = %q, %v", got, err)
+	}
+	if !kr.NeedsReseal(v1) {
+		t.Fatal("a format 1 value should need a reseal")
 	}
 }

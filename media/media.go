@@ -14,6 +14,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/gif"  // image.DecodeConfig reads GIF headers
+	_ "image/jpeg" // … JPEG
+	_ "image/png"  // … PNG
 	"io"
 	"net/http"
 	"net/url"
@@ -22,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	_ "golang.org/x/image/webp" // … and WebP
 
 	"github.com/rythmehq/rythme"
 )
@@ -83,6 +89,33 @@ func (d *Dir) Open(id string) (*os.File, error) {
 		return nil, os.ErrNotExist
 	}
 	return os.Open(d.file(id))
+}
+
+// Remove deletes the file of id; a file already gone is not an error.
+func (d *Dir) Remove(id string) error {
+	if !rythme.ValidID(rythme.PrefixMedia, id) {
+		return errors.New("media: bad id")
+	}
+	if err := os.Remove(d.file(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("media: %w", err)
+	}
+	return nil
+}
+
+// ImageSize reads the width and height an image file declares, from its
+// header only (image.DecodeConfig: PNG, JPEG, GIF, WebP): a file claiming
+// 50,000 × 50,000 is caught without decoding a pixel.
+func (d *Dir) ImageSize(id string) (width, height int, err error) {
+	f, err := d.Open(id)
+	if err != nil {
+		return 0, 0, fmt.Errorf("media: %w", err)
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return 0, 0, fmt.Errorf("media: image header: %w", err)
+	}
+	return cfg.Width, cfg.Height, nil
 }
 
 func (d *Dir) file(id string) string { return filepath.Join(d.path, id) }

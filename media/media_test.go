@@ -34,9 +34,22 @@ func TestSaveOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(f)
+	info, _ := f.Stat()
 	f.Close()
 	if !bytes.Equal(b, png) {
 		t.Fatal("the file does not read back")
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("a media file is %v, want -rw------- (the owner's only)", info.Mode().Perm())
+	}
+	if err := d.Remove(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Open(id); err == nil {
+		t.Fatal("a removed file still opens")
+	}
+	if err := d.Remove(id); err != nil {
+		t.Fatalf("removing a file already gone: %v", err)
 	}
 	// Too large: refused, nothing left behind.
 	big := rythme.NewID(rythme.PrefixMedia)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -14,8 +15,12 @@ import (
 const accountCols = `id, workspace_id, network, instance_url, external_id, username, display_name,
 	profile_url, status, status_reason, meta, token, created_at, updated_at`
 
-// sealToken encodes the token as JSON and seals it; a zero token is NULL.
-func (s *Store) sealToken(tok rythme.Token) ([]byte, error) {
+// accountRead is what scanAccount reads.
+const accountRead = accountCols + `, schedule, last_metrics_at, last_metrics_error, last_metrics_error_at, metrics_failures`
+
+// sealToken encodes the token as JSON and seals it, bound to the account
+// id; a zero token is NULL.
+func (s *Store) sealToken(id string, tok rythme.Token) ([]byte, error) {
 	if tok == (rythme.Token{}) {
 		return nil, nil
 	}
@@ -23,8 +28,13 @@ func (s *Store) sealToken(tok rythme.Token) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: encode token: %w", err)
 	}
-	return s.seal("token", b)
+	return s.seal("token", b, place("accounts", "token", id))
 }
+
+// unopenedReason is the status reason of an account whose sealed token no
+// configured key opens.
+const unopenedReason = "its stored token cannot be decrypted with the configured RYTHME_SECRET_KEY " +
+	"(a key was dropped before 'rythme rekey' re-sealed it): reconnect the account"
 
 func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 	a := &rythme.Account{}
@@ -32,7 +42,8 @@ func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 	var token []byte
 	if err := sc.Scan(&a.ID, &a.WorkspaceID, &a.Network, &a.InstanceURL, &a.ExternalID, &a.Username,
 		&a.DisplayName, &a.ProfileURL, &status, &a.StatusReason, &meta, &token,
-		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &schedule); err != nil {
+		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &schedule, nullTimeCol{&a.LastMetricsAt}, &a.LastMetricsError,
+		nullTimeCol{&a.LastMetricsErrorAt}, &a.MetricsFailures); err != nil {
 		return nil, err
 	}
 	if schedule != "" {
@@ -47,9 +58,16 @@ func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 		return nil, err
 	}
 	if len(token) > 0 {
-		pt, err := s.unseal("token", token)
+		pt, err := s.unseal("token", token, place("accounts", "token", a.ID))
 		if err != nil {
-			return nil, err
+			// A token no configured key opens (RYTHME_SECRET_KEY lost a key
+			// still in use, or the blob was moved here from another row) is
+			// an account to reconnect, not a failure of every list.
+			s.log.Warn("sqlstore: an account's token cannot be opened; it shows as needs_reconnect",
+				slog.String("account_id", a.ID), slog.String("error", err.Error()))
+			a.Status = rythme.AccountNeedsReconnect
+			a.StatusReason = unopenedReason
+			return a, nil
 		}
 		if err := json.Unmarshal(pt, &a.Token); err != nil {
 			return nil, errors.New("sqlstore: decode token: not valid JSON") // never echo the plaintext
@@ -77,7 +95,8 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 		a.Status = rythme.AccountConnected
 	}
 	a.CreatedAt, a.UpdatedAt = norm(a.CreatedAt), norm(a.UpdatedAt)
-	token, err := s.sealToken(a.Token)
+	sealedFor := a.ID
+	token, err := s.sealToken(sealedFor, a.Token)
 	if err != nil {
 		return err
 	}
@@ -102,13 +121,21 @@ func (s *Store) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 		return s.fail("upsert account", err)
 	}
 	a.Status = rythme.AccountStatus(status)
+	if a.ID != sealedFor && token != nil {
+		// The account existed under another id: bind its token to that one.
+		if token, err = s.sealToken(a.ID, a.Token); err != nil {
+			return err
+		}
+		_, err = s.w.ExecContext(ctx, `UPDATE accounts SET token = $1 WHERE id = $2`, token, a.ID)
+		return s.fail("upsert account", err)
+	}
 	return nil
 }
 
 // GetAccount returns the workspace's account; ENOTFOUND if none.
 func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme.Account, error) {
 	a, err := s.scanAccount(s.r.QueryRowContext(ctx,
-		`SELECT `+accountCols+`, schedule FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
+		`SELECT `+accountRead+` FROM accounts WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("account", id)
 	}
@@ -117,7 +144,7 @@ func (s *Store) GetAccount(ctx context.Context, workspaceID, id string) (*rythme
 
 // AccountByID is GetAccount without workspace scope, for workers.
 func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, error) {
-	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts WHERE id = $1`, id))
+	a, err := s.scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountRead+` FROM accounts WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("account", id)
 	}
@@ -126,27 +153,33 @@ func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, er
 
 // ListAccounts lists the workspace's accounts, oldest first.
 func (s *Store) ListAccounts(ctx context.Context, workspaceID string) ([]*rythme.Account, error) {
-	rows, err := s.r.QueryContext(ctx,
-		`SELECT `+accountCols+`, schedule FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+	return s.queryAccounts(ctx, "list accounts",
+		`SELECT `+accountRead+` FROM accounts WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+}
+
+// queryAccounts runs a query of accountRead and scans every
+// row.
+func (s *Store) queryAccounts(ctx context.Context, op, query string, args ...any) ([]*rythme.Account, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, s.fail("list accounts", err)
+		return nil, s.fail(op, err)
 	}
 	defer rows.Close()
 	out := []*rythme.Account{}
 	for rows.Next() {
 		a, err := s.scanAccount(rows)
 		if err != nil {
-			return nil, s.fail("list accounts", err)
+			return nil, s.fail(op, err)
 		}
 		out = append(out, a)
 	}
-	return out, s.fail("list accounts", rows.Err())
+	return out, s.fail(op, rows.Err())
 }
 
 // UpdateAccountToken replaces the account's sealed token; ENOTFOUND if
 // there is no such account.
 func (s *Store) UpdateAccountToken(ctx context.Context, id string, tok rythme.Token) error {
-	token, err := s.sealToken(tok)
+	token, err := s.sealToken(id, tok)
 	if err != nil {
 		return err
 	}
@@ -170,22 +203,9 @@ func (s *Store) AccountsExpiring(ctx context.Context, before time.Time, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts
+	return s.queryAccounts(ctx, "accounts expiring", `SELECT `+accountRead+` FROM accounts
 		WHERE status = 'connected' AND token_expires_at IS NOT NULL AND token_expires_at < $1
 		ORDER BY token_expires_at, id LIMIT $2`, s.ts(before), limit)
-	if err != nil {
-		return nil, s.fail("accounts expiring", err)
-	}
-	defer rows.Close()
-	out := []*rythme.Account{}
-	for rows.Next() {
-		a, err := s.scanAccount(rows)
-		if err != nil {
-			return nil, s.fail("accounts expiring", err)
-		}
-		out = append(out, a)
-	}
-	return out, s.fail("accounts expiring", rows.Err())
 }
 
 // SetAccountStatus changes the status (EINVALID for an unknown one);
@@ -200,6 +220,22 @@ func (s *Store) SetAccountStatus(ctx context.Context, id string, status rythme.A
 		token = CASE WHEN $1 = 'disconnected' THEN NULL ELSE token END WHERE id = $4`,
 		string(status), reason, s.ts(time.Now()), id)
 	return s.affected("set account status", res, err, func() error { return notFound("account", id) })
+}
+
+// RecordMetricsRead notes a successful engagement read and clears the
+// read error; ENOTFOUND if no such account.
+func (s *Store) RecordMetricsRead(ctx context.Context, accountID string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET last_metrics_at = $1, last_metrics_error = '',
+		last_metrics_error_at = NULL, metrics_failures = 0 WHERE id = $2`, s.ts(at), accountID)
+	return s.affected("record metrics read", res, err, func() error { return notFound("account", accountID) })
+}
+
+// RecordMetricsError notes a failed engagement read (failures: how many in
+// a row); ENOTFOUND if no such account.
+func (s *Store) RecordMetricsError(ctx context.Context, accountID, reason string, at time.Time, failures int) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE accounts SET last_metrics_error = $1, last_metrics_error_at = $2,
+		metrics_failures = $3 WHERE id = $4`, reason, s.ts(at), failures, accountID)
+	return s.affected("record metrics error", res, err, func() error { return notFound("account", accountID) })
 }
 
 // affected translates an Exec's outcome: err as fail does, and none() when

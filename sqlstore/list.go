@@ -58,6 +58,9 @@ func (s *Store) ListPosts(ctx context.Context, workspaceID string, f rythme.Post
 	if f.Author != "" {
 		sb.WriteString(` AND p.author = ` + arg(f.Author))
 	}
+	if f.Review != "" {
+		sb.WriteString(` AND p.review = ` + arg(f.Review))
+	}
 	if f.Tag != "" {
 		// tags is a JSON array: look for the tag's JSON string in it.
 		enc, _ := json.Marshal(f.Tag)
@@ -150,7 +153,11 @@ func loadTargets(ctx context.Context, tx *sql.Tx, posts []*rythme.Post) error {
 		t.Text = p.TextFor(t)
 		p.Targets = append(p.Targets, t)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return loadParts(ctx, tx, postTargets(posts...))
 }
 
 // encodeCursor makes the opaque cursor after a row: base64 of its key.

@@ -15,7 +15,8 @@ func (s *Store) DueMetrics(ctx context.Context, now time.Time, limit int) ([]ryt
 	if limit <= 0 {
 		limit = DueTargetsLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, network, external_id, published_at, metrics_step
+	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, network, external_id, published_at, metrics_step,
+		(SELECT count(*) FROM target_parts tp WHERE tp.target_id = targets.id AND tp.idx = 1)
 		FROM targets WHERE metrics_next_at IS NOT NULL AND metrics_next_at <= $1 AND status = 'published' AND external_id <> ''
 		ORDER BY account_id, metrics_next_at, id LIMIT $2`, s.ts(now), limit)
 	if err != nil {
@@ -26,7 +27,7 @@ func (s *Store) DueMetrics(ctx context.Context, now time.Time, limit int) ([]ryt
 	for rows.Next() {
 		var d rythme.MetricsDue
 		var pub *time.Time
-		if err := rows.Scan(&d.TargetID, &d.AccountID, &d.Network, &d.ExternalID, nullTimeCol{&pub}, &d.Step); err != nil {
+		if err := rows.Scan(&d.TargetID, &d.AccountID, &d.Network, &d.ExternalID, nullTimeCol{&pub}, &d.Step, &d.OwnReplies); err != nil {
 			return nil, s.fail("due metrics", err)
 		}
 		if pub != nil {
@@ -234,7 +235,7 @@ func (s *Store) AccountsDueAudience(ctx context.Context, now time.Time, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+`, schedule FROM accounts
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountRead+` FROM accounts
 		WHERE status = 'connected' AND (audience_next_at IS NULL OR audience_next_at <= $1)
 		ORDER BY audience_next_at, id LIMIT $2`, s.ts(now), limit)
 	if err != nil {

@@ -305,7 +305,11 @@ func (s *Store) loadPost(ctx context.Context, tx *sql.Tx, workspaceID, id, suffi
 		t.Text = p.TextFor(t)
 		p.Targets = append(p.Targets, t)
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return p, loadParts(ctx, tx, p.Targets)
 }
 
 // UpdatePost loads the post and its targets with a lock (SELECT … FOR
@@ -411,6 +415,7 @@ func targetEqual(a, b *rythme.Target) bool {
 	a2.LeaseUntil, a2.PublishedAt, b2.LeaseUntil, b2.PublishedAt = nil, nil, nil, nil
 	a2.Text, b2.Text = "", ""
 	a2.Media, b2.Media, a2.Thread, b2.Thread = nil, nil, nil, nil // the post's, not the target's
+	a2.Parts, b2.Parts = nil, nil                                 // written apart (SaveTargetPart)
 	return ta && tb && a2.ScheduledAt.Equal(b2.ScheduledAt) && a2.UpdatedAt.Equal(b2.UpdatedAt) &&
 		a2.CreatedAt.Equal(b2.CreatedAt) && sameScalars(a2, b2)
 }
@@ -418,6 +423,7 @@ func targetEqual(a, b *rythme.Target) bool {
 func sameScalars(a, b rythme.Target) bool {
 	a.ScheduledAt, a.UpdatedAt, a.CreatedAt = b.ScheduledAt, b.UpdatedAt, b.CreatedAt
 	a.Media, b.Media, a.Thread, b.Thread = nil, nil, nil, nil
+	a.Parts, b.Parts = nil, nil
 	return reflect.DeepEqual(a, b)
 }
 

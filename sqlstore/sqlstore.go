@@ -13,6 +13,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -96,6 +97,9 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
 		}
 		path := cfg.sqlitePath()
+		if err := ownerOnly(path); err != nil {
+			return nil, err
+		}
 		common := url.Values{}
 		common.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 		common.Set("_foreign_keys", "1")
@@ -131,6 +135,12 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		r.SetMaxOpenConns(cfg.MaxOpenConns)
 		r.SetMaxIdleConns(cfg.MaxOpenConns)
 		s.w, s.r = w, r
+		for _, f := range []string{path + "-wal", path + "-shm"} { // made by older versions, or before the chmod
+			if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+				s.Close()
+				return nil, fmt.Errorf("sqlstore: %w", err)
+			}
+		}
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -209,6 +219,24 @@ func (s *Store) readTx(ctx context.Context, op string, fn func(*sql.Tx) error) e
 	defer tx.Rollback() //nolint:errcheck // read-only
 	if err := fn(tx); err != nil {
 		return s.fail(op, err)
+	}
+	return nil
+}
+
+// ownerOnly creates the SQLite file readable by its owner only (0600)
+// before SQLite opens it, or makes an existing one so: SQLite gives its WAL
+// and shared-memory files the mode of the database file, and they hold
+// everything the database does.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlstore: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sqlstore: create database file: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("sqlstore: %w", err)
 	}
 	return nil
 }

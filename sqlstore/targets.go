@@ -72,6 +72,9 @@ func (s *Store) GetTarget(ctx context.Context, id string) (*rythme.Target, error
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("target", id)
 	}
+	if err == nil {
+		err = loadParts(ctx, s.r, []*rythme.Target{t})
+	}
 	return t, s.fail("get target", err)
 }
 
@@ -86,6 +89,9 @@ func (s *Store) ClaimTarget(ctx context.Context, id string, version int, now, le
 		s.ts(leaseUntil), s.ts(now), id, version), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.casFailed(ctx, "claim", id, rythme.TargetScheduled, version)
+	}
+	if err == nil {
+		err = loadParts(ctx, s.w, []*rythme.Target{t})
 	}
 	return t, s.fail("claim target", err)
 }
@@ -134,18 +140,45 @@ func (s *Store) FinishTarget(ctx context.Context, id string, version int, out ry
 		publishedAt = s.ts(at)
 		metricsNext = s.ts(*rythme.NextMetricsAt(at, 0))
 	}
-	t, err := scanTarget(s.w.QueryRowContext(ctx, `UPDATE targets SET status = $1, version = version + $2,
+	var t *rythme.Target
+	lost := false // no target publishing at version
+	err := s.tx(ctx, "finish target", func(tx *sql.Tx) error {
+		var err error
+		t, err = scanTarget(tx.QueryRowContext(ctx, `UPDATE targets SET status = $1, version = version + $2,
 		external_id = CASE WHEN $3 = '' THEN external_id ELSE $3 END,
 		url = CASE WHEN $4 = '' THEN url ELSE $4 END,
 		last_error = $5, published_at = COALESCE($6, published_at), lease_until = NULL, updated_at = $7,
 		metrics_next_at = COALESCE($10, metrics_next_at), metrics_step = CASE WHEN $10 IS NULL THEN metrics_step ELSE 0 END
 		WHERE id = $8 AND status = 'publishing' AND version = $9
 		RETURNING `+targetCols+`, `+postText,
-		string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version, metricsNext), true)
-	if errors.Is(err, sql.ErrNoRows) {
+			string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version, metricsNext), true)
+		if errors.Is(err, sql.ErrNoRows) {
+			lost = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, p := range out.Parts {
+			if _, err := s.insertPart(ctx, tx, id, p); err != nil {
+				return err
+			}
+		}
+		if out.Event != "" {
+			ev := rythme.PostEvent{At: at, Actor: rythme.ActorRythme, Action: "publishing", Comment: out.Event}
+			if _, err := tx.ExecContext(ctx, insertEventSQL, s.eventArgs(&rythme.Post{ID: t.PostID, WorkspaceID: t.WorkspaceID}, ev)...); err != nil {
+				return err
+			}
+		}
+		return loadParts(ctx, tx, []*rythme.Target{t})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if lost {
 		return nil, s.casFailed(ctx, "finish", id, rythme.TargetPublishing, version)
 	}
-	return t, s.fail("finish target", err)
+	return t, nil
 }
 
 // DueTargetsLimit is DueTargets' page size when limit is not positive.
@@ -227,7 +260,11 @@ func (s *Store) ExpiredLeases(ctx context.Context, now time.Time, limit int) ([]
 		}
 		out = append(out, t)
 	}
-	return out, s.fail("expired leases", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("expired leases", err)
+	}
+	rows.Close()
+	return out, s.fail("expired leases", loadParts(ctx, s.r, out))
 }
 
 // HoldAccountTargets moves the account's scheduled targets to held

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -143,23 +144,31 @@ func parseMap(s string) (map[string]string, error) {
 	return m, nil
 }
 
-// seal encrypts a secret; the error never holds the plaintext.
-func (s *Store) seal(what string, plaintext []byte) ([]byte, error) {
+// place names where a sealed value is stored, the additional
+// authenticated data it is sealed with: a blob copied to another table,
+// column or row does not open there.
+func place(table, column string, row ...string) []byte {
+	return []byte(table + "." + column + ":" + strings.Join(row, "\x00"))
+}
+
+// seal encrypts a secret bound to its place; the error never holds the
+// plaintext.
+func (s *Store) seal(what string, plaintext, at []byte) ([]byte, error) {
 	if s.sealer == nil {
 		return nil, fmt.Errorf("sqlstore: seal %s: no Sealer configured", what)
 	}
-	b, err := s.sealer.Seal(plaintext)
+	b, err := s.sealer.Seal(plaintext, at)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: seal %s: %w", what, err)
 	}
 	return b, nil
 }
 
-func (s *Store) unseal(what string, sealed []byte) ([]byte, error) {
+func (s *Store) unseal(what string, sealed, at []byte) ([]byte, error) {
 	if s.sealer == nil {
 		return nil, fmt.Errorf("sqlstore: open %s: no Sealer configured", what)
 	}
-	b, err := s.sealer.Open(sealed)
+	b, err := s.sealer.Open(sealed, at)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", what, err)
 	}

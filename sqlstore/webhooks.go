@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -28,7 +29,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w *rythme.Webhook) error {
 	if err != nil {
 		return s.fail("create webhook", err)
 	}
-	secret, err := s.seal("webhook secret", []byte(w.Secret))
+	secret, err := s.seal("webhook secret", []byte(w.Secret), place("webhooks", "secret", w.ID))
 	if err != nil {
 		return err
 	}
@@ -61,15 +62,21 @@ func (s *Store) scanWebhook(sc scanner) (*rythme.Webhook, error) {
 	if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
 		return nil, errors.New("sqlstore: webhook events: not valid JSON")
 	}
-	pt, err := s.unseal("webhook secret", secret)
+	pt, err := s.unseal("webhook secret", secret, place("webhooks", "secret", w.ID))
 	if err != nil {
-		return nil, err
+		return w, errUnopened{err}
 	}
 	w.Secret = string(pt)
 	return w, nil
 }
 
-func (s *Store) listWebhooks(ctx context.Context, op, where string, args ...any) ([]*rythme.Webhook, error) {
+// errUnopened is a webhook whose secret no configured key opens: listing
+// shows it (its secret is never shown anyway), delivering refuses it.
+type errUnopened struct{ error }
+
+func (e errUnopened) Unwrap() error { return e.error }
+
+func (s *Store) listWebhooks(ctx context.Context, op string, tolerant bool, where string, args ...any) ([]*rythme.Webhook, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE `+where+` ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, s.fail(op, err)
@@ -78,6 +85,12 @@ func (s *Store) listWebhooks(ctx context.Context, op, where string, args ...any)
 	out := []*rythme.Webhook{}
 	for rows.Next() {
 		w, err := s.scanWebhook(rows)
+		var unopened errUnopened
+		if tolerant && errors.As(err, &unopened) {
+			s.log.Warn("sqlstore: a webhook's secret cannot be opened with any configured key; it cannot be delivered",
+				slog.String("webhook_id", w.ID), slog.String("error", err.Error()))
+			err = nil
+		}
 		if err != nil {
 			return nil, s.fail(op, err)
 		}
@@ -88,12 +101,12 @@ func (s *Store) listWebhooks(ctx context.Context, op, where string, args ...any)
 
 // ListWebhooks lists the workspace's webhooks, oldest first.
 func (s *Store) ListWebhooks(ctx context.Context, workspaceID string) ([]*rythme.Webhook, error) {
-	return s.listWebhooks(ctx, "list webhooks", `workspace_id = $1`, workspaceID)
+	return s.listWebhooks(ctx, "list webhooks", true, `workspace_id = $1`, workspaceID)
 }
 
 // WebhooksFor lists the workspace's webhooks subscribed to event.
 func (s *Store) WebhooksFor(ctx context.Context, workspaceID, event string) ([]*rythme.Webhook, error) {
-	all, err := s.listWebhooks(ctx, "webhooks for event", `workspace_id = $1`, workspaceID)
+	all, err := s.listWebhooks(ctx, "webhooks for event", false, `workspace_id = $1`, workspaceID)
 	if err != nil {
 		return nil, err
 	}

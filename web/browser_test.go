@@ -51,6 +51,9 @@ func TestMain(m *testing.M) {
 // RYTHME_REQUIRE_BROWSER=1).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the browser tests do not run")
+	}
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p

@@ -23,23 +23,28 @@ type enqueuer struct {
 	inspector *asynq.Inspector
 }
 
-// enqueue reports whether the task is on the queue (enqueued now, or
-// already there alive).
-func (e *enqueuer) enqueue(ctx context.Context, task *asynq.Task, queue, id string) error {
-	_, err := e.client.EnqueueContext(ctx, task)
+// enqueue puts the task on the queue unless a live task holds its id. A
+// nil error means the task is on the queue; added says whether this call
+// put it there (false: it was already there, alive). Without an inspector
+// a conflict always means "already there".
+func (e *enqueuer) enqueue(ctx context.Context, task *asynq.Task, queue, id string) (added bool, err error) {
+	_, err = e.client.EnqueueContext(ctx, task)
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return err
+		return err == nil, err
+	}
+	if e.inspector == nil {
+		return false, nil
 	}
 	info, ierr := e.inspector.GetTaskInfo(queue, id)
 	if ierr != nil || info.State != asynq.TaskStateArchived {
-		return nil // alive (or gone since: the next sweep sees it)
+		return false, nil // alive (or gone since: the next sweep sees it)
 	}
 	if derr := e.inspector.DeleteTask(queue, id); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
-		return derr
+		return false, derr
 	}
 	_, err = e.client.EnqueueContext(ctx, task)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil // another worker revived it first
+		return false, nil // another worker revived it first
 	}
-	return err
+	return err == nil, err
 }

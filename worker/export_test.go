@@ -14,5 +14,6 @@ var (
 
 // EnqueueReviving exposes the enqueuer the sweeps go through.
 func EnqueueReviving(client *asynq.Client, insp *asynq.Inspector, task *asynq.Task, queue, id string) error {
-	return (&enqueuer{client: client, inspector: insp}).enqueue(context.Background(), task, queue, id)
+	_, err := (&enqueuer{client: client, inspector: insp}).enqueue(context.Background(), task, queue, id)
+	return err
 }

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -39,11 +42,23 @@ func NewPollTask() *asynq.Task {
 // Poller reads engagement back: each published post on the decaying
 // rythme.MetricsSchedule, batched per account as the network allows, and
 // each account's followers daily. Every reading is a new snapshot.
+//
+// Every read goes through the call policy (AccountCalls): the account's
+// lock for a refresh, one refresh on a 401 before needs_reconnect, rate
+// limits per request. Nothing stops in silence: whatever failed before, the
+// next sweep reads the account again (an archived task's id is revived),
+// and an account whose reads keep failing says so (its last_metrics_error,
+// and account.metrics_failing once).
 type Poller struct {
-	Store       rythme.Store
-	Connectors  *connectors.Registry
-	Client      *asynq.Client
+	Store      rythme.Store
+	Connectors *connectors.Registry
+	Client     *asynq.Client
+	// Inspector lets a sweep revive an account's task id that an archived
+	// task holds (see enqueuer); nil: a conflict always means "queued".
+	Inspector   *asynq.Inspector
 	Limits      *Limits
+	Redis       redis.UniversalClient // the account lock (nil: none)
+	Notifier    *Notifier             // account events (nil: none)
 	HTTPClient  *http.Client
 	Clock       Clock
 	Logger      *slog.Logger
@@ -56,8 +71,9 @@ type Poller struct {
 }
 
 // Sweep finds what is due and enqueues one task per account (its id makes
-// a second sweep a no-op while the first is pending). It returns how many
-// accounts and readings it handed out.
+// a second sweep a no-op while the first is alive; an id an archived task
+// holds is revived). It returns how many accounts and readings it handed
+// out.
 func (p *Poller) Sweep(ctx context.Context) (accounts, readings int, err error) {
 	now := p.Clock.Now()
 	due, err := p.Store.DueMetrics(ctx, now, p.Batch)
@@ -90,6 +106,7 @@ func (p *Poller) Sweep(ctx context.Context) (accounts, readings int, err error) 
 			}
 		}
 	}
+	enq := &enqueuer{client: p.Client, inspector: p.Inspector}
 	for _, id := range order {
 		pl := byAccount[id]
 		b, _ := json.Marshal(pl)
@@ -97,15 +114,27 @@ func (p *Poller) Sweep(ctx context.Context) (accounts, readings int, err error) 
 		if p.Spread > 0 {
 			delay = time.Duration(jitter(int(p.Spread/time.Millisecond))) * time.Millisecond
 		}
-		_, err := p.Client.EnqueueContext(ctx, asynq.NewTask(TypePollAccount, b, asynq.TaskID("metrics:"+id),
-			asynq.Queue(MetricsQueue), asynq.ProcessIn(delay), asynq.MaxRetry(5), asynq.Timeout(5*time.Minute)))
-		if err == nil {
+		task := asynq.NewTask(TypePollAccount, b, asynq.TaskID(PollTaskID(id)),
+			asynq.Queue(MetricsQueue), asynq.ProcessIn(delay), asynq.MaxRetry(5), asynq.Timeout(5*time.Minute))
+		added, err := enq.enqueue(ctx, task, MetricsQueue, PollTaskID(id))
+		if err != nil {
+			p.Logger.Warn("metrics: enqueue an account's reads; the next sweep tries again", slog.String("account_id", id), slog.Any("err", err))
+		}
+		if added {
 			accounts++
 			readings += len(pl.Due)
 		}
 	}
 	return accounts, readings, nil
 }
+
+// PollTaskID is the task id of an account's reads: one task at a time.
+func PollTaskID(accountID string) string { return "metrics:" + accountID }
+
+// metricsFailingAfter is how many reads in a row fail before an account
+// says its reads are failing (account.metrics_failing); a refusal (a
+// permanent error, a token refused for good) says so at once.
+const metricsFailingAfter = 3
 
 // ProcessTask handles metrics:account.
 func (p *Poller) ProcessTask(ctx context.Context, task *asynq.Task) error {
@@ -135,50 +164,71 @@ func (p *Poller) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	}
 	conn, err := p.Connectors.Get(acct.Network)
 	if err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		p.failed(ctx, log, acct, "this build of rythme has no connector for "+acct.Network, true)
+		return nil
 	}
 	// A wait the network announced (a 429) holds for reading too.
 	if p.Limits != nil {
-		if ttl, err := p.Limits.rdb.PTTL(ctx, blockKey(acct.Network, acct.ID)).Result(); err == nil && ttl > 0 {
+		if ttl, err := p.Limits.Blocked(ctx, acct.Network, acct.ID); err == nil && ttl > 0 {
 			return &rateLimitedError{wait: ttl, err: fmt.Errorf("the network asked to wait")}
 		}
 	}
-	sess, err := connectors.OpenSession(ctx, conn, acct, p.HTTPClient, p.RedirectURI(acct.Network), p.Store,
-		func(ctx context.Context, tok rythme.Token) error {
-			return p.Store.UpdateAccountToken(ctx, acct.ID, tok)
-		})
+	calls := p.calls()
+	call, err := calls.Open(ctx, log, conn, acct)
 	if err != nil {
-		return err
+		return p.networkError(ctx, log, calls, acct, err)
 	}
+	read := false
 	if len(pl.Due) > 0 && conn.Info().Metrics {
-		if err := p.readPosts(ctx, log, conn, acct, sess, pl.Due); err != nil {
-			return p.networkError(ctx, log, acct, err)
+		err := call.Do(ctx, func(acct *rythme.Account, client *http.Client) error {
+			return p.readPosts(ctx, log, conn, acct, client, pl.Due)
+		})
+		if err != nil {
+			return p.networkError(ctx, log, calls, acct, err)
 		}
+		read = true
 	}
 	if pl.Audience {
 		if af, ok := conn.(connectors.AudienceFetcher); ok {
-			n, err := af.FetchFollowers(ctx, acct, sess.Client())
+			var n int64
+			err := call.Do(ctx, func(acct *rythme.Account, client *http.Client) error {
+				var err error
+				n, err = af.FetchFollowers(ctx, acct, client)
+				return err
+			})
 			if err != nil {
-				return p.networkError(ctx, log, acct, err)
+				return p.networkError(ctx, log, calls, acct, err)
 			}
 			now := p.Clock.Now()
 			if err := p.Store.SaveAudience(ctx, acct.ID, now, n, now.Add(rythme.AudienceEvery)); err != nil {
 				return err
 			}
+			read = true
+		}
+	}
+	if read {
+		if err := p.Store.RecordMetricsRead(ctx, acct.ID, p.Clock.Now()); err != nil {
+			log.Warn("metrics: record the read", slog.Any("err", err))
 		}
 	}
 	return nil
 }
 
+// calls is the policy every call to a network goes through (netcall.go).
+func (p *Poller) calls() *AccountCalls {
+	return &AccountCalls{Store: p.Store, Redis: p.Redis, Limits: p.Limits, HTTPClient: p.HTTPClient, Clock: p.Clock,
+		Logger: p.Logger, RedirectURI: p.RedirectURI, Apps: p.Store, Notifier: p.Notifier}
+}
+
 // readPosts reads the due posts (the connector batches them as its network
 // allows) and stores each reading, moving the post to its next step.
 func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connectors.Connector, acct *rythme.Account,
-	sess connectors.Session, due []rythme.MetricsDue) error {
+	client *http.Client, due []rythme.MetricsDue) error {
 	ids := make([]string, len(due))
 	for i, d := range due {
 		ids[i] = d.ExternalID
 	}
-	readings, err := conn.FetchMetrics(ctx, acct, sess.Client(), ids)
+	readings, err := conn.FetchMetrics(ctx, acct, client, ids)
 	if err != nil {
 		return err
 	}
@@ -189,6 +239,11 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 	for i, d := range due {
 		m := readings[i]
 		m.TargetID = d.TargetID
+		if m.Comments != nil && d.OwnReplies > 0 {
+			// A thread's next part is a reply to its first: not a comment.
+			c := max(*m.Comments-int64(d.OwnReplies), 0)
+			m.Comments = &c
+		}
 		if m.At.IsZero() {
 			m.At = now
 		}
@@ -204,29 +259,58 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 	return nil
 }
 
-// networkError acts on a failed read: wait out a rate limit (every worker),
-// reconnect a refused account, give up on a permanent refusal until the
-// next sweep, retry the rest.
-func (p *Poller) networkError(ctx context.Context, log *slog.Logger, acct *rythme.Account, err error) error {
+// networkError acts on a failed read: wait out a rate limit (the policy
+// recorded the network's wait for every worker), reconnect an account
+// whose token is refused even after a refresh, give up on a permanent
+// refusal until the next sweep, retry the rest. Every failure but a wait
+// is recorded on the account.
+func (p *Poller) networkError(ctx context.Context, log *slog.Logger, calls *AccountCalls, acct *rythme.Account, err error) error {
 	ce, _ := connectors.AsError(err)
-	switch connectors.KindOf(err) {
-	case connectors.RateLimited:
-		wait := 30 * time.Second
+	kind := connectors.KindOf(err)
+	if kind == connectors.RateLimited {
+		wait := defaultRateLimitWait
 		if ce != nil && ce.RetryAfter > 0 {
 			wait = ce.RetryAfter
 		}
-		if p.Limits != nil {
-			_ = p.Limits.Block(ctx, acct.Network, acct.ID, wait)
-		}
 		return &rateLimitedError{wait: wait, err: err}
+	}
+	reason := errMessage(err)
+	p.failed(ctx, log, acct, reason, kind == connectors.Auth || kind == connectors.Permanent)
+	switch kind {
 	case connectors.Auth:
-		if merr := markNeedsReconnect(ctx, p.Store, nil, log, acct.ID, errMessage(err), p.Clock.Now()); merr != nil {
-			return merr
-		}
-		return nil
+		return calls.NeedsReconnect(ctx, log, acct.ID, reason)
 	case connectors.Permanent:
-		log.Warn("metrics: the network refused to tell; the next sweep tries again", slog.String("reason", errMessage(err)))
+		log.Warn("metrics: the network refused to tell; the next sweep tries again", slog.String("reason", reason))
 		return fmt.Errorf("metrics: %w: %w", err, asynq.SkipRetry)
 	}
 	return err
+}
+
+// failed records a failed read on the account and, when its reads have
+// just started failing (metricsFailingAfter in a row, or a refusal),
+// emits account.metrics_failing once.
+func (p *Poller) failed(ctx context.Context, log *slog.Logger, acct *rythme.Account, reason string, refused bool) {
+	n := acct.MetricsFailures + 1
+	if refused {
+		n = max(n, metricsFailingAfter)
+	}
+	reason = strings.ToValidUTF8(strings.ReplaceAll(reason, "\x00", ""), "")
+	if len(reason) > connectors.MaxMessage*2 {
+		reason = strings.ToValidUTF8(reason[:connectors.MaxMessage*2], "") + "…"
+	}
+	now := p.Clock.Now()
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := p.Store.RecordMetricsError(rctx, acct.ID, reason, now, n); err != nil {
+		log.Warn("metrics: record the failed read", slog.Any("err", err))
+		return
+	}
+	if acct.MetricsFailures >= metricsFailingAfter || n < metricsFailingAfter {
+		return
+	}
+	log.Warn("metrics: the account's reads keep failing", slog.Int("failures", n), slog.String("reason", reason))
+	p.Notifier.Emit(rctx, rythme.Event{ID: "evt_" + acct.ID + "_metrics_failing_" + strconv.FormatInt(now.Unix(), 10),
+		Type: rythme.EventAccountMetricsFailing, CreatedAt: now, Workspace: acct.WorkspaceID,
+		Data: rythme.EventData{AccountID: acct.ID, Username: acct.Username, Network: acct.Network,
+			Status: string(acct.Status), Reason: reason}})
 }

@@ -11,16 +11,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // TypeDeliverWebhook delivers one event to one webhook.
@@ -89,10 +89,14 @@ func targetEvent(t *rythme.Target, acct *rythme.Account, out rythme.Outcome) (ry
 // Deliverer sends one event to one webhook: a signed POST to its URL, or a
 // message to its channel account through that network's connector.
 type Deliverer struct {
-	Store       rythme.Store
-	Connectors  *connectors.Registry
-	HTTPClient  *http.Client // for URLs: see GuardedClient
-	Channels    *http.Client // base client for channel connectors
+	Store      rythme.Store
+	Connectors *connectors.Registry
+	HTTPClient *http.Client // for URLs: see GuardedClient
+	Channels   *http.Client // base client for channel connectors
+	// Redis and Limits: the account lock and the shared rate limits of
+	// the channel accounts' calls (nil: none).
+	Redis       redis.UniversalClient
+	Limits      *Limits
 	Clock       Clock
 	Logger      *slog.Logger
 	RedirectURI func(network string) string
@@ -132,11 +136,15 @@ func (d *Deliverer) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		return fmt.Errorf("worker: webhook request: %v: %w", err, asynq.SkipRetry)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "rythme-webhooks/1")
 	req.Header.Set("Rythme-Event", p.Event.Type)
 	req.Header.Set("Rythme-Delivery", p.Event.ID)
 	req.Header.Set(SignatureHeader, Sign(w.Secret, d.Clock.Now(), body))
 	resp, err := d.HTTPClient.Do(req)
+	if netguard.IsRefused(err) {
+		// The URL resolves to a non-public address: retrying cannot help.
+		d.Logger.Warn("webhook: the receiver's address is not public; not retried", slog.String("webhook_id", w.ID), slog.String("error", err.Error()))
+		return fmt.Errorf("worker: deliver webhook %s: %w: %w", w.ID, err, asynq.SkipRetry)
+	}
 	if err != nil {
 		return fmt.Errorf("worker: deliver webhook %s: %w", w.ID, err)
 	}
@@ -162,14 +170,16 @@ func (d *Deliverer) toChannel(ctx context.Context, w *rythme.Webhook, ev rythme.
 	if err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
-	sess, err := connectors.OpenSession(ctx, conn, acct, d.Channels, d.RedirectURI(acct.Network), d.Store,
-		func(ctx context.Context, tok rythme.Token) error {
-			return d.Store.UpdateAccountToken(ctx, acct.ID, tok)
+	// The channel's account is called like any other (netcall.go).
+	calls := &AccountCalls{Store: d.Store, Redis: d.Redis, Limits: d.Limits, HTTPClient: d.Channels, Clock: d.Clock,
+		Logger: d.Logger, RedirectURI: d.RedirectURI, Apps: d.Store}
+	call, err := calls.Open(ctx, d.Logger, conn, acct)
+	if err == nil {
+		err = call.Do(ctx, func(acct *rythme.Account, client *http.Client) error {
+			_, err := conn.Publish(ctx, acct, client, connectors.PublishRequest{Text: EventText(ev), IdempotencyKey: ev.ID})
+			return err
 		})
-	if err != nil {
-		return err
 	}
-	_, err = conn.Publish(ctx, acct, sess.Client(), connectors.PublishRequest{Text: EventText(ev), IdempotencyKey: ev.ID})
 	if connectors.KindOf(err) == connectors.Permanent || connectors.KindOf(err) == connectors.Auth {
 		return fmt.Errorf("worker: notify channel %s: %w: %w", acct.ID, err, asynq.SkipRetry)
 	}
@@ -189,6 +199,8 @@ func EventText(ev rythme.Event) string {
 		return "❌ A post to " + who + " failed: " + ev.Data.Reason
 	case rythme.EventPostUnconfirmed:
 		return "⚠️ A post to " + who + " may or may not have gone out: check the account, then resolve it in rythme. " + ev.Data.Reason
+	case rythme.EventAccountMetricsFailing:
+		return "📉 Engagement can no longer be read from " + who + "; rythme keeps trying. " + ev.Data.Reason
 	case rythme.EventAccountNeedsReconnect:
 		return "🔌 The " + who + " account needs reconnecting in rythme; its posts are held until then. " + ev.Data.Reason
 	}
@@ -197,33 +209,16 @@ func EventText(ev rythme.Event) string {
 
 // GuardedClient returns a client for webhook URLs that refuses to connect
 // to loopback, private, link-local and other non-public addresses (checked
-// on the resolved address, so DNS tricks do not get around it), unless
-// allowPrivate.
+// on the resolved address, so DNS tricks do not get around it; see package
+// netguard), unless allowPrivate. It follows no redirect: a receiver that
+// moved answers 3xx, which is a failed delivery.
 func GuardedClient(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
-		if allowPrivate {
-			return nil
-		}
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			return err
-		}
-		ip := net.ParseIP(host)
-		if ip == nil || !PublicIP(ip) {
-			return fmt.Errorf("refusing to connect to the non-public address %s", host)
-		}
-		return nil
-	}}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = dialer.DialContext
-	tr.Proxy = nil
-	return &http.Client{Transport: tr, Timeout: 15 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-// PublicIP reports whether ip is a public unicast address.
-func PublicIP(ip net.IP) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() ||
-		ip.Equal(net.IPv4bcast) || (ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64)) // 100.64/10 (CGNAT)
+	p := netguard.Policy{}
+	if allowPrivate {
+		p = netguard.AllowAll
+	}
+	c := p.Client(nil, 15*time.Second)
+	c.Transport = connectors.WithUserAgent(c.Transport)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
 }

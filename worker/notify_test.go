@@ -3,15 +3,18 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -97,22 +100,46 @@ func TestWebhooksAreSignedAndDelivered(t *testing.T) {
 	}
 }
 
+// TestWebhookURLsCannotReachPrivateAddresses: a delivery to a URL that
+// resolves to a non-public address never reaches it, and is not retried
+// (asynq.SkipRetry), while an allowed one carries rythme's User-Agent.
 func TestWebhookURLsCannotReachPrivateAddresses(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	var hits atomic.Int64
+	var ua atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		ua.Store(r.UserAgent())
+	}))
 	defer srv.Close()
-	_, err := worker.GuardedClient(false).Post(srv.URL, "application/json", strings.NewReader("{}"))
-	if err == nil || !strings.Contains(err.Error(), "non-public") {
-		t.Fatalf("POST to loopback: %v, want refused", err)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	e := newEnv(t, storetest.SQLite(t))
+	ctx := context.Background()
+	deliver := func(url string, allow bool) error {
+		t.Helper()
+		hook := &rythme.Webhook{WorkspaceID: e.ws.ID, URL: url, Secret: "whsec_test", Events: []string{rythme.EventPostPublished}}
+		if err := e.store.CreateWebhook(ctx, hook); err != nil {
+			t.Fatal(err)
+		}
+		d := &worker.Deliverer{Store: e.store, Connectors: e.reg, HTTPClient: worker.GuardedClient(allow), Clock: e.clock, Logger: quiet}
+		b, _ := json.Marshal(worker.DeliverPayload{WebhookID: hook.ID, Event: rythme.Event{ID: "evt_1", Type: rythme.EventPostPublished}})
+		return d.ProcessTask(ctx, asynq.NewTask(worker.TypeDeliverWebhook, b))
 	}
-	if _, err := worker.GuardedClient(true).Post(srv.URL, "application/json", strings.NewReader("{}")); err != nil {
+	for _, u := range []string{srv.URL + "/hook", "http://localhost:" + port + "/hook", "http://[::ffff:127.0.0.1]:" + port + "/hook",
+		"http://[64:ff9b::a9fe:a9fe]:" + port + "/hook"} {
+		err := deliver(u, false)
+		if err == nil || !errors.Is(err, asynq.SkipRetry) || !strings.Contains(err.Error(), "non-public") {
+			t.Errorf("delivery to %s: %v; want refused and not retried", u, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("%d deliveries reached a loopback receiver", n)
+	}
+	if err := deliver(srv.URL+"/hook", true); err != nil {
 		t.Fatalf("allowed private: %v", err)
 	}
-	for ip, public := range map[string]bool{"10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false, "169.254.169.254": false,
-		"100.64.0.1": false, "::1": false, "fd00::1": false, "0.0.0.0": false, "93.184.216.34": true, "2606:4700::1111": true} {
-		if got := worker.PublicIP(net.ParseIP(ip)); got != public {
-			t.Errorf("PublicIP(%s) = %v, want %v", ip, got, public)
-		}
+	if got, _ := ua.Load().(string); got != connectors.UserAgent() || !strings.HasPrefix(got, "rythme/") {
+		t.Errorf("User-Agent %q, want %q", got, connectors.UserAgent())
 	}
 }
 

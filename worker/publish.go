@@ -82,7 +82,7 @@ const mediaLinkTTL = 24 * time.Hour
 // mediaFor returns the post's files as a connector takes them; a file
 // that is gone fails the post (Permanent).
 func (h *PublishHandler) mediaFor(ctx context.Context, t *rythme.Target) ([]connectors.Media, error) {
-	if len(t.Media) == 0 {
+	if len(t.Media) == 0 || len(t.Parts) > 0 { // the media went with part 0
 		return nil, nil
 	}
 	if h.Media == nil || h.MediaSigner == nil {
@@ -102,13 +102,6 @@ func (h *PublishHandler) mediaFor(ctx context.Context, t *rythme.Target) ([]conn
 	}
 	return out, nil
 }
-
-// lockWait is how long a publish waits for another worker's refresh of
-// the same account.
-const lockWait = 10 * time.Second
-
-// refreshAhead: a token expiring within it is refreshed before use.
-const refreshAhead = time.Minute
 
 // maxEarlyWait is the longest the handler sleeps for a task handed over
 // early; asynq is early by at most a second, so more means a clock moved.
@@ -187,14 +180,18 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	}
 	log = log.With(slog.String("network", t.Network), slog.String("account_id", t.AccountID))
 
-	out, retryErr := h.publish(ctx, log, t, acct)
+	rec := newPartRecorder(h, log, t)
+	out, retryErr := h.publish(ctx, log, t, acct, rec)
+	out, retryErr = rec.outcome(out, retryErr)
 	h.finish(log, t, acct, out)
 	return retryErr
 }
 
 // publish makes the network call and turns its result into an outcome and,
 // for retries, the error asynq should see.
-func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythme.Target, acct *rythme.Account) (rythme.Outcome, error) {
+// A thread's parts go through rec: stored as they come out, skipped on a
+// retry.
+func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythme.Target, acct *rythme.Account, rec *partRecorder) (rythme.Outcome, error) {
 	conn, err := h.Connectors.Get(t.Network)
 	if err != nil {
 		return h.outcome(t, rythme.TargetFailed, "this build of rythme has no connector for "+t.Network), nil
@@ -206,16 +203,11 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	// publishes finish (bounded by PublishTimeout) and are recorded.
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.PublishTimeout)
 	defer cancel()
-	if exp := acct.Token.Expiry; !exp.IsZero() && exp.Before(h.Clock.Now().Add(refreshAhead)) {
-		// Refresh before use, under the account's lock: another worker may
-		// be refreshing it (a rotated refresh token works once).
-		if acct, err = h.refreshed(callCtx, conn, acct); err != nil {
-			return h.authOrRetry(ctx, log, t, acct, err)
-		}
-	}
-	sess, err := h.session(callCtx, conn, acct)
+	// One policy for every call (netcall.go): refresh ahead under the
+	// account's lock, one refresh on a 401, rate limits per request.
+	call, err := h.calls().Open(callCtx, log, conn, acct)
 	if err != nil {
-		return h.retryOrFail(ctx, t, fmt.Errorf("open session: %w", err))
+		return h.authOrRetry(ctx, log, t, acct, err)
 	}
 	files, err := h.mediaFor(ctx, t)
 	if connectors.KindOf(err) == connectors.Permanent {
@@ -223,21 +215,22 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	} else if err != nil {
 		return h.retryOrFail(ctx, t, err)
 	}
-	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread}
+	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread,
+		Done: rec.done(), PartPublished: rec.save}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())
 	}
-	res, err := conn.Publish(callCtx, acct, sess.Client(), req)
-	if connectors.KindOf(err) == connectors.Auth {
-		res, err = h.retryAfterRefresh(callCtx, log, conn, acct, sess, req, err)
-	}
+	var res *connectors.Published
+	err = call.Do(callCtx, func(acct *rythme.Account, client *http.Client) error {
+		req.Done = rec.done() // on a retry after a 401, parts may have gone out before the refusal
+		var err error
+		res, err = conn.Publish(callCtx, acct, client, req)
+		return err
+	})
+	rec.publishErr(err)
 	if err == nil {
-		if h.Limits != nil && !res.QuotaResetAt.IsZero() {
-			if berr := h.Limits.Block(ctx, t.Network, acct.ID, res.QuotaResetAt.Sub(h.Clock.Now())); berr != nil {
-				log.Warn("publish: record the network's quota", slog.Any("err", berr))
-			}
-		}
+		call.Quota(ctx, res.QuotaResetAt)
 		out := h.outcome(t, rythme.TargetPublished, "")
 		out.ExternalID, out.URL = res.ExternalID, res.URL
 		return out, nil
@@ -258,17 +251,7 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 		if ce != nil {
 			wait = ce.RetryAfter
 		}
-		h.count(t.Network, "rate_limited")
-		if h.Limits != nil {
-			// Every worker waits, not just this one.
-			d := wait
-			if d <= 0 {
-				d = 30 * time.Second
-			}
-			if berr := h.Limits.Block(ctx, t.Network, acct.ID, d); berr != nil {
-				log.Warn("publish: record the network's rate limit", slog.Any("err", berr))
-			}
-		}
+		h.count(t.Network, "rate_limited") // every worker waits too: call.Do recorded it
 		return h.outcome(t, rythme.TargetScheduled, "rate limited by the network; retrying"), &rateLimitedError{wait: wait, err: err}
 	case connectors.Unknown:
 		if !conn.Idempotent(acct) {
@@ -300,73 +283,10 @@ func (h *PublishHandler) outcome(t *rythme.Target, s rythme.TargetStatus, msg st
 	return rythme.Outcome{Status: s, Error: msg, At: h.Clock.Now()}
 }
 
-// session opens the account's session; new tokens are saved as they come.
-func (h *PublishHandler) session(ctx context.Context, conn connectors.Connector, acct *rythme.Account) (connectors.Session, error) {
-	return connectors.OpenSession(ctx, conn, acct, h.HTTPClient, h.RedirectURI(acct.Network), h.Apps,
-		func(ctx context.Context, tok rythme.Token) error {
-			return h.Store.UpdateAccountToken(ctx, acct.ID, tok)
-		})
-}
-
-// refreshed returns the account with a token good for refreshAhead:
-// under its lock, it reloads the account (another worker may have just
-// refreshed it) and refreshes only if it must.
-func (h *PublishHandler) refreshed(ctx context.Context, conn connectors.Connector, acct *rythme.Account) (*rythme.Account, error) {
-	out := acct
-	err := withAccountLock(ctx, h.Redis, acct.ID, lockWait, func() error {
-		fresh, err := h.Store.AccountByID(ctx, acct.ID)
-		if err != nil {
-			return err
-		}
-		out = fresh
-		if fresh.Token.Expiry.IsZero() || fresh.Token.Expiry.After(h.Clock.Now().Add(refreshAhead)) {
-			return nil
-		}
-		sess, err := h.session(ctx, conn, fresh)
-		if err != nil {
-			return err
-		}
-		if err := sess.Refresh(ctx); err != nil {
-			return err
-		}
-		out, err = h.Store.AccountByID(ctx, acct.ID)
-		return err
-	})
-	return out, err
-}
-
-// retryAfterRefresh handles a refused token: under the account's lock, it
-// uses a token another worker refreshed meanwhile, or refreshes once, and
-// publishes again. Without a way to refresh, the first error stands.
-func (h *PublishHandler) retryAfterRefresh(ctx context.Context, log *slog.Logger, conn connectors.Connector, acct *rythme.Account,
-	sess connectors.Session, req connectors.PublishRequest, first error) (*connectors.Published, error) {
-	var res *connectors.Published
-	perr := first
-	err := withAccountLock(ctx, h.Redis, acct.ID, lockWait, func() error {
-		fresh, err := h.Store.AccountByID(ctx, acct.ID)
-		if err != nil {
-			return err
-		}
-		if fresh.Token.AccessToken != acct.Token.AccessToken {
-			log.Info("publish: token refused; using the one another worker refreshed")
-			s2, err := h.session(ctx, conn, fresh)
-			if err != nil {
-				return err
-			}
-			res, perr = conn.Publish(ctx, fresh, s2.Client(), req)
-			return nil
-		}
-		if !sess.Invalidate() {
-			return nil
-		}
-		log.Info("publish: token refused; refreshing once")
-		res, perr = conn.Publish(ctx, acct, sess.Client(), req)
-		return nil
-	})
-	if err != nil {
-		return nil, &connectors.Error{Kind: connectors.Retryable, Message: "could not refresh the token", Err: err}
-	}
-	return res, perr
+// calls is the policy every call to a network goes through (netcall.go).
+func (h *PublishHandler) calls() *AccountCalls {
+	return &AccountCalls{Store: h.Store, Redis: h.Redis, Limits: h.Limits, HTTPClient: h.HTTPClient, Clock: h.Clock,
+		Logger: h.Logger, RedirectURI: h.RedirectURI, Apps: h.Apps, Notifier: h.Notifier}
 }
 
 // authOrRetry acts on a credential failure: Auth means the account needs
@@ -377,9 +297,7 @@ func (h *PublishHandler) authOrRetry(ctx context.Context, log *slog.Logger, t *r
 		return h.retryOrFail(ctx, t, err)
 	}
 	msg := errMessage(err)
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if merr := markNeedsReconnect(mctx, h.Store, h.Notifier, log, acct.ID, msg, h.Clock.Now()); merr != nil {
+	if merr := h.calls().NeedsReconnect(ctx, log, acct.ID, msg); merr != nil {
 		log.Error("publish: mark account needs_reconnect", slog.Any("err", merr))
 	}
 	return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting: "+msg), nil
@@ -442,7 +360,7 @@ func retryDelay(n int, err error, task *asynq.Task) time.Duration {
 		if rl.wait > 0 {
 			return rl.wait + time.Duration(jitter(250))*time.Millisecond
 		}
-		return 30 * time.Second
+		return defaultRateLimitWait
 	}
 	d := time.Duration(1<<min(n, 10)) * time.Second // 1s, 2s, 4s … 17 min
 	return d + time.Duration(jitter(int(d/time.Millisecond)/4+1))*time.Millisecond

@@ -52,7 +52,7 @@ func (q *Queue) EnqueuePublish(ctx context.Context, refs []rythme.TargetRef) err
 		task, err := NewPublishTask(ref)
 		if err == nil {
 			if q.enq != nil {
-				err = q.enq.enqueue(ctx, task, QueueName(ref.Network), PublishTaskID(ref.ID, ref.Version))
+				_, err = q.enq.enqueue(ctx, task, QueueName(ref.Network), PublishTaskID(ref.ID, ref.Version))
 			} else {
 				_, err = q.client.EnqueueContext(ctx, task)
 			}

@@ -3,8 +3,11 @@ package worker_test
 import (
 	"context"
 	"net/http"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -12,12 +15,12 @@ import (
 	"github.com/rythmehq/rythme/worker"
 )
 
-// limitedConnector declares a documented limit of 2 posts a minute.
+// limitedConnector declares a documented quota of 2 posts a minute.
 type limitedConnector struct{ *fakeConnector }
 
 func (l limitedConnector) Info() rythme.Network {
 	i := l.fakeConnector.Info()
-	i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 2, PeriodSeconds: 60}}
+	i.RateLimits = []rythme.RateLimit{{Scope: "account", Requests: 2, PeriodSeconds: 60, Counts: rythme.CountsPosts}}
 	return i
 }
 
@@ -83,5 +86,35 @@ func TestWorkersShareRateLimits(t *testing.T) {
 				t.Fatalf("%d calls after the 429, want 1 (the one that got it)", n)
 			}
 		})
+	}
+}
+
+// BenchmarkLimitsRequest measures what charging one HTTP request costs
+// (the block's PTTL and one GCRA bucket, as Mastodon's GETs), on the real
+// Redis when reachable.
+func BenchmarkLimitsRequest(b *testing.B) {
+	url := os.Getenv("RYTHME_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/14"
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		b.Skipf("redis at %s: %v", url, err)
+	}
+	limits := worker.NewLimits(rdb)
+	info := rythme.Network{Name: "bench", RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 1 << 30, PeriodSeconds: 1},
+		{Scope: "account", Requests: 30, PeriodSeconds: 1800, Method: http.MethodPost, Path: "/media"}}}
+	acct := &rythme.Account{ID: "acc_bench"}
+	defer rdb.Del(ctx, "rythme:rl:bench:0:acc_bench")
+	for b.Loop() {
+		if _, err := limits.Request(ctx, info, acct, http.MethodGet, "/api/v1/statuses"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

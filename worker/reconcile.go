@@ -231,6 +231,12 @@ func (r *Reconciler) resolveLease(ctx context.Context, t *rythme.Target, st *Rec
 		out.Status = rythme.TargetUnconfirmed
 		out.Error = "the worker stopped while publishing and this network cannot dedupe a retry; check the account, then resolve"
 	}
+	if listed := t.PartsOut(); listed != "" {
+		// A retry resumes after them; a person checking the account must
+		// know they are there.
+		out.Error += "; " + listed
+		out.Event = "the worker stopped while publishing the thread: " + out.Error
+	}
 	nt, err := r.Store.FinishTarget(ctx, t.ID, t.Version, out)
 	if rythme.ErrorCode(err) == rythme.ECONFLICT {
 		return nil // its worker finished after all

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,8 +79,12 @@ func TestExpiredLeaseIsRequeuedOnlyWhereRetryIsSafe(t *testing.T) {
 			p := e.post(t, "stuck", e.clock.Now())
 			tg := p.Targets[0]
 			now := e.clock.Now()
-			// A worker claims the target and dies.
+			// A worker claims the target, publishes its first part, and dies.
 			if _, err := e.store.ClaimTarget(context.Background(), tg.ID, 1, now, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			part := rythme.TargetPart{Index: 0, ExternalID: "ext-1", URL: "https://fake.test/1", PublishedAt: now}
+			if err := e.store.SaveTargetPart(context.Background(), tg.ID, part); err != nil {
 				t.Fatal(err)
 			}
 			if st, err := r.Run(context.Background(), false); err != nil || st.Requeued+st.Unconfirmed != 0 {
@@ -101,6 +106,14 @@ func TestExpiredLeaseIsRequeuedOnlyWhereRetryIsSafe(t *testing.T) {
 				}
 			} else if st.Unconfirmed != 1 || got.Status != rythme.TargetUnconfirmed {
 				t.Fatalf("stats %+v, target %s; want unconfirmed", st, got.Status)
+			}
+			// Either way the person sees the part out, in the target and
+			// in the post's history.
+			if !strings.Contains(got.LastError, "part 1 out (https://fake.test/1)") || len(got.Parts) != 1 {
+				t.Errorf("target %q with parts %+v: want the part out listed", got.LastError, got.Parts)
+			}
+			if h := e.history(t, p.ID); !strings.Contains(h, "the worker stopped while publishing the thread") {
+				t.Errorf("history %q", h)
 			}
 		})
 	}

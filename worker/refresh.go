@@ -2,13 +2,10 @@ package worker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -32,11 +29,13 @@ func NewRefreshTask() *asynq.Task {
 // Ahead, one account at a time across all workers (a Redis lock), saving
 // the new tokens (and rotated refresh tokens) before anyone uses them. A
 // refresh the network refuses for good marks the account needs_reconnect
-// and holds its posts.
+// and holds its posts. Its calls go through the call policy (AccountCalls):
+// the token endpoint's requests are rate limited like any other.
 type Refresher struct {
 	Store       rythme.Store
 	Connectors  *connectors.Registry
 	Redis       redis.UniversalClient
+	Limits      *Limits // shared rate limits (nil: none)
 	HTTPClient  *http.Client
 	Clock       Clock
 	Logger      *slog.Logger
@@ -98,10 +97,8 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 		if err != nil {
 			return err
 		}
-		sess, err := connectors.OpenSession(ctx, conn, acct, r.HTTPClient, r.RedirectURI(acct.Network), r.Store,
-			func(ctx context.Context, tok rythme.Token) error {
-				return r.Store.UpdateAccountToken(ctx, acct.ID, tok)
-			})
+		calls := r.calls()
+		sess, err := calls.Session(ctx, conn, acct)
 		if err != nil {
 			return err
 		}
@@ -119,7 +116,7 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 		// but honours the access JWT it issued for up to 2 hours), and
 		// waiting would keep publishing for someone who said stop.
 		res = refreshReconnect
-		return markNeedsReconnect(ctx, r.Store, r.Notifier, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err), now)
+		return calls.NeedsReconnect(ctx, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err))
 	})
 	if errors.Is(err, errLocked) {
 		return refreshSkipped, nil
@@ -127,75 +124,17 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 	return res, err
 }
 
+// calls is the policy every call to a network goes through (netcall.go).
+func (r *Refresher) calls() *AccountCalls {
+	return &AccountCalls{Store: r.Store, Redis: r.Redis, Limits: r.Limits, HTTPClient: r.HTTPClient, Clock: r.Clock,
+		Logger: r.Logger, RedirectURI: r.RedirectURI, Apps: r.Store, Notifier: r.Notifier}
+}
+
 func errMessage(err error) string {
 	if ce, ok := connectors.AsError(err); ok {
 		return ce.Message
 	}
 	return err.Error()
-}
-
-// markNeedsReconnect marks the account and holds its scheduled posts
-// (kept, not lost: reconnecting releases them).
-func markNeedsReconnect(ctx context.Context, st rythme.Store, n *Notifier, log *slog.Logger, accountID, reason string, now time.Time) error {
-	if err := st.SetAccountStatus(ctx, accountID, rythme.AccountNeedsReconnect, reason); err != nil {
-		return fmt.Errorf("mark account needs_reconnect: %w", err)
-	}
-	held, err := st.HoldAccountTargets(ctx, accountID, "the account needs reconnecting", now)
-	if err != nil {
-		return fmt.Errorf("hold account targets: %w", err)
-	}
-	if acct, err := st.AccountByID(ctx, accountID); err == nil {
-		n.Emit(ctx, rythme.Event{ID: "evt_" + accountID + "_reconnect_" + strconv.FormatInt(now.Unix(), 10),
-			Type: rythme.EventAccountNeedsReconnect, CreatedAt: now, Workspace: acct.WorkspaceID,
-			Data: rythme.EventData{AccountID: acct.ID, Username: acct.Username, Network: acct.Network,
-				Status: string(rythme.AccountNeedsReconnect), Reason: reason}})
-	}
-	log.Warn("account needs reconnecting; its posts are held", slog.String("account_id", accountID), slog.Int("held", held), slog.String("reason", reason))
-	return nil
-}
-
-// The account lock: SET NX with a TTL and a random value, released only by
-// its holder (compare-and-delete), so that one refresh at a time runs per
-// account whatever the number of workers.
-var errLocked = errors.New("account locked by another worker")
-
-const lockTTL = time.Minute
-
-var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
-
-// withAccountLock runs fn holding the account's lock. With wait 0 it gives
-// up at once (errLocked) when another worker holds it; otherwise it polls
-// for up to wait.
-func withAccountLock(ctx context.Context, rdb redis.UniversalClient, accountID string, wait time.Duration, fn func() error) error {
-	if rdb == nil {
-		return fn() // a single process without Redis (unit tests)
-	}
-	key := "rythme:lock:account:" + accountID
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	val := hex.EncodeToString(b)
-	deadline := time.Now().Add(wait)
-	for {
-		ok, err := rdb.SetNX(ctx, key, val, lockTTL).Result()
-		if err != nil {
-			return fmt.Errorf("account lock: %w", err)
-		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errLocked
-		}
-		t := time.NewTimer(50 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	defer unlockScript.Run(context.WithoutCancel(ctx), rdb, []string{key}, val)
-	return fn()
 }
 
 type refreshHandler struct{ r *Refresher }

@@ -19,6 +19,7 @@ import (
 	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
+	"github.com/rythmehq/rythme/netguard"
 	"github.com/rythmehq/rythme/telemetry"
 )
 
@@ -30,7 +31,7 @@ type Config struct {
 	Metrics    *telemetry.Metrics    // optional
 	Logger     *slog.Logger          // default slog.Default()
 	Clock      Clock                 // default RealClock
-	HTTPClient *http.Client          // default connectors.NewHTTPClient()
+	HTTPClient *http.Client          // default connectors.NewGuardedHTTPClient (no private network)
 	// PublicURL is the API's public base URL: OAuth redirect URIs are
 	// PublicURL + "/v1/oauth/{network}/callback".
 	PublicURL string
@@ -63,6 +64,9 @@ type Config struct {
 	// tokens expiring within it are refreshed (default 10m).
 	RefreshInterval time.Duration
 	RefreshAhead    time.Duration
+	// LimitsInterval between sweeps that refresh the limits servers
+	// announce (default 1h; each account's are read again once a day old).
+	LimitsInterval time.Duration
 	// MetricsInterval between metrics sweeps (default 1m).
 	MetricsInterval time.Duration
 	// AllowPrivateWebhooks lets webhooks reach loopback and private
@@ -83,7 +87,7 @@ func (cfg Config) WithDefaults() Config {
 		cfg.Clock = RealClock
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = connectors.NewHTTPClient()
+		cfg.HTTPClient = connectors.NewGuardedHTTPClient(netguard.Policy{})
 	}
 	if cfg.DefaultConcurrency == 0 {
 		cfg.DefaultConcurrency = 64
@@ -121,6 +125,9 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.RefreshAhead == 0 {
 		cfg.RefreshAhead = 10 * time.Minute
 	}
+	if cfg.LimitsInterval == 0 {
+		cfg.LimitsInterval = time.Hour
+	}
 	return cfg
 }
 
@@ -157,6 +164,8 @@ type Worker struct {
 	publish    *PublishHandler
 	deliverer  *Deliverer
 	poller     *Poller
+	limits     *LimitsSweeper
+	cleaner    *Cleaner
 	servers    []*asynq.Server
 }
 
@@ -179,19 +188,21 @@ func New(cfg Config) (*Worker, error) {
 		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,
 	}
 	w.refresher = &Refresher{
-		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
-		Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
+		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, Limits: w.publish.Limits, HTTPClient: cfg.HTTPClient,
+		Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
 	}
-	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Limits: w.publish.Limits,
-		HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
+	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Inspector: inspector, Limits: w.publish.Limits,
+		Redis: cfg.Redis, Notifier: notifier, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
 		Spread: min(30*time.Second, cfg.MetricsInterval/2), Batch: 20_000}
+	w.limits = &LimitsSweeper{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger}
 	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
-		Channels: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
+		Channels: cfg.HTTPClient, Redis: cfg.Redis, Limits: w.publish.Limits, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
 	w.reconciler = &Reconciler{
 		Store: cfg.Store, Queue: q, Redis: cfg.Redis, Connectors: cfg.Connectors, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
 		Batch: 1000, FullLimit: 100_000, Notifier: notifier, SeriesHorizon: max(cfg.SeriesHorizon, 0),
 	}
+	w.cleaner = &Cleaner{Store: cfg.Store, Media: cfg.Media, Clock: cfg.Clock, Logger: cfg.Logger}
 	if cfg.Metrics != nil {
 		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {
 			return nil, err
@@ -259,6 +270,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypeDeliverWebhook, w.deliverer)
 	mux.Handle(TypePollMetrics, w.poller)
 	mux.Handle(TypePollAccount, w.poller)
+	mux.Handle(TypeRefreshLimits, w.limits)
+	mux.Handle(TypeCleanup, w.cleaner)
 
 	for _, name := range w.queueNames() {
 		conc := w.cfg.DefaultConcurrency
@@ -290,6 +303,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer refresh.Stop()
 	poll := time.NewTicker(w.cfg.MetricsInterval)
 	defer poll.Stop()
+	limits := time.NewTicker(w.cfg.LimitsInterval)
+	defer limits.Stop()
+	w.askSweep(ctx, NewLimitsTask(), "sweep:limits") // only limits a day old are read again
+	cleanup := time.NewTicker(time.Hour)
+	defer cleanup.Stop()
+	w.askSweep(ctx, NewCleanupTask(), TypeCleanup)
 	for {
 		select {
 		case <-ctx.Done():
@@ -301,6 +320,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.askSweep(ctx, NewRefreshTask(), "sweep:tokens")
 		case <-poll.C:
 			w.askSweep(ctx, NewPollTask(), "sweep:metrics")
+		case <-limits.C:
+			w.askSweep(ctx, NewLimitsTask(), "sweep:limits")
+		case <-cleanup.C:
+			w.askSweep(ctx, NewCleanupTask(), TypeCleanup)
 		}
 	}
 }
@@ -309,7 +332,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // this worker or another, a no-op while one is pending or running (and
 // revives the id when an archived sweep holds it: see enqueuer).
 func (w *Worker) askSweep(ctx context.Context, task *asynq.Task, id string) {
-	if err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
+	if _, err := w.enq.enqueue(ctx, task, SystemQueue, id); err != nil && ctx.Err() == nil {
 		w.cfg.Logger.Warn("worker: ask for a sweep", slog.String("type", task.Type()), slog.Any("err", err))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -105,8 +106,32 @@ func bootstrap(ctx context.Context, cfg config, st rythme.Store, log *slog.Logge
 			slog.String("admin_token", secret))
 	} else if created {
 		log.Info("created the first workspace with RYTHME_BOOTSTRAP_TOKEN as admin token", slog.String("workspace_id", ws.ID))
+	} else if !random {
+		// The store had a workspace already: the variable did nothing. Say so,
+		// or the token answers 401 with no clue why (issue 12).
+		_, err := st.TokenByHash(ctx, tok.Hash)
+		if rythme.ErrorCode(err) == rythme.ENOTFOUND {
+			fresh := "an empty database"
+			if cfg.DatabaseURL == "" {
+				fresh = "another data folder, e.g. RYTHME_DATA=./rythme-try"
+			}
+			log.Warn(fmt.Sprintf("RYTHME_BOOTSTRAP_TOKEN is set but %s already has a workspace; the token was not added and will answer 401. "+
+				"Use the admin token logged at the first start (or one made with POST /v1/tokens), or start on %s",
+				storeName(cfg), fresh), slog.String("variable", "RYTHME_BOOTSTRAP_TOKEN"), slog.String("store", storeName(cfg)))
+		} else if err != nil {
+			return fmt.Errorf("bootstrap: look the token up: %w", err)
+		}
 	}
 	return nil
+}
+
+// storeName names the store for a person: the data folder of the
+// embedded default, or the PostgreSQL database (without its password).
+func storeName(cfg config) string {
+	if cfg.DatabaseURL != "" {
+		return "the database " + redactURL(cfg.DatabaseURL)
+	}
+	return cfg.DataDir
 }
 
 // components is what serve and work share.
@@ -117,7 +142,10 @@ type components struct {
 	redis    redis.UniversalClient
 	metrics  *telemetry.Metrics
 	registry *connectors.Registry
-	closers  []func()
+	// http makes every call to a network: guarded, since some hosts are
+	// chosen by users (see netPolicy).
+	http    *http.Client
+	closers []func()
 }
 
 func (c *components) close() {
@@ -127,7 +155,9 @@ func (c *components) close() {
 }
 
 func open(ctx context.Context, cfg config, embeddedRedis bool, log *slog.Logger) (*components, error) {
-	c := &components{metrics: telemetry.New(), registry: registry(cfg)}
+	connectors.SetUserAgent(version, cfg.PublicURL)
+	guarded := connectors.NewGuardedHTTPClient(netPolicy(ctx, cfg))
+	c := &components{metrics: telemetry.New(), registry: registry(cfg, guarded), http: guarded}
 	kr, err := openKeyring(cfg)
 	if err != nil {
 		return nil, err
@@ -159,14 +189,15 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 	return worker.New(worker.Config{Redis: c.redis, Store: c.store, Connectors: c.registry, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
 		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout, PollInterval: cfg.PollInterval,
-		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, MetricsInterval: cfg.MetricsInterval,
-		RefreshAhead: cfg.RefreshAhead})
+		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, HTTPClient: c.http,
+		MetricsInterval: cfg.MetricsInterval, RefreshAhead: cfg.RefreshAhead})
 }
 
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
 	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon, Media: c.media, MediaSigner: c.signer, MaxMediaBytes: cfg.MediaMaxBytes,
-		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate),
+		MediaQuota: cfg.MediaQuota, MediaUploadTimeout: cfg.MediaUpload,
+		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate), HTTPClient: c.http, AllowPrivateWebhooks: cfg.AllowPrivate,
 		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }
 
@@ -269,6 +300,37 @@ func runMigrate(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("migrations applied")
+	return nil
+}
+
+// runRekey re-seals every stored secret with the current key, bound to its
+// row, printing its progress; it fails when a value no key opens, so that
+// the old key is not dropped while something still needs it.
+func runRekey(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	kr, err := openKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, kr, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	last := time.Now()
+	p, err := st.Rekey(ctx, func(p sqlstore.RekeyProgress) {
+		if time.Since(last) >= time.Second {
+			last = time.Now()
+			fmt.Fprintf(stdout, "rekey: %d of %d looked at (%d re-sealed)\n", p.Done(), p.Total, p.Resealed)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("rekey: %w", err)
+	}
+	fmt.Fprintf(stdout, "rekey: %d of %d re-sealed with the current key, %d already current, %d could not be opened\n",
+		p.Resealed, p.Total, p.Current, p.Failed)
+	if p.Failed > 0 {
+		return fmt.Errorf("rekey: %d sealed values open with no configured key (see the log); their accounts show as needs_reconnect", p.Failed)
+	}
 	return nil
 }
 

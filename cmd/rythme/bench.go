@@ -59,7 +59,7 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	loadPosts := fs.Int("load-posts", 100000, "posts the load scenario creates")
 	loadConc := fs.Int("load-concurrency", 16, "requests the load generator keeps in flight")
 	fs.StringVar(&o.cpuProfile, "load-cpuprofile", "", "write a CPU profile (go tool pprof) of the API process while the load generator runs to this file")
-	if err := fs.Parse(args); err != nil {
+	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -450,6 +450,7 @@ func (c *benchClient) waitReady(ctx context.Context) error {
 func (c *benchClient) connectMastodon(ctx context.Context, instance, user string) (string, error) {
 	var start struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"`
 	}
 	if err := c.do(ctx, http.MethodPost, "/v1/accounts/mastodon/connect", map[string]string{"instance_url": instance}, &start); err != nil {
 		return "", err
@@ -465,6 +466,7 @@ func (c *benchClient) connectMastodon(ctx context.Context, instance, user string
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", start.Binding)
 	resp, err = c.http.Do(req)
 	if err != nil {
 		return "", err

@@ -60,7 +60,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	posts := fs.Int("posts", 100000, "posts to create")
 	conc := fs.Int("concurrency", 16, "requests in flight")
 	dueStr := fs.String("due", "", "RFC 3339 time the posts are due at (spread over the following hour)")
-	if err := fs.Parse(args); err != nil {
+	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
 	}
 	due, err := time.Parse(time.RFC3339, *dueStr)

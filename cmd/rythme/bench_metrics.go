@@ -206,6 +206,7 @@ func workspaceOf(ctx context.Context, c *components, token string) (string, erro
 func (c *benchClient) connectOAuth(ctx context.Context, network, user string) (string, error) {
 	var start struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"`
 	}
 	if err := c.do(ctx, http.MethodPost, "/v1/accounts/"+network+"/connect", map[string]string{}, &start); err != nil {
 		return "", err
@@ -217,6 +218,7 @@ func (c *benchClient) connectOAuth(ctx context.Context, network, user string) (s
 	resp.Body.Close()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, resp.Header.Get("Location"), nil)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", start.Binding)
 	resp, err = c.http.Do(req)
 	if err != nil {
 		return "", err

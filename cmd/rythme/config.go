@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // config is every setting of rythme, read from the environment (flags of
@@ -37,8 +39,11 @@ type config struct {
 	FakenetSeed    int64         // FAKENET_SEED: seed of fakenet's engagement growth (default 1)
 	FakenetRate    int           // FAKENET_RATE_LIMIT: fakenet's requests per token per 5 min (default 300, as Mastodon)
 	AllowPrivate   bool          // RYTHME_ALLOW_PRIVATE_WEBHOOKS: let webhooks reach loopback/private addresses (default false)
+	AllowNetworks  string        // RYTHME_ALLOW_PRIVATE_NETWORKS: CIDRs user-chosen hosts may resolve to (default none)
 	MediaDir       string        // RYTHME_MEDIA_DIR: where uploaded files live (default RYTHME_DATA/media)
 	MediaMaxBytes  int64         // RYTHME_MEDIA_MAX_BYTES: largest upload (default 512 MiB)
+	MediaQuota     int64         // RYTHME_MEDIA_QUOTA_BYTES: media bytes per workspace (default 5 GiB; -1 none)
+	MediaUpload    time.Duration // RYTHME_MEDIA_UPLOAD_TIMEOUT: how long one upload's body may take (default 10m)
 	FakenetURL     string        // RYTHME_FAKENET_URL: point every network at the simulator (default off)
 	APIRate        float64       // RYTHME_API_RATE_LIMIT: requests per second per API token (default 500; "off" for none)
 	// MetricsSchedule is RYTHME_METRICS_SCHEDULE: when a post's engagement
@@ -80,7 +85,7 @@ var envVars = []envVar{
 	stringVar("REDIS_SENTINEL_ADDRS", "", "Comma-separated Sentinel addresses, instead of REDIS_URL.", func(c *config) *string { return &c.SentinelAddrs }),
 	stringVar("REDIS_SENTINEL_MASTER", "", "Master name for Sentinel.", func(c *config) *string { return &c.SentinelMaster }),
 	stringVar("RYTHME_SECRET_KEY", "(generated into RYTHME_DATA)", "Base64 32-byte key(s) sealing OAuth tokens; new key first, old after a comma to rotate. Required with DATABASE_URL. `rythme keygen` makes one.", func(c *config) *string { return &c.SecretKey }),
-	stringVar("RYTHME_BOOTSTRAP_TOKEN", "(random, logged once)", "Admin API token created with the first workspace on an empty store.", func(c *config) *string { return &c.BootstrapToken }),
+	stringVar("RYTHME_BOOTSTRAP_TOKEN", "(random, logged once)", "Admin API token created with the first workspace on an empty store (never added to an existing one: a warning says so).", func(c *config) *string { return &c.BootstrapToken }),
 	{"RYTHME_LOG_LEVEL", "info", "debug, info, warn or error.", func(c *config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -121,6 +126,13 @@ var envVars = []envVar{
 		c.AllowPrivate = b
 		return nil
 	}},
+	{"RYTHME_ALLOW_PRIVATE_NETWORKS", "", "Comma-separated CIDRs (e.g. 127.0.0.0/8,::1/128) that hosts users choose (a Mastodon instance_url, a Bluesky service_url) may resolve to; others that are not public are refused. RYTHME_FAKENET_URL's host is always allowed.", func(c *config, v string) error {
+		if _, err := netguard.ParseAllow(v); err != nil {
+			return fmt.Errorf("RYTHME_ALLOW_PRIVATE_NETWORKS: %w", err)
+		}
+		c.AllowNetworks = v
+		return nil
+	}},
 	stringVar("RYTHME_MEDIA_DIR", "RYTHME_DATA/media", "Where uploaded images and videos live; a shared volume when several replicas run.", func(c *config) *string { return &c.MediaDir }),
 	{"RYTHME_MEDIA_MAX_BYTES", "536870912", "Largest upload, in bytes (512 MiB).", func(c *config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -130,6 +142,19 @@ var envVars = []envVar{
 		c.MediaMaxBytes = n
 		return nil
 	}},
+	{"RYTHME_MEDIA_QUOTA_BYTES", "5368709120", "Media bytes one workspace may keep (5 GiB); over it uploads answer 413; off for no quota.", func(c *config, v string) error {
+		if v == "off" {
+			c.MediaQuota = -1
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("RYTHME_MEDIA_QUOTA_BYTES: %q is neither a positive number of bytes nor off", v)
+		}
+		c.MediaQuota = n
+		return nil
+	}},
+	durationVar("RYTHME_MEDIA_UPLOAD_TIMEOUT", "10m", "How long one media upload's body may take to arrive; slower: 408.", func(c *config) *time.Duration { return &c.MediaUpload }),
 	{"RYTHME_API_RATE_LIMIT", "500", "Requests per second one API token may make (bursts of 4 seconds' worth); off for no limit.", func(c *config, v string) error {
 		if v == "off" {
 			c.APIRate = -1
@@ -269,7 +294,7 @@ func (c config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("database", db),
 		slog.String("redis", rd), slog.String("secret_key", mask(c.SecretKey)), slog.String("bootstrap_token", mask(c.BootstrapToken)),
 		slog.Duration("horizon", c.Horizon), slog.Duration("poll_interval", c.PollInterval), slog.Int("network_apps", len(c.Apps)),
-		slog.String("fakenet_url", c.FakenetURL))
+		slog.String("fakenet_url", c.FakenetURL), slog.String("allow_private_networks", c.AllowNetworks))
 }
 
 func redactURL(s string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +27,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// -short: the end-to-end tests, which need this binary built with
+		// the race detector (minutes on a small machine), skip.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "rythme-e2e-")
 	if err != nil {
 		panic(err)
@@ -63,6 +70,9 @@ func (p *proc) output() string              { p.mu.Lock(); defer p.mu.Unlock(); 
 
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
+	if binary == "" {
+		t.Skip("-short: the end-to-end tests that start the rythme binary do not run")
+	}
 	p := &proc{cmd: exec.Command(binary, args...)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p, p
@@ -179,7 +189,7 @@ func TestEndToEnd(t *testing.T) {
 		start(t, []string{"FAKENET_ADDR=" + fakenet}, "fakenet")
 		api := freeAddr(t)
 		start(t, []string{"RYTHME_ADDR=" + api, "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
-			"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY="})
+			"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=", "RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"})
 		scenario(t, "http://"+api, "http://"+fakenet)
 	})
 	t.Run("postgres+redis, one serve and two work processes", func(t *testing.T) {
@@ -187,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 		redisURL := e2eRedis(t)
 		env := []string{"DATABASE_URL=" + storetest.PostgresSchema(t), "REDIS_URL=" + redisURL,
 			"RYTHME_SECRET_KEY=8J1rbrkTW5y8qBmnbJwhhXHnZ2Z0HKkx0vxPqEJ5mXw=", "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
-			"RYTHME_RECONCILE_INTERVAL=1s"}
+			"RYTHME_RECONCILE_INTERVAL=1s", "RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"}
 		fakenet := freeAddr(t)
 		start(t, []string{"FAKENET_ADDR=" + fakenet}, "fakenet")
 		api := freeAddr(t)
@@ -306,6 +316,7 @@ func connectOAuth(t *testing.T, c *client, api, network string, params map[strin
 	t.Helper()
 	var connect struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"`
 	}
 	c.call("POST", "/v1/accounts/"+network+"/connect", params, 200, &connect)
 	u, err := url.Parse(connect.AuthorizeURL)
@@ -332,6 +343,7 @@ func connectOAuth(t *testing.T, c *client, api, network string, params map[strin
 	}
 	req, _ := http.NewRequest("GET", callback, nil)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", connect.Binding)
 	resp, err = c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

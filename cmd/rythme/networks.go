@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/rythmehq/rythme/connectors"
@@ -16,6 +19,7 @@ import (
 	"github.com/rythmehq/rythme/connectors/threads"
 	"github.com/rythmehq/rythme/connectors/tiktok"
 	"github.com/rythmehq/rythme/connectors/x"
+	"github.com/rythmehq/rythme/netguard"
 )
 
 // appNetwork is a network whose app is registered once, out of band, on
@@ -80,12 +84,27 @@ var appNetworks = []appNetwork{
 
 // openNetworks need no app of rythme's own: Mastodon registers one on each
 // instance, webhook and app-password networks need none.
-func openNetworks(fakenetURL string) []connectors.Connector {
+// Mastodon and Bluesky call hosts users choose: they get the guarded client.
+func openNetworks(fakenetURL string, guarded *http.Client) []connectors.Connector {
 	if fakenetURL != "" {
-		return []connectors.Connector{mastodon.New(), bluesky.New(bluesky.FakenetConfig(fakenetURL)),
+		bs := bluesky.FakenetConfig(fakenetURL)
+		bs.HTTPClient = guarded
+		return []connectors.Connector{mastodon.New(mastodon.WithHTTPClient(guarded)), bluesky.New(bs),
 			discord.New(discord.FakenetConfig(fakenetURL)), teams.New(teams.FakenetConfig(fakenetURL))}
 	}
-	return []connectors.Connector{mastodon.New(), bluesky.New(bluesky.Config{}), discord.New(discord.Config{}), teams.New(teams.Config{})}
+	return []connectors.Connector{mastodon.New(mastodon.WithHTTPClient(guarded)), bluesky.New(bluesky.Config{HTTPClient: guarded}),
+		discord.New(discord.Config{}), teams.New(teams.Config{})}
+}
+
+// netPolicy is which non-public addresses hosts users chose may resolve to:
+// RYTHME_ALLOW_PRIVATE_NETWORKS, plus RYTHME_FAKENET_URL's own host.
+func netPolicy(ctx context.Context, cfg config) netguard.Policy {
+	allow, _ := netguard.ParseAllow(cfg.AllowNetworks) // validated by loadConfig
+	p := netguard.Policy{Allow: allow}
+	if u, err := url.Parse(cfg.FakenetURL); err == nil && cfg.FakenetURL != "" && u.Hostname() != "" {
+		p = p.AllowHost(ctx, u.Hostname())
+	}
+	return p
 }
 
 // appCredentials reads RYTHME_<NAME>_CLIENT_ID/_SECRET for every app
@@ -104,8 +123,8 @@ func appCredentials(getenv func(string) string) map[string][2]string {
 // registry returns the connectors this server offers: every open network,
 // and each app network whose credentials are set (all of them, on the
 // simulator, with RYTHME_FAKENET_URL).
-func registry(cfg config) *connectors.Registry {
-	r := connectors.NewRegistry(openNetworks(cfg.FakenetURL)...)
+func registry(cfg config, guarded *http.Client) *connectors.Registry {
+	r := connectors.NewRegistry(openNetworks(cfg.FakenetURL, guarded)...)
 	for _, n := range appNetworks {
 		cred, ok := cfg.Apps[n.name]
 		if ok || cfg.FakenetURL != "" {

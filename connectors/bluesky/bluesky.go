@@ -128,17 +128,21 @@ func New(cfg Config) *Connector { return &Connector{cfg: cfg.withDefaults()} }
 // written.
 func (c *Connector) Info() rythme.Network {
 	return rythme.Network{
-		Name:           Name,
-		Title:          "Bluesky",
-		Auth:           "app_password",
-		ConnectParams:  []string{"identifier", "app_password"},
-		MaxLength:      MaxGraphemes,
-		IdempotencyKey: true,
-		Metrics:        true,
-		// 5,000 write points an hour and 35,000 a day per account; a post
-		// costs 3 (https://docs.bsky.app/docs/advanced-guides/rate-limits).
-		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 1666, PeriodSeconds: 3600},
-			{Scope: "account", Requests: 11666, PeriodSeconds: 86400}},
+		Name:          Name,
+		Title:         "Bluesky",
+		Auth:          "app_password",
+		ConnectParams: []string{"identifier", "app_password"},
+		// A self-hosted PDS; default Config.ServiceURL (bsky.social).
+		ConnectOptional: []string{"service_url"},
+		MaxLength:       MaxGraphemes,
+		IdempotencyKey:  true,
+		Metrics:         true,
+		// 5,000 write points an hour and 35,000 a day per account; a
+		// record created costs 3 (each part of a thread is one)
+		// (https://docs.bsky.app/docs/advanced-guides/rate-limits).
+		RateLimits: []rythme.RateLimit{
+			{Scope: "account", Requests: 1666, PeriodSeconds: 3600, Method: http.MethodPost, Path: "com.atproto.repo.createRecord"},
+			{Scope: "account", Requests: 11666, PeriodSeconds: 86400, Method: http.MethodPost, Path: "com.atproto.repo.createRecord"}},
 		Threads:       true,
 		MaxMedia:      MaxImages,
 		MediaTypes:    []string{"image/jpeg", "image/png", "image/gif", "image/webp"},

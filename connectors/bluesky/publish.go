@@ -116,6 +116,8 @@ type replyRef struct {
 // when the PDS refuses a key already used (today a 500, soon an explicit
 // error), the existing record is read back and the thread goes on, so a
 // retry finishes what an earlier attempt began without duplicating it.
+// Parts in req.Done are not sent again (connectors.PublishThread); a
+// part's Ref is its record's CID, which a reply's strongRef needs.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
 	service, err := serviceOf(acct)
 	if err != nil {
@@ -128,20 +130,19 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 			langs = append(langs, l)
 		}
 	}
-	parts := append([]string{req.Text}, req.Thread...)
-	var root, parent strongRef
-	for i, text := range parts {
+	return connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, root, prev *connectors.Part) (connectors.Part, error) {
 		rec := postRecord{Type: postCollection, Text: text, CreatedAt: c.cfg.Now().UTC().Format("2006-01-02T15:04:05.000Z"), Langs: langs}
+		var err error
 		if rec.Facets, err = c.facets(ctx, client, service, text); err != nil {
-			return nil, err
+			return connectors.Part{}, err
 		}
 		if i == 0 && len(req.Media) > 0 {
 			if rec.Embed, err = c.uploadImages(ctx, client, service, req.Media); err != nil {
-				return nil, err
+				return connectors.Part{}, err
 			}
 		}
 		if i > 0 {
-			rec.Reply = &replyRef{Root: root, Parent: parent}
+			rec.Reply = &replyRef{Root: strongRef{URI: root.ExternalID, CID: root.Ref}, Parent: strongRef{URI: prev.ExternalID, CID: prev.Ref}}
 		}
 		rkey := ""
 		if req.IdempotencyKey != "" {
@@ -149,17 +150,10 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 		}
 		ref, err := c.create(ctx, client, service, did, rkey, req.IdempotencyKey, rec)
 		if err != nil {
-			if i > 0 {
-				return nil, fmt.Errorf("bluesky: thread part %d of %d: %w", i+1, len(parts), err)
-			}
-			return nil, err
+			return connectors.Part{}, err
 		}
-		if i == 0 {
-			root = ref
-		}
-		parent = ref
-	}
-	return &connectors.Published{ExternalID: root.URI, URL: c.postURL(acct, root.URI)}, nil
+		return connectors.Part{ExternalID: ref.URI, URL: c.postURL(acct, ref.URI), Ref: ref.CID}, nil
+	})
 }
 
 // create is com.atproto.repo.createRecord

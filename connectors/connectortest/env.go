@@ -50,6 +50,10 @@ type Harness struct {
 	// password), returns the connect parameters of user's account on the
 	// simulated network, making it there first where needed (a webhook).
 	Direct func(e *Env, user string) connectors.ConnectParams
+	// Fakenet, when set, adjusts the simulator's configuration before it
+	// starts (fakenet.Config.GoToSocial: a Mastodon API that acts like
+	// GoToSocial).
+	Fakenet func(*fakenet.Config)
 }
 
 // RedirectURI is the redirect URI the suite registers. Nothing listens
@@ -132,9 +136,23 @@ type Env struct {
 // when the test ends.
 func Start(t *testing.T, h Harness) *Env {
 	t.Helper()
+	return start(t, h, nil)
+}
+
+// start runs Start's fakenet behind wrap (when not nil).
+func start(t *testing.T, h Harness, wrap func(http.Handler) http.Handler) *Env {
+	t.Helper()
 	clock := &Clock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
-	fake := fakenet.New(fakenet.Config{Seed: 42, Now: clock.Now})
-	hs := httptest.NewServer(fake.Handler())
+	fcfg := fakenet.Config{Seed: 42, Now: clock.Now}
+	if h.Fakenet != nil {
+		h.Fakenet(&fcfg)
+	}
+	fake := fakenet.New(fcfg)
+	handler := fake.Handler()
+	if wrap != nil {
+		handler = wrap(handler)
+	}
+	hs := httptest.NewServer(handler)
 	t.Cleanup(func() { fake.Close(); hs.Close() })
 	base := strings.TrimSuffix(hs.URL, "/") + "/" + h.Network
 	return &Env{T: t, Harness: h, Fake: fake, Server: hs, Clock: clock, Base: base,

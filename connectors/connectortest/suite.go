@@ -33,6 +33,7 @@ func Run(t *testing.T, h Harness) {
 		{"Identify", testIdentify},
 		{"Publish", testPublish},
 		{"RetrySameKey", testRetrySameKey},
+		{"ThreadResume", testThreadResume},
 		{"ServerIgnoresIdempotency", testServerIgnoresIdempotency},
 		{"Validate", testValidate},
 		{"Errors", testErrors},
@@ -197,6 +198,54 @@ func testRetrySameKey(t *testing.T, e *Env) {
 	}
 	if created != 1 || len(e.Posts()) != 2 {
 		t.Errorf("fakenet got %d requests and created %d posts, want 2 and 1", len(e.Posts()), created)
+	}
+}
+
+// testThreadResume: a thread stops when a part cannot be recorded, and a
+// retry with the parts out (Done) sends only the rest, replying to the
+// last part out, and returns the first part.
+func testThreadResume(t *testing.T, e *Env) {
+	if !e.Connector.Info().Threads {
+		t.Skip("the network has no threads")
+	}
+	c := e.Connect("alice")
+	var out []connectors.Part
+	stop := errors.New("the store is down")
+	req := connectors.PublishRequest{Text: ThreadParts[0], Thread: ThreadParts[1:], IdempotencyKey: "tgt-thread",
+		PartPublished: func(_ context.Context, p connectors.Part) error {
+			out = append(out, p)
+			if p.Index == 1 {
+				return stop
+			}
+			return nil
+		}}
+	_, err := e.Connector.Publish(context.Background(), c.Account, c.Client, req)
+	var pe *connectors.PartError
+	if !errors.As(err, &pe) || pe.Unsaved == nil || pe.Unsaved.Index != 1 || len(out) != 2 {
+		t.Fatalf("a part that cannot be recorded: %v, parts %+v; want a PartError for part 2 and nothing after it", err, out)
+	}
+	req.Done, req.PartPublished = out, func(_ context.Context, p connectors.Part) error { out = append(out, p); return nil }
+	pub, err := e.Connector.Publish(context.Background(), c.Account, c.Client, req)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if pub.ExternalID != out[0].ExternalID || len(out) != 3 || out[2].Index != 2 {
+		t.Fatalf("resume returned %+v with parts %+v; want part 1 as the result and part 3 sent", pub, out)
+	}
+	created := map[string]int{}
+	for _, p := range e.Posts() {
+		if !p.Created {
+			continue
+		}
+		created[p.Text]++
+		if p.Text == ThreadParts[2] && p.ReplyTo != "" && p.ReplyTo != out[1].ExternalID {
+			t.Errorf("part 3 replies to %q, want part 2 %q", p.ReplyTo, out[1].ExternalID)
+		}
+	}
+	for _, text := range ThreadParts {
+		if created[text] != 1 {
+			t.Errorf("%q is on the network %d times, want once", text, created[text])
+		}
 	}
 }
 

@@ -15,7 +15,8 @@
 // Publish options (PublishRequest.Options):
 //
 //	username  the name shown on the post instead of the webhook's own
-//	          (Discord refuses names containing "discord" or "clyde").
+//	          (at most MaxUsername characters; Discord refuses names
+//	          containing "discord" or "clyde").
 package discord
 
 import (
@@ -41,6 +42,10 @@ const Name = "discord"
 // characters"), counted in code points: Discord's API counts with
 // Python's len (https://github.com/discord/discord-api-docs/issues/1315).
 const MaxContent = 2000
+
+// MaxUsername is the longest username option Execute Webhook takes, in
+// characters (Discord's spec: 1 to 80).
+const MaxUsername = 80
 
 // Meta keys written at connect time.
 const (
@@ -124,7 +129,7 @@ func (c *Connector) Info() rythme.Network {
 		// Discord documents no fixed numbers (its headers say, and every
 		// worker honours them); 30 executions a minute per webhook keeps
 		// well within what webhooks are known to take.
-		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 30, PeriodSeconds: 60}},
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 30, PeriodSeconds: 60, Method: http.MethodPost}},
 		Docs:       "https://discord.com/developers/docs/resources/webhook#execute-webhook",
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
@@ -141,6 +142,9 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	}
 	body := map[string]any{"content": req.Text, "allowed_mentions": map[string]any{"parse": []string{}}}
 	if name := strings.TrimSpace(req.Options["username"]); name != "" {
+		if n := utf8.RuneCountInString(name); n > MaxUsername {
+			return nil, connectors.Errorf(connectors.Permanent, "the username option is %d characters; Discord takes at most %d", n, MaxUsername)
+		}
 		body["username"] = name
 	}
 	var msg message

@@ -175,7 +175,7 @@ func (c *Connector) Info() rythme.Network {
 		MaxImageBytes: MaxImageBytes,
 		MaxVideoBytes: MaxVideoBytes,
 		RequiresMedia: true,
-		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: QuotaPosts, PeriodSeconds: 86400}},
+		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: QuotaPosts, PeriodSeconds: 86400, Counts: rythme.CountsPosts}},
 		Docs:          "https://developers.facebook.com/docs/instagram-platform/content-publishing",
 	}
 }

@@ -106,19 +106,7 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 	id := &connectors.Identity{ExternalID: acct.ID, Username: acct.Username, DisplayName: acct.DisplayName,
 		ProfileURL: acct.URL, InstanceURL: inst, Meta: map[string]string{MetaIdempotency: "unknown"}}
 
-	var info struct {
-		Version       string `json:"version"`
-		SourceURL     string `json:"source_url"`
-		Configuration struct {
-			Statuses struct {
-				MaxCharacters int `json:"max_characters"`
-			} `json:"statuses"`
-		} `json:"configuration"`
-	}
-	err = getJSON(ctx, client, inst+"/api/v2/instance", &info)
-	if e, ok := connectors.AsError(err); ok && (e.Status == http.StatusNotFound || e.Status == http.StatusGone) {
-		err = getJSON(ctx, client, inst+"/api/v1/instance", &info)
-	}
+	info, err := readInstance(ctx, client, inst)
 	if err != nil {
 		// The account is known; without the server's description rythme
 		// just does not count on idempotency keys.
@@ -131,8 +119,8 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 	if !batch {
 		id.Meta[MetaStatusesBatch] = "false"
 	}
-	if n := info.Configuration.Statuses.MaxCharacters; n > 0 {
-		id.Meta[MetaMaxCharacters] = strconv.Itoa(n)
+	for k, v := range info.limitsMeta(c.now()) {
+		id.Meta[k] = v
 	}
 	return id, nil
 }
@@ -140,13 +128,14 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 // classify tells the server software from GET /api/v*/instance: Mastodon
 // (and its forks) honours Idempotency-Key
 // (https://docs.joinmastodon.org/methods/statuses/#create); GoToSocial
-// ignores it. batch is false for Mastodon before 4.3, which lacks
-// GET /api/v1/statuses?id[]=.
+// ignores it. batch is false for Mastodon before 4.3 and for GoToSocial,
+// which lack GET /api/v1/statuses?id[]=.
 func classify(version, sourceURL string) (software, idempotency string, batch bool) {
 	v, src := strings.ToLower(version), strings.ToLower(sourceURL)
 	switch {
 	case strings.Contains(src, "gotosocial") || strings.Contains(v, "gotosocial"):
-		return "gotosocial", "ignored", true
+		// GoToSocial 0.20 answers 405 to GET /api/v1/statuses?id[]=.
+		return "gotosocial", "ignored", false
 	case strings.Contains(v, "compatible;"):
 		// Pleroma, Akkoma and others report "x.y.z (compatible; Name …)".
 		name := strings.TrimSpace(strings.TrimSuffix(v[strings.Index(v, "compatible;")+len("compatible;"):], ")"))
@@ -182,37 +171,44 @@ func mastodonVersion(v string) [2]int {
 // hour: a retry within it returns the same status. Media are uploaded
 // first (POST /api/v2/media, https://docs.joinmastodon.org/methods/media/)
 // and waited for while the server processes them; each part of
-// req.Thread follows as a reply to the one before, with a key of its own.
+// req.Thread follows as a reply to the one before, with a key of its own
+// (key-1, key-2…). Parts in req.Done are not sent again
+// (connectors.PublishThread): the key alone does not protect a retry on a
+// server that ignores it (GoToSocial) or after the hour.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
 	inst, err := instanceOf(acct)
 	if err != nil {
 		return nil, err
 	}
-	form := url.Values{"status": {req.Text}}
-	for _, m := range req.Media {
-		id, err := c.uploadMedia(ctx, client, inst, m)
+	var quota time.Time
+	res, err := connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, _, prev *connectors.Part) (connectors.Part, error) {
+		form := url.Values{"status": {text}}
+		key := req.IdempotencyKey
+		if i == 0 {
+			for _, m := range req.Media {
+				id, err := c.uploadMedia(ctx, client, inst, m)
+				if err != nil {
+					return connectors.Part{}, err
+				}
+				form.Add("media_ids[]", id)
+			}
+		} else {
+			form.Set("in_reply_to_id", prev.ExternalID)
+			if key != "" {
+				key += "-" + strconv.Itoa(i)
+			}
+		}
+		p, err := c.postStatus(ctx, client, inst, form, key)
 		if err != nil {
-			return nil, err
+			return connectors.Part{}, err
 		}
-		form.Add("media_ids[]", id)
+		quota = p.QuotaResetAt
+		return connectors.Part{ExternalID: p.ExternalID, URL: p.URL}, nil
+	})
+	if res != nil {
+		res.QuotaResetAt = quota
 	}
-	first, err := c.postStatus(ctx, client, inst, form, req.IdempotencyKey)
-	if err != nil {
-		return nil, err
-	}
-	prev := first.ExternalID
-	for i, part := range req.Thread {
-		key := ""
-		if req.IdempotencyKey != "" {
-			key = req.IdempotencyKey + "-" + strconv.Itoa(i+1)
-		}
-		p, err := c.postStatus(ctx, client, inst, url.Values{"status": {part}, "in_reply_to_id": {prev}}, key)
-		if err != nil {
-			return nil, err
-		}
-		prev = p.ExternalID
-	}
-	return first, nil
+	return res, err
 }
 
 func (c *Connector) postStatus(ctx context.Context, client *http.Client, inst string, form url.Values, key string) (*connectors.Published, error) {
@@ -266,7 +262,7 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *rythme.Account, clie
 	found := map[string]status{}
 	deleted := map[string]bool{}
 	var single []string
-	batch := acct.Meta[MetaStatusesBatch] != "false"
+	batch := acct.Meta[MetaStatusesBatch] != "false" && !c.batchMissing(inst)
 	for start := 0; start < len(ids); start += maxBatch {
 		chunk := ids[start:min(start+maxBatch, len(ids))]
 		if batch && len(chunk) > 1 {
@@ -274,7 +270,8 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *rythme.Account, clie
 			var got []status
 			err := getJSON(ctx, client, inst+"/api/v1/statuses?"+q.Encode(), &got)
 			if e, ok := connectors.AsError(err); ok && (e.Status == http.StatusNotFound || e.Status == http.StatusMethodNotAllowed) {
-				batch = false // a server before 4.3
+				batch = false // a server before 4.3, or GoToSocial: remembered
+				c.rememberNoBatch(inst)
 			} else if err != nil {
 				return nil, err
 			} else {

@@ -99,9 +99,10 @@ func publicIP(ip netip.Addr) bool {
 // instance once per redirect URI (through apps, or in memory when apps is
 // nil) and returns the client configuration for the instance's OAuth
 // endpoints (https://docs.joinmastodon.org/methods/oauth/). EINVALID when
-// the instance URL is malformed or the server does not look like
-// Mastodon; EUNAVAILABLE, wrapping the connector error, when it cannot be
-// reached.
+// the instance URL is malformed, the server does not look like Mastodon,
+// cannot be reached (the message names the instance and why: "connection
+// refused", an address that is not public…) or refuses to register rythme
+// (its answer's body is never shown).
 func (c *Connector) OAuth2Config(ctx context.Context, p connectors.ConnectParams, redirectURI string, apps connectors.Apps) (*oauth2.Config, error) {
 	inst, err := NormalizeInstanceURL(p["instance_url"])
 	if err != nil {
@@ -180,16 +181,22 @@ func (c *Connector) register(ctx context.Context, inst, redirectURI string) (*ry
 	}
 	resp, err := connectors.Do(c.http, req)
 	if err != nil {
-		return nil, &rythme.Error{Code: rythme.EUNAVAILABLE, Message: "could not reach the Mastodon server at " + inst, Err: err}
+		// Never a database message, never the server's own words: what
+		// the user can act on, naming the instance they typed.
+		return nil, &rythme.Error{Code: rythme.EINVALID, Err: err,
+			Message: "instance_url: could not reach " + inst + ": " + connectors.Reason(err),
+			Fields:  []rythme.FieldError{{Field: "instance_url", Message: "could not reach " + inst + ": " + connectors.Reason(err)}}}
 	}
 	if resp.StatusCode/100 != 2 {
+		// The answer's body is not shown: the instance is a host the user
+		// chose, and its words are no business of theirs (SSRF).
 		ce := connectors.FromResponse(resp, errorMessage)
-		if ce.Kind == connectors.Permanent {
-			return nil, &rythme.Error{Code: rythme.EINVALID, Err: ce,
-				Message: fmt.Sprintf("instance_url: %s refused to register rythme (HTTP %d: %s); is it a Mastodon server?", inst, ce.Status, ce.Message),
-				Fields:  []rythme.FieldError{{Field: "instance_url", Message: "the server refused to register rythme: " + ce.Message}}}
+		msg := fmt.Sprintf("the instance refused to register rythme (HTTP %d); is it a Mastodon server?", ce.Status)
+		if ce.Kind != connectors.Permanent {
+			msg = fmt.Sprintf("the instance failed to register rythme (HTTP %d); try again shortly", ce.Status)
 		}
-		return nil, &rythme.Error{Code: rythme.EUNAVAILABLE, Message: "the Mastodon server at " + inst + " failed to register rythme: " + ce.Message, Err: ce}
+		return nil, &rythme.Error{Code: rythme.EINVALID, Err: ce, Message: "instance_url: " + inst + ": " + msg,
+			Fields: []rythme.FieldError{{Field: "instance_url", Message: msg}}}
 	}
 	defer resp.Body.Close()
 	var out struct {

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+
+	"github.com/rythmehq/rythme"
 )
 
 // MaxCharacters and URLCharacters are Mastodon's defaults, which an
@@ -36,7 +38,10 @@ var (
 // approximates the twitter-text extractor Mastodon uses: a scheme, a host
 // with a dot and a top-level label of letters (or localhost), and no
 // trailing sentence punctuation.
-func Length(text string) int {
+func Length(text string) int { return lengthWith(text, URLCharacters) }
+
+// lengthWith is Length with an instance's characters_reserved_per_url.
+func lengthWith(text string, urlChars int) int {
 	if strings.TrimSpace(text) == "" {
 		return 0
 	}
@@ -55,7 +60,7 @@ func Length(text string) int {
 		if !validHost(text[start:end]) {
 			continue
 		}
-		spans = append(spans, span{start, end, strings.Repeat("x", URLCharacters)})
+		spans = append(spans, span{start, end, strings.Repeat("x", urlChars)})
 	}
 	for _, m := range mentionRE.FindAllStringSubmatchIndex(text, -1) {
 		start, end := m[0], m[1]
@@ -128,11 +133,26 @@ func validHost(u string) bool {
 // Validate checks text against Mastodon's default limit, counted as
 // Mastodon counts (see Length).
 func (c *Connector) Validate(text string) []string {
+	return validate(text, "Mastodon", MaxCharacters, URLCharacters)
+}
+
+// ValidateFor checks text against the limits acct's instance announced
+// (see Limits), counted as Mastodon counts.
+func (c *Connector) ValidateFor(acct *rythme.Account, text string) []string {
+	n := c.Limits(acct)
+	who := "Mastodon"
+	if n.MaxLength != MaxCharacters || n.URLLength != URLCharacters {
+		who = "the account's server"
+	}
+	return validate(text, who, n.MaxLength, n.URLLength)
+}
+
+func validate(text, who string, max, urlChars int) []string {
 	if strings.TrimSpace(text) == "" {
 		return []string{"is empty; Mastodon needs some text"}
 	}
-	if n := Length(text); n > MaxCharacters {
-		return []string{fmt.Sprintf("is %d characters long; Mastodon allows %d (a URL counts as %d)", n, MaxCharacters, URLCharacters)}
+	if n := lengthWith(text, urlChars); n > max {
+		return []string{fmt.Sprintf("is %d characters long; %s allows %d (a URL counts as %d)", n, who, max, urlChars)}
 	}
 	return nil
 }

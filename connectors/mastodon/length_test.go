@@ -97,8 +97,8 @@ func TestClassify(t *testing.T) {
 		{"4.2.10", "https://github.com/mastodon/mastodon", "mastodon", "honoured", false},
 		{"4.4.0+glitch", "https://github.com/glitch-soc/mastodon", "mastodon", "honoured", true},
 		{"3.5.3", "", "mastodon", "honoured", false},
-		{"0.17.3 git-abc", "https://github.com/superseriousbusiness/gotosocial", "gotosocial", "ignored", true},
-		{"0.18.0 git-abc", "https://codeberg.org/superseriousbusiness/gotosocial", "gotosocial", "ignored", true},
+		{"0.17.3 git-abc", "https://github.com/superseriousbusiness/gotosocial", "gotosocial", "ignored", false},
+		{"0.18.0 git-abc", "https://codeberg.org/superseriousbusiness/gotosocial", "gotosocial", "ignored", false},
 		{"2.7.2 (compatible; Pleroma 2.6.0)", "", "pleroma", "unknown", true},
 		{"", "", "unknown", "unknown", true},
 	} {

@@ -55,6 +55,31 @@ type Connector struct {
 	mu   sync.Mutex
 	apps map[string]*rythme.OAuthApp // registrations made when no store was given
 	regs map[string]*sync.Mutex      // one registration at a time per (instance, redirect)
+	// noBatch remembers, per instance, until when GET /api/v1/statuses?id[]=
+	// is known to be missing (it answered 404 or 405): polls go straight
+	// to one by one instead of asking again every time.
+	noBatch map[string]time.Time
+}
+
+// NoBatchTTL is how long an instance that lacks the batch statuses
+// endpoint is remembered as lacking it (an upgrade may add it; the daily
+// limits refresh also records it on the account).
+const NoBatchTTL = 24 * time.Hour
+
+// batchMissing reports whether inst is remembered to lack the batch
+// endpoint.
+func (c *Connector) batchMissing(inst string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.noBatch[inst]
+	return ok && c.now().Before(until)
+}
+
+// rememberNoBatch records that inst lacks the batch endpoint.
+func (c *Connector) rememberNoBatch(inst string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.noBatch[inst] = c.now().Add(NoBatchTTL)
 }
 
 var _ connectors.Connector = (*Connector)(nil)
@@ -83,6 +108,7 @@ func New(opts ...Option) *Connector {
 		clientName: "rythme",
 		apps:       map[string]*rythme.OAuthApp{},
 		regs:       map[string]*sync.Mutex{},
+		noBatch:    map[string]time.Time{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -110,9 +136,11 @@ func (c *Connector) Info() rythme.Network {
 		MaxImageBytes: 16 << 20,
 		MaxVideoBytes: 99 << 20,
 		// https://docs.joinmastodon.org/api/rate-limits/: 300 requests per
-		// 5 minutes per account, every endpoint included.
-		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300}},
-		Docs:       "https://docs.joinmastodon.org/client/intro/",
+		// 5 minutes per account, every endpoint included; media uploads
+		// (POST /api/v1/media, /api/v2/media) 30 per 30 minutes.
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300},
+			{Scope: "account", Requests: 30, PeriodSeconds: 1800, Method: http.MethodPost, Path: "/media"}},
+		Docs: "https://docs.joinmastodon.org/client/intro/",
 	}
 }
 

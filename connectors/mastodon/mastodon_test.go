@@ -90,11 +90,13 @@ func TestOAuth2ConfigRefusal(t *testing.T) {
 	if rythme.ErrorCode(err) != rythme.EINVALID {
 		t.Errorf("registration on a non-Mastodon server: %v, want EINVALID", err)
 	}
-	// Unreachable: unavailable, not invalid.
+	// Unreachable: a 422 on instance_url naming the instance and why (never
+	// the API's "database is unavailable"), still wrapping a retryable error.
 	e.Server.Close()
 	_, err = mastodon.New().OAuth2Config(context.Background(), connectors.ConnectParams{"instance_url": e.Base}, connectortest.RedirectURI, nil)
-	if rythme.ErrorCode(err) != rythme.EUNAVAILABLE || connectors.KindOf(err) != connectors.Retryable {
-		t.Errorf("unreachable server: %v, want EUNAVAILABLE wrapping a retryable error", err)
+	if rythme.ErrorCode(err) != rythme.EINVALID || connectors.KindOf(err) != connectors.Retryable ||
+		!strings.Contains(rythme.ErrorMessage(err), "could not reach "+e.Base+": connection refused") {
+		t.Errorf("unreachable server: %v, want EINVALID naming the instance, wrapping a retryable error", err)
 	}
 	if strings.Contains(err.Error(), "client_secret") {
 		t.Error("error mentions secrets")

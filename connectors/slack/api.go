@@ -160,7 +160,8 @@ func (c *Connector) Identify(ctx context.Context, p connectors.ConnectParams, cl
 		TeamID string `json:"team_id"`
 		UserID string `json:"user_id"`
 	}
-	if _, err := c.call(ctx, client, "auth.test", nil, struct{}{}, &auth); err != nil {
+	// auth.test is a GET in Slack's Web API spec (a read: retried as such).
+	if _, err := c.call(ctx, client, "auth.test", nil, nil, &auth); err != nil {
 		return nil, err
 	}
 	if auth.TeamID == "" {

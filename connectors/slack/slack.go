@@ -132,7 +132,7 @@ func (c *Connector) Info() rythme.Network {
 		ConnectParams: []string{"channel"},
 		MaxLength:     MaxText,
 		Metrics:       true,
-		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 1}},
+		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 1, Path: "chat.postMessage"}},
 		Docs:          "https://docs.slack.dev/reference/methods/chat.postMessage",
 	}
 }

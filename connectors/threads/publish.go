@@ -2,7 +2,6 @@ package threads
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,9 +17,9 @@ const insightMetrics = "views,likes,replies,reposts,quotes,shares"
 
 // Publish publishes req.Text (with its one medium, if any), then each part
 // of req.Thread as a reply to the part before. The result is the first
-// post. When a reply fails after the first post was published, the first
-// post is still the result (it exists, and a retry would publish it again)
-// and the failure is logged; the parts after it are not published.
+// post. Parts in req.Done are not sent again (connectors.PublishThread):
+// when a reply fails, the error says which part, and a retry resumes
+// there instead of publishing the first post twice.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
 	if acct == nil || acct.ExternalID == "" {
 		return nil, connectors.Errorf(connectors.Permanent, "the account has no Threads user id")
@@ -28,7 +27,7 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	if len(req.Media) > 1 {
 		return nil, connectors.Errorf(connectors.Permanent, "rythme publishes one image or video per Threads post")
 	}
-	form := url.Values{"media_type": {"TEXT"}, "text": {req.Text}}
+	first := url.Values{"media_type": {"TEXT"}, "text": {req.Text}}
 	if len(req.Media) == 1 {
 		m := req.Media[0]
 		if u, err := url.Parse(m.URL); m.URL == "" || err != nil || !u.IsAbs() {
@@ -36,44 +35,34 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 		}
 		switch {
 		case strings.HasPrefix(m.ContentType, "video/"):
-			form.Set("media_type", "VIDEO")
-			form.Set("video_url", m.URL)
+			first.Set("media_type", "VIDEO")
+			first.Set("video_url", m.URL)
 		default:
-			form.Set("media_type", "IMAGE")
-			form.Set("image_url", m.URL)
+			first.Set("media_type", "IMAGE")
+			first.Set("image_url", m.URL)
 		}
 		if m.AltText != "" {
-			form.Set("alt_text", m.AltText)
+			first.Set("alt_text", m.AltText)
 		}
 	}
 	if rc := req.Options["reply_control"]; rc != "" {
-		form.Set("reply_control", rc)
+		first.Set("reply_control", rc)
 	}
-	root, err := c.post(ctx, client, acct.ExternalID, form)
-	if err != nil {
-		return nil, err
-	}
-	pub := &connectors.Published{ExternalID: root, URL: c.permalink(ctx, client, root, acct.Username)}
-	parent := root
-	for i, part := range req.Thread {
-		reply := url.Values{"media_type": {"TEXT"}, "text": {part}, "reply_to_id": {parent}}
-		id, err := c.post(ctx, client, acct.ExternalID, reply)
-		if err != nil {
-			c.cfg.Logger.WarnContext(ctx, "threads: a reply of the thread failed; the first post is published",
-				slog.String("post_id", root), slog.Int("part", i+2), slog.String("kind", connectors.KindOf(err).String()),
-				slog.String("error", errorMessage(err)))
-			break
+	return connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, _, prev *connectors.Part) (connectors.Part, error) {
+		form := first
+		if i > 0 {
+			form = url.Values{"media_type": {"TEXT"}, "text": {text}, "reply_to_id": {prev.ExternalID}}
 		}
-		parent = id
-	}
-	return pub, nil
-}
-
-func errorMessage(err error) string {
-	if ce, ok := connectors.AsError(err); ok {
-		return ce.Message
-	}
-	return err.Error()
+		id, err := c.post(ctx, client, acct.ExternalID, form)
+		if err != nil {
+			return connectors.Part{}, err
+		}
+		p := connectors.Part{ExternalID: id}
+		if i == 0 {
+			p.URL = c.permalink(ctx, client, id, acct.Username)
+		}
+		return p, nil
+	})
 }
 
 // post makes a container from form, waits until it is FINISHED and

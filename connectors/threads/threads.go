@@ -165,7 +165,7 @@ func (c *Connector) Info() rythme.Network {
 		MediaTypes:    []string{"image/jpeg", "image/png", "video/mp4", "video/quicktime"},
 		MaxImageBytes: MaxImageBytes,
 		MaxVideoBytes: MaxVideoBytes,
-		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: QuotaPosts, PeriodSeconds: 86400}},
+		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: QuotaPosts, PeriodSeconds: 86400, Counts: rythme.CountsPosts}},
 		Docs:          "https://developers.facebook.com/docs/threads/posts",
 	}
 }

@@ -3,6 +3,7 @@ package threads_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -84,15 +85,19 @@ func TestThreadIsPublishedAsReplies(t *testing.T) {
 			t.Errorf("part %d replies to %q, want %q", i+1, out.RepliedTo.ID, posts[i-1].ID)
 		}
 	}
-	// A failing reply leaves the first post published, and stops.
+	// A failing reply stops the thread: the error names the part, and the
+	// first post is out (reported through PartPublished).
 	before := len(e.Posts())
-	pub, err = e.Connector.Publish(context.Background(), c.Account, c.Client, connectors.PublishRequest{Text: "root",
-		Thread: []string{strings.Repeat("x", 501), "never"}})
-	if err != nil || pub == nil {
-		t.Fatalf("a thread whose reply fails: %+v, %v, want the first post", pub, err)
+	var saved []connectors.Part
+	_, err = e.Connector.Publish(context.Background(), c.Account, c.Client, connectors.PublishRequest{Text: "root",
+		Thread:        []string{strings.Repeat("x", 501), "never"},
+		PartPublished: func(_ context.Context, p connectors.Part) error { saved = append(saved, p); return nil }})
+	var pe *connectors.PartError
+	if connectors.KindOf(err) != connectors.Permanent || !errors.As(err, &pe) || pe.Index != 1 || len(saved) != 1 {
+		t.Fatalf("a thread whose reply fails: %v, saved %+v; want part 2 refused, part 1 saved", err, saved)
 	}
 	got := e.Posts()[before:]
-	if len(got) != 2 || !got[0].Created || got[0].ID != pub.ExternalID || got[1].Error == "" {
+	if len(got) != 2 || !got[0].Created || got[0].ID != saved[0].ExternalID || got[1].Error == "" {
 		t.Errorf("recorded %+v, want the root created and the reply refused, nothing after", got)
 	}
 }

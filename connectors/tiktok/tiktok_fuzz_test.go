@@ -35,7 +35,11 @@ func FuzzTikTok(f *testing.F) {
 	srv := connectortest.NewScriptServer(f)
 	f.Fuzz(func(t *testing.T, text string, status int, header string, script []byte) {
 		cfg := tiktok.FakenetConfig(srv.URL)
-		cfg.HTTPClient, cfg.PollInterval, cfg.PollFor = srv.Client(), time.Millisecond, 50*time.Millisecond
+		// Polls of 1 ms for 5 ms still take the polling paths (not done yet,
+		// retried, given up) in a few requests; 50 ms made an input that
+		// keeps answering PROCESSING cost ~30 ms, and minimizing such inputs
+		// kept the workers busy past -fuzztime (see .ci/fuzz).
+		cfg.HTTPClient, cfg.PollInterval, cfg.PollFor = srv.Client(), time.Millisecond, 5*time.Millisecond
 		c := tiktok.New(cfg)
 		_ = c.Validate(text)
 

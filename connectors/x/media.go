@@ -73,8 +73,10 @@ func (c *Connector) simpleUpload(ctx context.Context, client *http.Client, m con
 		return "", connectors.Errorf(connectors.Permanent, "the image is larger than X's %d bytes", MaxImageBytes)
 	}
 	var out uploadResult
+	// The one-shot upload takes media and media_category only (X's spec
+	// refuses other fields); X reads the image's type from its bytes.
 	err = c.postMultipart(ctx, client, c.cfg.UploadURL+"/2/media/upload",
-		map[string]string{"media_category": "tweet_image", "media_type": m.ContentType}, data, &out)
+		map[string]string{"media_category": "tweet_image"}, data, &out)
 	if err != nil {
 		return "", err
 	}

@@ -36,11 +36,13 @@ type lookupAnswer struct {
 }
 
 // FetchMetrics reads posts 100 at a time with
-// GET /2/tweets?ids=…&tweet.fields=public_metrics,non_public_metrics,organic_metrics.
+// GET /2/tweets?ids=…&post.fields=public_metrics,non_public_metrics,organic_metrics
+// (the parameter is post.fields in X's OpenAPI document, which the
+// connector is checked against; docs.x.com still says tweet.fields).
 // When X refuses the private fields for the whole request, the batch is
 // asked again with public_metrics only; a post X answers "Not Found
 // Error" for was deleted. Likes are like_count, comments reply_count,
-// shares retweet_count + quote_count, impressions impression_count, saves
+// shares repost_count (retweet_count in older answers) + quote_count, impressions impression_count, saves
 // bookmark_count, clicks the link clicks of non_public_metrics.
 func (c *Connector) FetchMetrics(ctx context.Context, _ *rythme.Account, client *http.Client, externalIDs []string) ([]rythme.Metrics, error) {
 	var ids []string
@@ -99,7 +101,7 @@ func (c *Connector) lookup(ctx context.Context, client *http.Client, ids []strin
 	if private {
 		fields += "," + privateFields
 	}
-	q := url.Values{"ids": {strings.Join(ids, ",")}, "tweet.fields": {fields}}
+	q := url.Values{"ids": {strings.Join(ids, ",")}, "post.fields": {fields}}
 	return c.do(ctx, client, http.MethodGet, c.cfg.BaseURL+"/2/tweets?"+q.Encode(), nil, out)
 }
 
@@ -113,7 +115,11 @@ func toMetrics(id string, at time.Time, pub, nonPub, org map[string]int64) rythm
 	}
 	m.Likes = get(pub, "like_count")
 	m.Comments = get(pub, "reply_count")
-	if r, q := get(pub, "retweet_count"), get(pub, "quote_count"); r != nil || q != nil {
+	r := get(pub, "repost_count")
+	if r == nil {
+		r = get(pub, "retweet_count") // the name before X's spec said repost_count
+	}
+	if q := get(pub, "quote_count"); r != nil || q != nil {
 		var s int64
 		if r != nil {
 			s += *r

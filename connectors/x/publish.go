@@ -11,9 +11,10 @@ import (
 )
 
 // tweetRequest is the body of POST /2/tweets
-// (https://docs.x.com/x-api/posts/create-post).
+// (https://docs.x.com/x-api/posts/create-post). Text is always sent, even
+// empty: X's spec says its backend refuses an absent text.
 type tweetRequest struct {
-	Text  string      `json:"text,omitempty"`
+	Text  string      `json:"text"`
 	Reply *replyField `json:"reply,omitempty"`
 	Media *mediaField `json:"media,omitempty"`
 }
@@ -49,53 +50,40 @@ func (c *Connector) Validate(text string) []string {
 // post's id is the ExternalID.
 //
 // X has no idempotency key: a timeout after a post was sent is an Unknown
-// error, never retried here. When the first post went out and a later
-// part of the thread failed, Publish returns the first post together with
-// an Unknown error (the thread is incomplete and a blind retry would post
-// its start twice), so that a person decides.
+// error, never retried here. Parts an earlier attempt published
+// (req.Done) are not sent again (connectors.PublishThread), so a failed
+// later part is retried from where it failed.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
 	if err := checkMedia(req.Media); err != nil {
-		return nil, err
-	}
-	var mediaIDs []string
-	for i, m := range req.Media {
-		id, err := c.uploadMedia(ctx, client, m)
-		if err != nil {
-			return nil, fmt.Errorf("x: upload media %d of %d: %w", i+1, len(req.Media), err)
-		}
-		mediaIDs = append(mediaIDs, id)
-	}
-	first := tweetRequest{Text: req.Text}
-	if len(mediaIDs) > 0 {
-		first.Media = &mediaField{MediaIDs: mediaIDs}
-	}
-	id, err := c.createTweet(ctx, client, first)
-	if err != nil {
 		return nil, err
 	}
 	username := ""
 	if acct != nil {
 		username = acct.Username
 	}
-	pub := &connectors.Published{ExternalID: id, URL: c.postURL(username, id)}
-	prev := id
-	for i, part := range req.Thread {
-		next, err := c.createTweet(ctx, client, tweetRequest{Text: part, Reply: &replyField{InReplyToTweetID: prev}})
-		if err != nil {
-			return pub, &connectors.Error{Kind: connectors.Unknown, Status: statusOf(err),
-				Message: fmt.Sprintf("the thread is incomplete: post %s is out, part %d of %d failed", id, i+2, len(req.Thread)+1),
-				Err:     err}
+	return connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, _, prev *connectors.Part) (connectors.Part, error) {
+		body := tweetRequest{Text: text}
+		if i == 0 {
+			var mediaIDs []string
+			for j, m := range req.Media {
+				id, err := c.uploadMedia(ctx, client, m)
+				if err != nil {
+					return connectors.Part{}, fmt.Errorf("x: upload media %d of %d: %w", j+1, len(req.Media), err)
+				}
+				mediaIDs = append(mediaIDs, id)
+			}
+			if len(mediaIDs) > 0 {
+				body.Media = &mediaField{MediaIDs: mediaIDs}
+			}
+		} else {
+			body.Reply = &replyField{InReplyToTweetID: prev.ExternalID}
 		}
-		prev = next
-	}
-	return pub, nil
-}
-
-func statusOf(err error) int {
-	if e, ok := connectors.AsError(err); ok {
-		return e.Status
-	}
-	return 0
+		id, err := c.createTweet(ctx, client, body)
+		if err != nil {
+			return connectors.Part{}, err
+		}
+		return connectors.Part{ExternalID: id, URL: c.postURL(username, id)}, nil
+	})
 }
 
 // createTweet sends POST /2/tweets and returns the new post's id.

@@ -57,6 +57,9 @@ const (
 	MaxImageBytes = 5 << 20   // 5 MB
 	MaxGIFBytes   = 15 << 20  // 15 MB
 	MaxVideoBytes = 512 << 20 // 512 MB (media_category amplify_video)
+	// MaxAltText is the longest alt text POST /2/media/metadata takes, in
+	// characters (the spec's alt_text.text maxLength).
+	MaxAltText = 1000
 	// AccessTokenTTL is how long an access token lives; a refresh token
 	// (offline.access) renews it and is itself replaced on every refresh.
 	AccessTokenTTL = 2 * time.Hour
@@ -174,6 +177,7 @@ func (c *Connector) Info() rythme.Network {
 		MaxMedia:        MaxMedia,
 		MediaTypes:      []string{"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"},
 		MaxImageBytes:   MaxImageBytes,
+		MaxAltText:      MaxAltText,
 		MaxVideoBytes:   MaxVideoBytes,
 		Docs:            "https://docs.x.com/x-api/introduction",
 	}

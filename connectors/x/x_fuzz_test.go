@@ -34,7 +34,9 @@ func FuzzX(f *testing.F) {
 	srv := connectortest.NewScriptServer(f)
 	f.Fuzz(func(t *testing.T, status int, header string, script []byte) {
 		cfg := x.FakenetConfig(srv.URL)
-		cfg.PollInterval, cfg.MaxProcessingWait = time.Millisecond, 50*time.Millisecond
+		// 5 ms of 1 ms polls still reach "still processing"; 50 ms let one
+		// input send up to 40 status requests (as FuzzTikTok, see .ci/fuzz).
+		cfg.PollInterval, cfg.MaxProcessingWait = time.Millisecond, 5*time.Millisecond
 		c := x.New(cfg)
 		_ = x.ErrorMessage(script)
 		resp := &http.Response{StatusCode: 429, Header: http.Header{"X-Rate-Limit-Reset": {header}}, Body: io.NopCloser(bytes.NewReader(script))}

@@ -2,6 +2,7 @@ package x_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -115,11 +116,26 @@ func TestThread(t *testing.T) {
 		}
 	}
 
-	// A later part refused: the first post is out, the outcome needs a person.
-	pub, err = e.Connector.Publish(context.Background(), c.Account, c.Client, connectors.PublishRequest{
-		Text: "another start", Thread: []string{"3/3 ends"}}) // duplicate content
-	if connectors.KindOf(err) != connectors.Unknown || pub == nil || pub.ExternalID == "" {
-		t.Fatalf("partial thread: %+v, %v; want the first post and an unknown outcome", pub, err)
+	// A later part refused: the error names the part, the parts out are
+	// reported, and a retry with them Done resumes without the first post.
+	var saved []connectors.Part
+	req := connectors.PublishRequest{Text: "another start", Thread: []string{"3/3 ends"}, // duplicate content
+		PartPublished: func(_ context.Context, p connectors.Part) error { saved = append(saved, p); return nil }}
+	_, err = e.Connector.Publish(context.Background(), c.Account, c.Client, req)
+	var pe *connectors.PartError
+	if connectors.KindOf(err) != connectors.Permanent || !errors.As(err, &pe) || pe.Index != 1 || len(saved) != 1 || saved[0].Index != 0 {
+		t.Fatalf("partial thread: %v, saved %+v; want part 2 refused and part 1 saved", err, saved)
+	}
+	before := len(e.Posts())
+	req.Done, req.Thread = saved, []string{"3/3 ends, told differently"}
+	pub, err = e.Connector.Publish(context.Background(), c.Account, c.Client, req)
+	if err != nil || pub.ExternalID != saved[0].ExternalID {
+		t.Fatalf("resumed thread: %+v, %v; want the first post as the result", pub, err)
+	}
+	if got := e.Posts()[before:]; len(got) != 1 {
+		t.Fatalf("resume sent %d posts, want only the missing part", len(got))
+	} else if tw, _ := e.Fake.XTweet(got[0].ID); tw.InReplyTo != saved[0].ExternalID {
+		t.Errorf("the resumed part replies to %q, want %q", tw.InReplyTo, saved[0].ExternalID)
 	}
 }
 

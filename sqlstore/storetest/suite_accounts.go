@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,9 +19,13 @@ func init() {
 		suiteCase{"OAuthApps", testOAuthApps},
 		suiteCase{"OAuthStates", testOAuthStates},
 		suiteCase{"OAuthStateConcurrentConsume", testOAuthStateConcurrent},
+		suiteCase{"OAuthStatesPurgeAndCount", testOAuthStatesPurge},
 		suiteCase{"Accounts", testAccounts},
 		suiteCase{"AccountTokenAndStatus", testAccountTokenAndStatus},
+		suiteCase{"AccountMetaMergeAndSweepList", testAccountMeta},
 		suiteCase{"AccountsExpiring", testAccountsExpiring},
+		suiteCase{"SealedTokenBoundToItsRow", testSealedTokenBound},
+		suiteCase{"AccountMetricsReads", testAccountMetricsReads},
 		suiteCase{"Ping", func(t *testing.T, s rythme.Store) { must(t, s.Ping(ctx(t))) }},
 	)
 }
@@ -313,6 +318,47 @@ func testAccountTokenAndStatus(t *testing.T, s rythme.Store) {
 	wantCode(t, s.SetAccountStatus(ctx(t), rythme.NewID(rythme.PrefixAccount), rythme.AccountConnected, ""), rythme.ENOTFOUND)
 }
 
+func testAccountMetricsReads(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	other := newAccount(t, s, ws.ID, "x")
+	got, err := s.AccountByID(ctx(t), a.ID)
+	must(t, err)
+	if got.LastMetricsAt != nil || got.LastMetricsError != "" || got.LastMetricsErrorAt != nil || got.MetricsFailures != 0 {
+		t.Fatalf("a new account has read state %v %q %v %d", got.LastMetricsAt, got.LastMetricsError, got.LastMetricsErrorAt, got.MetricsFailures)
+	}
+	read, failed := T0.Add(time.Hour), T0.Add(2*time.Hour)
+	must(t, s.RecordMetricsRead(ctx(t), a.ID, read))
+	must(t, s.RecordMetricsError(ctx(t), a.ID, "HTTP 500: try later", failed, 3))
+	list, err := s.ListAccounts(ctx(t), ws.ID)
+	must(t, err)
+	var seen *rythme.Account
+	for _, x := range list {
+		if x.ID == a.ID {
+			seen = x
+		} else if x.LastMetricsAt != nil || x.MetricsFailures != 0 {
+			t.Fatalf("another account got the read state: %+v", x)
+		}
+	}
+	if seen == nil || seen.LastMetricsAt == nil || !seen.LastMetricsAt.Equal(us(read)) || seen.LastMetricsError != "HTTP 500: try later" ||
+		seen.LastMetricsErrorAt == nil || !seen.LastMetricsErrorAt.Equal(us(failed)) || seen.MetricsFailures != 3 {
+		t.Fatalf("after a read and a failure: %s", dump(seen))
+	}
+	// The next success clears the error and keeps the new time.
+	again := T0.Add(3 * time.Hour)
+	must(t, s.RecordMetricsRead(ctx(t), a.ID, again))
+	got, err = s.GetAccount(ctx(t), ws.ID, a.ID)
+	must(t, err)
+	if got.LastMetricsAt == nil || !got.LastMetricsAt.Equal(us(again)) || got.LastMetricsError != "" || got.LastMetricsErrorAt != nil || got.MetricsFailures != 0 {
+		t.Fatalf("after a success: %s", dump(got))
+	}
+	if o, _ := s.AccountByID(ctx(t), other.ID); o.LastMetricsAt != nil {
+		t.Fatal("RecordMetricsRead touched another account")
+	}
+	wantCode(t, s.RecordMetricsRead(ctx(t), rythme.NewID(rythme.PrefixAccount), again), rythme.ENOTFOUND)
+	wantCode(t, s.RecordMetricsError(ctx(t), rythme.NewID(rythme.PrefixAccount), "x", again, 1), rythme.ENOTFOUND)
+}
+
 func testAccountsExpiring(t *testing.T, s rythme.Store) {
 	ws := newWorkspace(t, s)
 	never := newAccount(t, s, ws.ID, "mastodon") // no expiry
@@ -349,5 +395,111 @@ func testAccountsExpiring(t *testing.T, s rythme.Store) {
 	must(t, err)
 	if len(got) != 1 || got[0].ID != later.ID {
 		t.Fatalf("after reconnecting without expiry: %d accounts", len(got))
+	}
+}
+
+func testAccountMeta(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	network := "net" + strings.ToLower(rythme.NewID("n"))
+	a := newAccount(t, s, ws.ID, network)
+	b := newAccount(t, s, ws.ID, network)
+	c := newAccount(t, s, ws.ID, network)
+	must(t, s.SetAccountStatus(ctx(t), c.ID, rythme.AccountNeedsReconnect, "401"))
+	newAccount(t, s, ws.ID, network+"x") // another network: not listed
+
+	must(t, s.MergeAccountMeta(ctx(t), a.ID, map[string]string{"max_characters": "5000", "idempotency": ""}))
+	got, err := s.AccountByID(ctx(t), a.ID)
+	must(t, err)
+	deepEqual(t, "meta", got.Meta, map[string]string{"max_characters": "5000"})
+	deepEqual(t, "token", got.Token, a.Token)
+	if got.Status != rythme.AccountConnected {
+		t.Fatalf("status %s after a meta merge", got.Status)
+	}
+	wantCode(t, s.MergeAccountMeta(ctx(t), rythme.NewID(rythme.PrefixAccount), map[string]string{"k": "v"}), rythme.ENOTFOUND)
+
+	var seen []string
+	after := ""
+	for {
+		page, err := s.ConnectedAccounts(ctx(t), network, after, 1)
+		must(t, err)
+		if len(page) == 0 {
+			break
+		}
+		for _, acc := range page {
+			seen = append(seen, acc.ID)
+			after = acc.ID
+		}
+	}
+	want := []string{a.ID, b.ID}
+	if a.ID > b.ID {
+		want = []string{b.ID, a.ID}
+	}
+	deepEqual(t, "connected accounts", seen, want)
+}
+
+// A sealed token copied to another account's row does not open there: the
+// account shows as needs_reconnect with a reason, and listing still works.
+func testSealedTokenBound(t *testing.T, s rythme.Store) {
+	raw, ok := s.(RawDB)
+	if !ok {
+		t.Skip("the store gives no raw access")
+	}
+	ws := newWorkspace(t, s)
+	victim, thief := newAccount(t, s, ws.ID, "mastodon"), newAccount(t, s, ws.ID, "x")
+	var blob []byte
+	must(t, raw.DB().QueryRowContext(ctx(t), `SELECT token FROM accounts WHERE id = $1`, victim.ID).Scan(&blob))
+	if _, err := raw.DB().ExecContext(ctx(t), `UPDATE accounts SET token = $1 WHERE id = $2`, blob, thief.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetAccount(ctx(t), ws.ID, thief.ID)
+	must(t, err)
+	if got.Token != (rythme.Token{}) {
+		t.Fatal("a token copied from another account opened")
+	}
+	if got.Status != rythme.AccountNeedsReconnect || got.StatusReason == "" {
+		t.Fatalf("account with an unopenable token: status %q, reason %q", got.Status, got.StatusReason)
+	}
+	list, err := s.ListAccounts(ctx(t), ws.ID)
+	must(t, err)
+	if len(list) != 2 {
+		t.Fatalf("listed %d accounts, want 2", len(list))
+	}
+	orig, err := s.GetAccount(ctx(t), ws.ID, victim.ID)
+	must(t, err)
+	if orig.Token != victim.Token {
+		t.Fatal("the original account's token no longer opens")
+	}
+}
+
+func testOAuthStatesPurge(t *testing.T, s rythme.Store) {
+	ws, other := newWorkspace(t, s), newWorkspace(t, s)
+	for i := range 3 {
+		newState(t, s, ws.ID, T0.Add(time.Duration(i+1)*10*time.Minute))
+	}
+	newState(t, s, other.ID, T0.Add(time.Hour))
+	bound := &rythme.OAuthState{StateHash: []byte("bound-" + ws.ID), WorkspaceID: ws.ID, Network: "x",
+		Verifier: "v", RedirectURI: "r", BindingHash: []byte("nonce-hash"), CreatedAt: T0, ExpiresAt: T0.Add(time.Hour)}
+	must(t, s.CreateOAuthState(ctx(t), bound))
+	n, err := s.OpenOAuthStates(ctx(t), ws.ID, T0.Add(15*time.Minute))
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("open states at +15m = %d, want 3", n)
+	}
+	purged, err := s.PurgeOAuthStates(ctx(t), T0.Add(25*time.Minute))
+	must(t, err)
+	if purged != 2 {
+		t.Fatalf("purged %d, want the 2 expired", purged)
+	}
+	peek, err := s.OAuthStateByHash(ctx(t), bound.StateHash, T0)
+	must(t, err)
+	if string(peek.BindingHash) != "nonce-hash" || peek.WorkspaceID != ws.ID || peek.Verifier != "" {
+		t.Fatalf("peeked state = %+v", peek)
+	}
+	_, err = s.OAuthStateByHash(ctx(t), bound.StateHash, T0.Add(time.Hour))
+	wantCode(t, err, rythme.ENOTFOUND) // expired
+	got, err := s.ConsumeOAuthState(ctx(t), bound.StateHash, T0)
+	must(t, err) // peeking did not consume it
+	if string(got.BindingHash) != "nonce-hash" {
+		t.Fatalf("binding hash = %q", got.BindingHash)
 	}
 }

@@ -5,6 +5,21 @@ import { request, errorBox } from "./api.js";
 import { statusBadge } from "./calendar.js";
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+// readings says how engagement reads fare: the last good one, and the
+// error of the reads that keep failing since.
+function readings(a) {
+  const last = a.last_metrics_at ? "last read " + timeFmt.format(new Date(a.last_metrics_at)) : "not read yet";
+  if (!a.last_metrics_error) {
+    return el("span", { class: "hint", text: last });
+  }
+  const n = a.metrics_failures > 1 ? " (" + a.metrics_failures + " reads in a row)" : "";
+  return el("div", { class: "metrics-failing" },
+    el("span", { class: "badge st-failed", text: "reads failing" + n }),
+    el("div", { class: "hint", text: a.last_metrics_error }),
+    el("div", { class: "hint", text: last }));
+}
 
 // renderAccounts draws GET /v1/accounts as a table.
 export async function renderAccounts(view) {
@@ -23,7 +38,7 @@ export async function renderAccounts(view) {
     return;
   }
   fill(out, el("table", { id: "accounts", class: "report" },
-    el("thead", {}, el("tr", {}, ["Network", "Account", "Status", "Connected"].map((h) => el("th", { text: h })))),
+    el("thead", {}, el("tr", {}, ["Network", "Account", "Status", "Engagement", "Connected"].map((h) => el("th", { text: h })))),
     el("tbody", {}, list.map((a) => {
       const profile = safeURL(a.profile_url);
       const name = "@" + a.username + (a.display_name ? " (" + a.display_name + ")" : "");
@@ -32,6 +47,7 @@ export async function renderAccounts(view) {
         el("td", {}, profile ? el("a", { href: profile, target: "_blank", rel: "noopener noreferrer", text: name }) : name,
           a.instance_url ? el("div", { class: "hint", text: a.instance_url }) : null),
         el("td", {}, statusBadge(a.status), a.status_reason ? el("div", { class: "hint", text: a.status_reason }) : null),
+        el("td", { class: "readings" }, readings(a)),
         el("td", { text: a.created_at ? dateFmt.format(new Date(a.created_at)) : "" }));
     }))));
 }

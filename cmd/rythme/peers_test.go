@@ -223,6 +223,7 @@ func connectGoToSocial(t *testing.T, c *client, api, instance, email, password s
 	t.Helper()
 	var connect struct {
 		AuthorizeURL string `json:"authorize_url"`
+		Binding      string `json:"binding"` // ties the callback to who started it
 	}
 	c.call("POST", "/v1/accounts/mastodon/connect", map[string]string{"instance_url": instance}, 200, &connect)
 	b := browser(t)
@@ -246,6 +247,7 @@ func connectGoToSocial(t *testing.T, c *client, api, instance, email, password s
 	}
 	req, _ := http.NewRequest("GET", callback, nil)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Rythme-OAuth-Binding", connect.Binding)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

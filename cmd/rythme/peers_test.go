@@ -80,6 +80,9 @@ func peerUp(t *testing.T, name, u string) {
 // refresh sweep refreshes sessions that expire within 3 hours.
 func peerRythme(t *testing.T, dbURL string) (string, *client) {
 	t.Helper()
+	if testing.Short() {
+		peerMissing(t, "-short: the peer suite starts the rythme binary; run it without -short")
+	}
 	api := freeAddr(t)
 	env := []string{"RYTHME_ADDR=" + api, "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
 		"RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8", "RYTHME_RECONCILE_INTERVAL=1s",

@@ -111,11 +111,10 @@ func (r *Refresher) Refresh(ctx context.Context, accountID string, force bool) (
 		if connectors.KindOf(err) != connectors.Auth {
 			return err
 		}
-		if acct.Token.Expiry.After(now) && !force {
-			// Refused, but the token still works for a while: try again
-			// next sweep rather than cut the account off early.
-			return err
-		}
+		// Refused for good, even while the access token still works: the
+		// grant was revoked (a Bluesky PDS answers "Token has been revoked"
+		// but honours the access JWT it issued for up to 2 hours), and
+		// waiting would keep publishing for someone who said stop.
 		res = refreshReconnect
 		return calls.NeedsReconnect(ctx, r.Logger, acct.ID, "the network refused to refresh the token: "+errMessage(err))
 	})

@@ -160,3 +160,32 @@ func TestRefreshSweep(t *testing.T) {
 		t.Fatalf("its post = %s, want held", got.Status)
 	}
 }
+
+// TestRefreshRefusedWhileTheTokenStillWorks: a refresh refused for good
+// marks the account needs_reconnect at once, even if its access token has
+// minutes left — a revoked grant is found by the refresh (as on a Bluesky
+// PDS, which honours access JWTs it issued after their app password was
+// revoked), and posts due meanwhile are held rather than published.
+func TestRefreshRefusedWhileTheTokenStillWorks(t *testing.T) {
+	t.Parallel()
+	rt := newRotatingTokens(t)
+	e := newEnv(t, storetest.SQLite(t))
+	e.conn.tokenURL = rt.srv.URL
+	revoked := e.account(t, "revoked", rythme.Token{AccessToken: "x", RefreshToken: "revoked", Expiry: e.clock.Now().Add(5 * time.Minute)})
+	p := e.post(t, "due after the revocation", e.clock.Now().Add(time.Hour), revoked)
+	r := &worker.Refresher{Store: e.store, Connectors: e.reg, HTTPClient: connectors.NewHTTPClient(), Clock: e.clock,
+		Logger: quiet, RedirectURI: func(string) string { return "http://127.0.0.1/cb" }, Ahead: 10 * time.Minute}
+	st, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, refused := rt.counts(); refused == 0 || st.Reconnect != 1 {
+		t.Fatalf("refused %d, stats %+v: want the refresh refused and the account to reconnect", refused, st)
+	}
+	if got, _ := e.store.AccountByID(context.Background(), revoked.ID); got.Status != rythme.AccountNeedsReconnect {
+		t.Fatalf("account = %s, want needs_reconnect", got.Status)
+	}
+	if got := e.target(t, p.Targets[0].ID); got.Status != rythme.TargetHeld {
+		t.Fatalf("its post = %s, want held", got.Status)
+	}
+}

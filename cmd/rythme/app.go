@@ -189,7 +189,8 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 	return worker.New(worker.Config{Redis: c.redis, Store: c.store, Connectors: c.registry, Metrics: c.metrics, Logger: log,
 		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
 		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout, PollInterval: cfg.PollInterval,
-		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, HTTPClient: c.http})
+		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, HTTPClient: c.http,
+		MetricsInterval: cfg.MetricsInterval, RefreshAhead: cfg.RefreshAhead})
 }
 
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {

@@ -46,6 +46,11 @@ type config struct {
 	MediaUpload    time.Duration // RYTHME_MEDIA_UPLOAD_TIMEOUT: how long one upload's body may take (default 10m)
 	FakenetURL     string        // RYTHME_FAKENET_URL: point every network at the simulator (default off)
 	APIRate        float64       // RYTHME_API_RATE_LIMIT: requests per second per API token (default 500; "off" for none)
+	// MetricsSchedule is RYTHME_METRICS_SCHEDULE: when a post's engagement
+	// is read after its publication (default rythme.MetricsSchedule, nil).
+	MetricsSchedule []time.Duration
+	MetricsInterval time.Duration // RYTHME_METRICS_INTERVAL: between metrics sweeps (default 1m)
+	RefreshAhead    time.Duration // RYTHME_REFRESH_AHEAD: tokens expiring within it are refreshed (default 10m)
 	// Apps holds RYTHME_<NETWORK>_CLIENT_ID/_SECRET by network.
 	Apps map[string][2]string
 }
@@ -96,6 +101,20 @@ var envVars = []envVar{
 	durationVar("RYTHME_POLL_INTERVAL", "100ms", "How often due tasks are picked up; bounds lateness.", func(c *config) *time.Duration { return &c.PollInterval }),
 	durationVar("RYTHME_LEASE", "10m", "How long a publishing target is leased to its worker.", func(c *config) *time.Duration { return &c.Lease }),
 	durationVar("RYTHME_PUBLISH_TIMEOUT", "4m", "Bound of one publish, media processing included; the lease must be at least twice it.", func(c *config) *time.Duration { return &c.PublishTimeout }),
+	{"RYTHME_METRICS_SCHEDULE", "15m,1h,6h,24h,72h,168h,720h", "When a published post's engagement is read, counted from its publication: increasing durations, comma-separated.", func(c *config, v string) error {
+		var sched []time.Duration
+		for _, f := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(f))
+			if err != nil || d <= 0 || (len(sched) > 0 && d <= sched[len(sched)-1]) {
+				return fmt.Errorf("RYTHME_METRICS_SCHEDULE: %q is not a list of increasing positive durations such as 15m,1h,6h", v)
+			}
+			sched = append(sched, d)
+		}
+		c.MetricsSchedule = sched
+		return nil
+	}},
+	durationVar("RYTHME_METRICS_INTERVAL", "1m", "Time between metrics sweeps (readings that are due are read at the next one).", func(c *config) *time.Duration { return &c.MetricsInterval }),
+	durationVar("RYTHME_REFRESH_AHEAD", "10m", "Tokens that expire within it are refreshed by the next refresh sweep (one a minute).", func(c *config) *time.Duration { return &c.RefreshAhead }),
 	stringVar("RYTHME_CONCURRENCY", "default=64", "Publish workers per network queue, e.g. mastodon=128,default=32.", func(c *config) *string { return &c.Concurrency }),
 	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
 	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),

@@ -63,3 +63,22 @@ func TestLoggedConfigMasksSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigMetricsSchedule(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"RYTHME_METRICS_SCHEDULE": "5s, 1m,1h", "RYTHME_METRICS_INTERVAL": "2s", "RYTHME_REFRESH_AHEAD": "3h"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.MetricsSchedule) != 3 || c.MetricsSchedule[0] != 5*time.Second || c.MetricsSchedule[2] != time.Hour || c.MetricsInterval != 2*time.Second || c.RefreshAhead != 3*time.Hour {
+		t.Fatalf("schedule %v, interval %s", c.MetricsSchedule, c.MetricsInterval)
+	}
+	if c, _ := loadConfig(env(nil), nil); c.MetricsSchedule != nil {
+		t.Errorf("without the variable the schedule is %v, want nil (the built-in one)", c.MetricsSchedule)
+	}
+	for _, bad := range []string{"soon", "1h,15m", "5s,5s", "-1s", "5s,,1m"} {
+		_, err := loadConfig(env(map[string]string{"RYTHME_METRICS_SCHEDULE": bad}), nil)
+		if err == nil || !strings.Contains(err.Error(), "RYTHME_METRICS_SCHEDULE") {
+			t.Errorf("RYTHME_METRICS_SCHEDULE=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

@@ -115,6 +115,20 @@ func newClient(t *testing.T, base, token string) *client {
 
 func (c *client) call(method, path string, body any, want int, out any) {
 	c.t.Helper()
+	code, b := c.do(method, path, body)
+	if code != want {
+		c.t.Fatalf("%s %s = %d %s, want %d", method, path, code, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+}
+
+// do makes the request and returns the status and the body.
+func (c *client) do(method, path string, body any) (int, []byte) {
+	c.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -129,14 +143,7 @@ func (c *client) call(method, path string, body any, want int, out any) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		c.t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, b, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			c.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
-		}
-	}
+	return resp.StatusCode, b
 }
 
 func waitHTTP(t *testing.T, u string, d time.Duration) {

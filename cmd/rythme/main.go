@@ -25,6 +25,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/rythmehq/rythme"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -79,6 +81,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MetricsSchedule != nil { // one schedule per process
+		rythme.MetricsSchedule = cfg.MetricsSchedule
+	}
 	switch cmd {
 	case "":
 		return runAll(ctx, cfg, log)

@@ -191,10 +191,20 @@ func connectDirect(t *testing.T, c *client, network string, params map[string]st
 func uploadVideo(t *testing.T, api string) string {
 	t.Helper()
 	mp4 := append([]byte{0, 0, 0, 0x18}, []byte("ftypisom\x00\x00\x02\x00isomiso2")...)
+	return upload(t, api, "clip.mp4", mp4, "")
+}
+
+// upload uploads a file (with alt text, unless empty) and returns its
+// media id.
+func upload(t *testing.T, api, name string, data []byte, alt string) string {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "clip.mp4")
-	fw.Write(mp4)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	if alt != "" {
+		mw.WriteField("alt_text", alt)
+	}
 	mw.Close()
 	req, _ := http.NewRequest("POST", api+"/v1/media", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -209,7 +219,7 @@ func uploadVideo(t *testing.T, api string) string {
 		ID string `json:"id"`
 	}
 	if resp.StatusCode != 201 || json.Unmarshal(b, &m) != nil {
-		t.Fatalf("upload: %d %s", resp.StatusCode, b)
+		t.Fatalf("upload %s: %d %s", name, resp.StatusCode, b)
 	}
 	return m.ID
 }

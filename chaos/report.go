@@ -191,6 +191,7 @@ func WriteReport(w io.Writer, at time.Time, m Machine, s Settings, results []Res
 			fmt.Fprintf(&b, "- **goal missed:** %s\n", f)
 		}
 	}
+	b.WriteString(reportPeers)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

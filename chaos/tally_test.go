@@ -133,6 +133,7 @@ func TestWriteReport(t *testing.T) {
 		"### redis wiped (**FAILED**)",
 		"**goal missed:** 1 lost",
 		"## Threads: each part at most once", // the thread fault matrix, kept by every run
+		"## Against real servers: the peer suite", // the peer results, kept by every run
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)

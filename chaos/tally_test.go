@@ -132,7 +132,7 @@ func TestWriteReport(t *testing.T) {
 		"| redis wiped | 10 | 9 | 1 | 0 | 0 | 0 |  | 30s |",
 		"### redis wiped (**FAILED**)",
 		"**goal missed:** 1 lost",
-		"## Threads: each part at most once", // the thread fault matrix, kept by every run
+		"## Threads: each part at most once",      // the thread fault matrix, kept by every run
 		"## Against real servers: the peer suite", // the peer results, kept by every run
 	} {
 		if !strings.Contains(out, want) {

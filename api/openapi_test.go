@@ -18,6 +18,7 @@ import (
 
 	"github.com/rythmehq/rythme/api"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/connectortest"
 )
 
 const docURL = "mem://rythme/openapi.json"
@@ -26,6 +27,7 @@ const docURL = "mem://rythme/openapi.json"
 type openapi struct {
 	raw   []byte
 	doc   map[string]any
+	spec  *connectortest.Spec
 	mu    sync.Mutex
 	c     *jsonschema.Compiler
 	cache map[string]*jsonschema.Schema
@@ -61,7 +63,12 @@ func loadDoc(t *testing.T) *openapi {
 			docErr = err
 			return
 		}
-		theDoc = &openapi{raw: raw, doc: doc, c: c, cache: map[string]*jsonschema.Schema{}}
+		spec, err := connectortest.LoadSpec("openapi.json")
+		if err != nil {
+			docErr = err
+			return
+		}
+		theDoc = &openapi{raw: raw, doc: doc, spec: spec, c: c, cache: map[string]*jsonschema.Schema{}}
 	})
 	if docErr != nil {
 		t.Fatalf("load openapi.json: %v", docErr)
@@ -89,36 +96,9 @@ func (o *openapi) schema(t *testing.T, ptr string) *jsonschema.Schema {
 	return s
 }
 
-// match finds the document path whose template matches path.
-func (o *openapi) match(path string) (string, bool) {
-	paths := o.doc["paths"].(map[string]any)
-	if _, ok := paths[path]; ok {
-		return path, true
-	}
-	segs := strings.Split(path, "/")
-	var found []string
-	for tmpl := range paths {
-		ts := strings.Split(tmpl, "/")
-		if len(ts) != len(segs) {
-			continue
-		}
-		ok := true
-		for i := range ts {
-			if !(strings.HasPrefix(ts[i], "{") && segs[i] != "") && ts[i] != segs[i] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			found = append(found, tmpl)
-		}
-	}
-	if len(found) == 0 {
-		return "", false
-	}
-	sort.Strings(found) // literal segments sort before "{"
-	return found[0], true
-}
+// match finds the document path whose template matches path (literal
+// segments winning over parameters), as the connectors' spec checks do.
+func (o *openapi) match(path string) (string, bool) { return o.spec.Match(path) }
 
 // checkResponse validates a recorded response against the operation's
 // documented responses: the status must be documented, the content type

@@ -72,6 +72,7 @@ func startBench(ctx context.Context, sc bench.StackConfig, log *slog.Logger) (*b
 	cfg.BootstrapToken = sc.Token
 	cfg.APIRate = -1 // the benchmark creates thousands of posts with one token
 	cfg.FakenetURL = sc.FakenetURL
+	cfg.AllowNetworks = sc.AllowNetworks
 	embedded := sc.Backend == "embedded"
 	if !embedded {
 		cfg.DatabaseURL, cfg.SecretKey, cfg.RedisURL = sc.DatabaseURL, newSecretKey(), sc.RedisURL

@@ -134,7 +134,7 @@ func benchRun(ctx context.Context, o Options, startStack StartFunc, backend stri
 	cl, fnAddr := st.client, st.fakenet
 	accounts := make([]string, o.Accounts)
 	for i := range accounts {
-		id, err := cl.connectMastodon(ctx, "http://"+fnAddr+"/mastodon", fmt.Sprintf("bench%03d", i))
+		id, err := cl.connect(ctx, "mastodon", map[string]string{"instance_url": "http://" + fnAddr + "/mastodon"}, fmt.Sprintf("bench%03d", i))
 		if err != nil {
 			return res, fmt.Errorf("connect account %d: %w", i, err)
 		}

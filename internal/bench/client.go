@@ -55,13 +55,15 @@ func (c *benchClient) waitReady(ctx context.Context) error {
 	return errors.New("the API did not become ready")
 }
 
-// connectMastodon runs the OAuth flow on fakenet for one user.
-func (c *benchClient) connectMastodon(ctx context.Context, instance, user string) (string, error) {
+// connect runs a network's OAuth flow on fakenet through the API, as the
+// fakenet user named user, with the connect parameters params (Mastodon's
+// instance_url); it returns the connected account's id.
+func (c *benchClient) connect(ctx context.Context, network string, params map[string]string, user string) (string, error) {
 	var start struct {
 		AuthorizeURL string `json:"authorize_url"`
 		Binding      string `json:"binding"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/v1/accounts/mastodon/connect", map[string]string{"instance_url": instance}, &start); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/v1/accounts/"+network+"/connect", params, &start); err != nil {
 		return "", err
 	}
 	resp, err := c.http.Get(start.AuthorizeURL + "&fakenet_user=" + url.QueryEscape(user))
@@ -108,40 +110,6 @@ func (c *benchClient) createPost(ctx context.Context, text string, at time.Time,
 		return "", errors.New("create post: no target in the answer")
 	}
 	return out.Targets[0].ID, nil
-}
-
-// connectOAuth runs a network's OAuth flow on fakenet through the API.
-func (c *benchClient) connectOAuth(ctx context.Context, network, user string) (string, error) {
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
-		Binding      string `json:"binding"`
-	}
-	if err := c.do(ctx, http.MethodPost, "/v1/accounts/"+network+"/connect", map[string]string{}, &start); err != nil {
-		return "", err
-	}
-	resp, err := c.http.Get(start.AuthorizeURL + "&fakenet_user=" + url.QueryEscape(user))
-	if err != nil {
-		return "", err
-	}
-	resp.Body.Close()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, resp.Header.Get("Location"), nil)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Rythme-OAuth-Binding", start.Binding)
-	resp, err = c.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out struct {
-		Account struct {
-			ID string `json:"id"`
-		} `json:"account"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Account.ID == "" {
-		return "", fmt.Errorf("callback: %d %s", resp.StatusCode, b)
-	}
-	return out.Account.ID, nil
 }
 
 func (c *benchClient) createPostNow(ctx context.Context, text, account string) (string, error) {

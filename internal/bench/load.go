@@ -107,7 +107,7 @@ func benchLoad(ctx context.Context, o Options, startStack StartFunc, log *slog.L
 		return res, err
 	}
 	defer st.close()
-	acc, err := st.client.connectMastodon(ctx, "http://"+st.fakenet+"/mastodon", "load000")
+	acc, err := st.client.connect(ctx, "mastodon", map[string]string{"instance_url": "http://" + st.fakenet + "/mastodon"}, "load000")
 	if err != nil {
 		return res, err
 	}

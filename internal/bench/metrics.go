@@ -52,7 +52,7 @@ func benchMetrics(ctx context.Context, o Options, startStack StartFunc, log *slo
 	store, cl, fnAddr := st.Store, st.client, st.fakenet
 	accounts := make([]string, o.Accounts)
 	for i := range accounts {
-		if accounts[i], err = cl.connectOAuth(ctx, "x", fmt.Sprintf("bench%03d", i)); err != nil {
+		if accounts[i], err = cl.connect(ctx, "x", map[string]string{}, fmt.Sprintf("bench%03d", i)); err != nil {
 			return res, fmt.Errorf("connect X account %d: %w", i, err)
 		}
 	}

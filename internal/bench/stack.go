@@ -26,8 +26,11 @@ type StackConfig struct {
 	DatabaseURL string // postgres: the URL of a fresh schema
 	RedisURL    string // postgres: a flushed Redis DB
 	FakenetURL  string // when set, RYTHME_FAKENET_URL: the app networks are offered on this fakenet
-	Concurrency int    // publish workers per network queue
-	Token       string // RYTHME_BOOTSTRAP_TOKEN: the admin token the benchmark calls the API with
+	// AllowNetworks is RYTHME_ALLOW_PRIVATE_NETWORKS: the loopback fakenet
+	// listens on, which Mastodon's instance_url points at.
+	AllowNetworks string
+	Concurrency   int    // publish workers per network queue
+	Token         string // RYTHME_BOOTSTRAP_TOKEN: the admin token the benchmark calls the API with
 }
 
 // Stack is a rythme running in this process: the API on a free loopback
@@ -93,7 +96,7 @@ func startBenchStack(ctx context.Context, o Options, startStack StartFunc, backe
 	b.fakenet = fnAddr
 	b.cleanup = append(b.cleanup, stopFakenet)
 
-	sc := StackConfig{Backend: backend, DataDir: tmp, Concurrency: o.Concurrency, Token: benchToken}
+	sc := StackConfig{Backend: backend, DataDir: tmp, Concurrency: o.Concurrency, Token: benchToken, AllowNetworks: fakenetHost}
 	if fakenetURL {
 		sc.FakenetURL = "http://" + fnAddr
 	}
@@ -133,10 +136,13 @@ func startBenchStack(ctx context.Context, o Options, startStack StartFunc, backe
 	return b, nil
 }
 
+// fakenetHost is the address fakenet listens on.
+const fakenetHost = "127.0.0.1"
+
 // startFakenet serves fakenet on a free loopback port, with rate limits
 // out of the way of the measurement.
 func startFakenet(log *slog.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", fakenetHost+":0")
 	if err != nil {
 		return "", nil, err
 	}

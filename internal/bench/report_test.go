@@ -8,8 +8,8 @@ import (
 	"unicode"
 )
 
-// The report keeps the format of docs/benchmarks.md: every line it writes
-// without a figure in it (headings, table headers, the prose) is there.
+// The report keeps the format of docs/benchmarks.md: its headings, table
+// headers and every line without a figure in it are there.
 func TestReportFormatMatchesDocs(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/benchmarks.md")
 	if err != nil {
@@ -22,7 +22,9 @@ func TestReportFormatMatchesDocs(t *testing.T) {
 	report := benchReport(o, rs, mr) + loadReport(100000, lr)
 	fixed := 0
 	for _, line := range strings.Split(report, "\n") {
-		if line == "" || strings.ContainsFunc(line, unicode.IsDigit) {
+		header := strings.HasPrefix(line, "#") || strings.HasPrefix(line, "| backend ") || strings.HasPrefix(line, "| measure ") ||
+			strings.HasPrefix(line, "| --- ")
+		if line == "" || (!header && strings.ContainsFunc(line, unicode.IsDigit)) {
 			continue
 		}
 		fixed++

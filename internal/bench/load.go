@@ -1,10 +1,9 @@
-package main
+package bench
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,43 +48,38 @@ type loadResult struct {
 	rss, hwm    int64 // bytes: the worker's resident set once every post is queued, and its peak
 }
 
-// runLoadgen is the load generator's process: it creates posts through the
-// HTTP API as fast as its connections allow and prints a loadgenResult.
-func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench-loadgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("url", "", "API base URL")
-	token := fs.String("token", "", "API token")
-	account := fs.String("account", "", "account id every post targets")
-	posts := fs.Int("posts", 100000, "posts to create")
-	conc := fs.Int("concurrency", 16, "requests in flight")
-	dueStr := fs.String("due", "", "RFC 3339 time the posts are due at (spread over the following hour)")
-	if done, err := parseFlags(fs, args, stdout); done || err != nil {
-		return err
-	}
-	due, err := time.Parse(time.RFC3339, *dueStr)
-	if err != nil {
-		return fmt.Errorf("bench-loadgen: -due: %w", err)
-	}
-	cl := &benchClient{base: *url, token: *token, http: &http.Client{
-		Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc}}}
-	lat := make([]time.Duration, *posts)
+// LoadgenOptions are the settings of `rythme bench-loadgen`.
+type LoadgenOptions struct {
+	URL, Token  string    // the API's base URL and a token
+	Account     string    // the account id every post targets
+	Posts       int       // posts to create
+	Concurrency int       // requests in flight
+	Due         time.Time // the posts come due evenly over the hour from Due
+}
+
+// Loadgen is the load generator's process (`rythme bench-loadgen`, which
+// the load scenario starts): it creates posts through the HTTP API as fast
+// as its connections allow and prints what it measured on stdout, as JSON.
+func Loadgen(ctx context.Context, o LoadgenOptions, stdout io.Writer) error {
+	cl := &benchClient{base: o.URL, token: o.Token, http: &http.Client{
+		Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}}}
+	lat := make([]time.Duration, o.Posts)
 	var next, errs atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	t0 := time.Now()
-	for range *conc {
+	for range o.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= *posts {
+				if i >= o.Posts {
 					return
 				}
-				at := due.Add(time.Duration(int64(time.Hour) * int64(i) / int64(*posts)))
+				at := o.Due.Add(time.Duration(int64(time.Hour) * int64(i) / int64(o.Posts)))
 				s := time.Now()
-				_, err := cl.createPost(ctx, "load post "+strconv.Itoa(i)+" #rythme", at, *account)
+				_, err := cl.createPost(ctx, "load post "+strconv.Itoa(i)+" #rythme", at, o.Account)
 				lat[i] = time.Since(s)
 				if err != nil {
 					errs.Add(1)
@@ -95,7 +89,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}()
 	}
 	wg.Wait()
-	r := loadgenResult{Creates: *posts - int(errs.Load()), Errors: int(errs.Load()), Elapsed: time.Since(t0), Concurrency: *conc}
+	r := loadgenResult{Creates: o.Posts - int(errs.Load()), Errors: int(errs.Load()), Elapsed: time.Since(t0), Concurrency: o.Concurrency}
 	if e, ok := firstErr.Load().(string); ok {
 		r.FirstError = e
 	}
@@ -106,14 +100,14 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return json.NewEncoder(stdout).Encode(r)
 }
 
-func benchLoad(ctx context.Context, o benchOptions, posts, conc int, log *slog.Logger) (loadResult, error) {
+func benchLoad(ctx context.Context, o Options, startStack StartFunc, log *slog.Logger) (loadResult, error) {
 	var res loadResult
-	st, err := startBenchStack(ctx, o, "postgres", false, log)
+	st, err := startBenchStack(ctx, o, startStack, "postgres", false, log)
 	if err != nil {
 		return res, err
 	}
 	defer st.close()
-	acc, err := st.client.connectMastodon(ctx, "http://"+st.fakenet+"/mastodon", "load000")
+	acc, err := st.client.connect(ctx, "mastodon", map[string]string{"instance_url": "http://" + st.fakenet + "/mastodon"}, "load000")
 	if err != nil {
 		return res, err
 	}
@@ -124,10 +118,10 @@ func benchLoad(ctx context.Context, o benchOptions, posts, conc int, log *slog.L
 	// Due in 3 hours: beyond the API process's own horizon (1h), so its
 	// workers leave them alone while the load runs.
 	due := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
-	gen := exec.CommandContext(ctx, exe, "bench-loadgen", "-url", st.cfg.PublicURL, "-token", st.cfg.BootstrapToken,
-		"-account", acc, "-posts", strconv.Itoa(posts), "-concurrency", strconv.Itoa(conc), "-due", due.Format(time.RFC3339))
+	gen := exec.CommandContext(ctx, exe, "bench-loadgen", "-url", st.URL, "-token", st.token,
+		"-account", acc, "-posts", strconv.Itoa(o.LoadPosts), "-concurrency", strconv.Itoa(o.LoadConcurrency), "-due", due.Format(time.RFC3339))
 	gen.Stderr = os.Stderr
-	stopProfile, err := startCPUProfile(o.cpuProfile)
+	stopProfile, err := startCPUProfile(o.CPUProfile)
 	if err != nil {
 		return res, err
 	}
@@ -152,15 +146,15 @@ func benchLoad(ctx context.Context, o benchOptions, posts, conc int, log *slog.L
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	work := exec.CommandContext(wctx, exe, "work")
-	work.Env = append(os.Environ(), "DATABASE_URL="+st.cfg.DatabaseURL, "REDIS_URL="+o.redisURL,
-		"RYTHME_SECRET_KEY="+st.cfg.SecretKey, "RYTHME_HORIZON=6h", "RYTHME_LOG_LEVEL=warn", "RYTHME_DATA="+tmp)
+	work.Env = append(os.Environ(), "DATABASE_URL="+st.DatabaseURL, "REDIS_URL="+o.RedisURL,
+		"RYTHME_SECRET_KEY="+st.SecretKey, "RYTHME_HORIZON=6h", "RYTHME_LOG_LEVEL=warn", "RYTHME_DATA="+tmp)
 	work.Stderr = os.Stderr
 	t0 := time.Now()
 	if err := work.Start(); err != nil {
 		return res, err
 	}
 	defer func() { stop(); _ = work.Wait() }()
-	opt, err := redis.ParseURL(o.redisURL)
+	opt, err := redis.ParseURL(o.RedisURL)
 	if err != nil {
 		return res, err
 	}

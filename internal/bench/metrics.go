@@ -1,13 +1,11 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -44,17 +42,17 @@ func (c offsetClock) Sleep(ctx context.Context, d time.Duration) error {
 // lookup) across many accounts, reads their engagement once with the
 // poller and counts the network's requests; then it fills the store with
 // readings and times a cohort comparison over them, query included.
-func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metricsResult, error) {
-	res := metricsResult{posts: o.posts, accounts: o.accounts, network: "x", storage: "PostgreSQL"}
-	st, err := startBenchStack(ctx, o, "postgres", true, log)
+func benchMetrics(ctx context.Context, o Options, startStack StartFunc, log *slog.Logger) (metricsResult, error) {
+	res := metricsResult{posts: o.Posts, accounts: o.Accounts, network: "x", storage: "PostgreSQL"}
+	st, err := startBenchStack(ctx, o, startStack, "postgres", true, log)
 	if err != nil {
 		return res, err
 	}
 	defer st.close()
-	c, w, cl, fnAddr, cfg := st.c, st.w, st.client, st.fakenet, st.cfg
-	accounts := make([]string, o.accounts)
+	store, cl, fnAddr := st.Store, st.client, st.fakenet
+	accounts := make([]string, o.Accounts)
 	for i := range accounts {
-		if accounts[i], err = cl.connectOAuth(ctx, "x", fmt.Sprintf("bench%03d", i)); err != nil {
+		if accounts[i], err = cl.connect(ctx, "x", map[string]string{}, fmt.Sprintf("bench%03d", i)); err != nil {
 			return res, fmt.Errorf("connect X account %d: %w", i, err)
 		}
 	}
@@ -76,7 +74,7 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 			}
 		}()
 	}
-	for i := range o.posts {
+	for i := range o.Posts {
 		next <- i
 	}
 	close(next)
@@ -88,28 +86,28 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 	}
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		due, err := c.store.DueMetrics(ctx, time.Now().Add(16*time.Minute), 2*o.posts)
+		due, err := store.DueMetrics(ctx, time.Now().Add(16*time.Minute), 2*o.Posts)
 		if err != nil {
 			return res, err
 		}
-		if len(due) >= o.posts {
+		if len(due) >= o.Posts {
 			break
 		}
 		if time.Now().After(deadline) {
-			return res, fmt.Errorf("only %d of %d posts published", len(due), o.posts)
+			return res, fmt.Errorf("only %d of %d posts published", len(due), o.Posts)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 
 	// Read every post once, 16 minutes "later", as the poller's account
 	// tasks would, and count fakenet's lookups.
-	p := *w.Poller()
+	p := *st.Poller
 	p.Clock = offsetClock{16 * time.Minute}
 	before, err := fakenetOps(ctx, fnAddr, "x.get_tweets")
 	if err != nil {
 		return res, err
 	}
-	due, err := c.store.DueMetrics(ctx, time.Now().Add(16*time.Minute), 2*o.posts)
+	due, err := store.DueMetrics(ctx, time.Now().Add(16*time.Minute), 2*o.Posts)
 	if err != nil {
 		return res, err
 	}
@@ -132,12 +130,12 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 
 	// 100,000 readings: 10 more per post, then time the comparison, with the
 	// API and workers stopped so that they do not share the cores.
-	st.stop()
-	ws, err := workspaceOf(ctx, c, cfg.BootstrapToken)
+	st.Stop()
+	ws, err := workspaceOf(ctx, store, st.token)
 	if err != nil {
 		return res, err
 	}
-	if _, err := c.store.DB().ExecContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
+	if _, err := store.DB().ExecContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
 			impressions, likes, comments, shares, deleted)
 		SELECT t.workspace_id, t.id, t.account_id, t.network, t.published_at + g * interval '1 hour',
 			1000 + g * 100, g * 7, g * 2, g, false
@@ -145,14 +143,14 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 		return res, fmt.Errorf("fill snapshots: %w", err)
 	}
 	// What SaveMetrics keeps with every reading, for the bulk load.
-	if err := c.store.IndexLatestReadings(ctx); err != nil {
+	if err := store.IndexLatestReadings(ctx); err != nil {
 		return res, err
 	}
 	from, to := time.Now().Add(-24*time.Hour), time.Now().Add(time.Hour)
 	var totals, queries []time.Duration
 	for range 7 {
 		t0 := time.Now()
-		rows, err := c.store.LatestSnapshots(ctx, ws, from, to, time.Now().Add(48*time.Hour))
+		rows, err := store.LatestSnapshots(ctx, ws, from, to, time.Now().Add(48*time.Hour))
 		if err != nil {
 			return res, err
 		}
@@ -169,7 +167,7 @@ func benchMetrics(ctx context.Context, o benchOptions, log *slog.Logger) (metric
 		totals = append(totals, time.Since(t0))
 		queries = append(queries, tq)
 	}
-	if err := c.store.DB().QueryRowContext(ctx, `SELECT count(*) FROM metric_snapshots`).Scan(&res.snapshots); err != nil {
+	if err := store.DB().QueryRowContext(ctx, `SELECT count(*) FROM metric_snapshots`).Scan(&res.snapshots); err != nil {
 		return res, err
 	}
 	slices.Sort(totals)
@@ -194,53 +192,10 @@ func fakenetOps(ctx context.Context, addr, op string) (int64, error) {
 	return st.Operations[op], nil
 }
 
-func workspaceOf(ctx context.Context, c *components, token string) (string, error) {
-	tok, err := c.store.TokenByHash(ctx, rythme.HashToken(token))
+func workspaceOf(ctx context.Context, store Store, token string) (string, error) {
+	tok, err := store.TokenByHash(ctx, rythme.HashToken(token))
 	if err != nil {
 		return "", err
 	}
 	return tok.WorkspaceID, nil
-}
-
-// connectOAuth runs a network's OAuth flow on fakenet through the API.
-func (c *benchClient) connectOAuth(ctx context.Context, network, user string) (string, error) {
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
-		Binding      string `json:"binding"`
-	}
-	if err := c.do(ctx, http.MethodPost, "/v1/accounts/"+network+"/connect", map[string]string{}, &start); err != nil {
-		return "", err
-	}
-	resp, err := c.http.Get(start.AuthorizeURL + "&fakenet_user=" + url.QueryEscape(user))
-	if err != nil {
-		return "", err
-	}
-	resp.Body.Close()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, resp.Header.Get("Location"), nil)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Rythme-OAuth-Binding", start.Binding)
-	resp, err = c.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out struct {
-		Account struct {
-			ID string `json:"id"`
-		} `json:"account"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Account.ID == "" {
-		return "", fmt.Errorf("callback: %d %s", resp.StatusCode, b)
-	}
-	return out.Account.ID, nil
-}
-
-func (c *benchClient) createPostNow(ctx context.Context, text, account string) (string, error) {
-	body := map[string]any{"content": text, "scheduled_at": "now", "targets": []map[string]string{{"account_id": account}}}
-	var out struct {
-		ID string `json:"id"`
-	}
-	err := c.do(ctx, http.MethodPost, "/v1/posts", body, &out)
-	return out.ID, err
 }

@@ -12,8 +12,9 @@ import (
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 )
 
-// publishWithMetrics stores a published post with one reading.
-func (e *env) publishWithMetrics(acc *rythme.Account, author, tag string, at time.Time, likes, comments, shares, reach int64) {
+// publishWithMetrics stores a published post with one reading and returns
+// its id.
+func (e *env) publishWithMetrics(acc *rythme.Account, author, tag string, at time.Time, likes, comments, shares, reach int64) string {
 	e.t.Helper()
 	ctx := context.Background()
 	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: e.ws, Content: "x", ScheduledAt: at, Timezone: "UTC",
@@ -42,6 +43,7 @@ func (e *env) publishWithMetrics(acc *rythme.Account, author, tag string, at tim
 			}
 		}
 	}
+	return p.ID
 }
 
 func TestReportsFromStoredReadings(t *testing.T) {

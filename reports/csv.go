@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,9 @@ import (
 // Ranking and TimeGrid are Reports.
 type Report interface {
 	// Table returns the report as rows of cells, the header first. Numbers
-	// are plain ("1234", "-12.5", "3.3333333333333335": no exponent, no
-	// thousands separator); a nil figure is an empty cell; times are RFC
+	// are plain ("1234", "-12.5", "3.33": no exponent, no thousands
+	// separator, fractions rounded to 2 decimals); a nil figure is an empty
+	// cell; times are RFC
 	// 3339. Cells are not escaped: WriteCSV does that.
 	Table() [][]string
 }
@@ -76,11 +78,17 @@ func isPlainNumber(s string) bool {
 	return digits(whole) && (!dot || digits(frac))
 }
 
+// fmtFloat writes a figure rounded to 2 decimals, half away from zero
+// (what a spreadsheet shows; JSON carries it exact).
 func fmtFloat(p *float64) string {
 	if p == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*p, 'f', -1, 64)
+	v := math.Round(*p*100) / 100
+	if v == 0 {
+		v = 0 // no "-0"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 func fmtInt(p *int64) string {

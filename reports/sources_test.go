@@ -1,6 +1,8 @@
 package reports_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/rythmehq/rythme/reports"
@@ -23,5 +25,22 @@ func TestSourcesNameFigures(t *testing.T) {
 	}
 	if got := reports.Sources["facebook"]["reach"]; got != "insights post_total_media_view_unique" {
 		t.Errorf("facebook reach = %q", got)
+	}
+}
+
+// TestDefinitionsQuoted checks docs/metrics.md and the OpenAPI document
+// say each indicator's definition in the words of reports.Definitions.
+func TestDefinitionsQuoted(t *testing.T) {
+	for _, file := range []string{"../docs/metrics.md", "../api/openapi.json"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		for _, d := range reports.Definitions {
+			if !strings.Contains(text, d.Text) {
+				t.Errorf("%s does not quote the definition of %s: %q", file, d.Indicator, d.Text)
+			}
+		}
 	}
 }

@@ -238,6 +238,7 @@ type leaderRow struct {
 	Posts          int      `json:"posts"`
 	Engagement     int64    `json:"engagement"`
 	EngagementRate *float64 `json:"engagement_rate_pct"`
+	Basis          string   `json:"basis"`
 	PostIDs        []string `json:"post_ids"`
 	// Submissions and Picked: the author's posts submitted to the weekly
 	// challenge of ?campaign=, and those a manager picked (only then).
@@ -307,7 +308,7 @@ func (s *server) leaderboardReport(c *gin.Context) {
 	rows := []leaderRow{}
 	for _, ct := range rank.Contributors {
 		rows = append(rows, leaderRow{Rank: ct.Rank, Author: ct.Author, Posts: ct.Posts, Engagement: ct.Engagement,
-			EngagementRate: ct.RatePct, PostIDs: ct.PostIDs})
+			EngagementRate: ct.RatePct, Basis: ct.Basis, PostIDs: ct.PostIDs})
 	}
 	if camp != nil && camp.Kind == rythme.CampaignWeeklyChallenge {
 		if rows, err = s.submissionCounts(c, camp, rows); err != nil {
@@ -323,6 +324,7 @@ type timeCell struct {
 	Hour           int      `json:"hour"`
 	Posts          int      `json:"posts"`
 	EngagementRate *float64 `json:"engagement_rate_pct"`
+	Basis          string   `json:"basis"`
 }
 
 // bestTimesReport is GET /v1/reports/best-times?tz=: engagement by weekday
@@ -343,9 +345,9 @@ func (s *server) bestTimesReport(c *gin.Context) {
 	for wd := range grid.Cells {
 		for h, cell := range grid.Cells[wd] {
 			if cell.Posts > 0 {
-				cells = append(cells, timeCell{Weekday: wd, Hour: h, Posts: cell.Posts, EngagementRate: cell.RatePct})
+				cells = append(cells, timeCell{Weekday: wd, Hour: h, Posts: cell.Posts, EngagementRate: cell.RatePct, Basis: cell.Basis})
 			}
 		}
 	}
-	s.respond(c, "best-times", gin.H{"zone": zone.String(), "cells": cells}, grid)
+	s.respond(c, "best-times", gin.H{"zone": zone.String(), "basis": grid.Total.Basis, "cells": cells}, grid)
 }

@@ -145,20 +145,31 @@ func TestReportsFromStoredReadings(t *testing.T) {
 			Engagement int64    `json:"engagement"`
 			Posts      int      `json:"posts"`
 			RatePct    *float64 `json:"engagement_rate_pct"`
+			Basis      string   `json:"basis"`
 		} `json:"rows"`
 	}
 	e.as(rythme.RoleViewer, "GET", "/v1/reports/leaderboard", nil).decode(t, &lb)
 	if len(lb.Rows) != 2 || lb.Rows[0].Author != "Ada" || lb.Rows[0].Engagement != 38 || lb.Rows[1].Engagement != 36 || lb.Rows[0].Posts != 2 ||
-		lb.Rows[1].RatePct == nil || *lb.Rows[1].RatePct != 36 {
+		lb.Rows[1].RatePct == nil || *lb.Rows[1].RatePct != 36 || lb.Rows[0].Basis != "reach" {
 		t.Fatalf("leaderboard %+v", lb.Rows)
 	}
 	var bt struct {
-		Cells []struct{ Weekday, Hour, Posts int } `json:"cells"`
+		Basis string `json:"basis"`
+		Cells []struct {
+			Weekday, Hour, Posts int
+			Basis                string
+		} `json:"cells"`
 	}
 	e.as(rythme.RoleViewer, "GET", "/v1/reports/best-times?tz=UTC", nil).decode(t, &bt)
 	total := 0
 	for _, c := range bt.Cells {
 		total += c.Posts
+		if c.Basis != "reach" {
+			t.Errorf("best times cell %+v: every post was rated on reach", c)
+		}
+	}
+	if bt.Basis != "reach" {
+		t.Errorf("best times basis %q, want reach", bt.Basis)
 	}
 	if total != 3 {
 		t.Fatalf("best times count %d posts, want 3", total)

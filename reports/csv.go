@@ -179,12 +179,12 @@ func (r Ranking) Table() [][]string {
 // Table implements Report: one row per weekday and hour, Monday first (ISO
 // 8601), hours 0 to 23.
 func (g TimeGrid) Table() [][]string {
-	rows := [][]string{{"weekday", "hour", "posts", "rated", "rate_pct"}}
+	rows := [][]string{{"weekday", "hour", "posts", "rated", "rate_pct", "basis"}}
 	for i := 0; i < 7; i++ {
 		d := time.Weekday((i + 1) % 7)
 		for h, c := range g.Cells[d] {
 			rows = append(rows, []string{d.String(), strconv.Itoa(h), strconv.Itoa(c.Posts),
-				strconv.Itoa(c.Rated), fmtFloat(c.RatePct)})
+				strconv.Itoa(c.Rated), fmtFloat(c.RatePct), c.Basis})
 		}
 	}
 	return rows

@@ -269,6 +269,7 @@ func TestBestTimes(t *testing.T) {
 	path := "/v1/reports/best-times?tz=" + url.QueryEscape(browserZone)
 	f.requireEndpoint(t, path)
 	var want struct {
+		Basis string `json:"basis"`
 		Cells []struct {
 			Weekday, Hour, Posts int
 			EngagementRate       *float64 `json:"engagement_rate_pct"`
@@ -299,6 +300,10 @@ func TestBestTimes(t *testing.T) {
 	}
 	if n := eval[int](tb, `document.querySelectorAll("svg.heat-grid rect.cell:not(.empty)").length`); n != withPosts {
 		t.Errorf("%d cells coloured, the API has %d with posts", n, withPosts)
+	}
+	// The page says what the rates were divided by (reach, impressions, or both).
+	if want.Basis == "" || eval[string](tb, `document.querySelector("#best-times-basis")?.textContent || ""`) == "" {
+		t.Errorf("basis %q: the page does not say what the rates were divided by", want.Basis)
 	}
 	if eval[int](tb, `document.querySelectorAll("#best-slots li").length`) == 0 {
 		t.Error("no best slot listed")

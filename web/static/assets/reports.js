@@ -162,6 +162,7 @@ export async function renderBestTimes(view) {
   const days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   fill(out,
     el("p", { class: "hint", text: "Average engagement rate of the posts published in each hour, in " + (r.zone || timeZone()) + ". Darker is better." }),
+    r.basis ? el("p", { class: "hint", id: "best-times-basis", text: DENOMINATORS[r.basis] || "Denominator: " + r.basis }) : null,
     el("div", { class: "actions" }, csvButton(path, "best-times.csv")),
     heatGrid(cells, { title: "Engagement rate by weekday and hour", format: fmtRate }),
     top.length

@@ -37,7 +37,12 @@ type reading struct {
 	Deleted     bool      `json:"deleted"`
 }
 
-// postMetrics answers GET /v1/posts/{id}/metrics: every target's readings.
+// maxPostReadings bounds GET /v1/posts/{id}/metrics: a post on twelve
+// accounts read over the whole schedule has 84 readings.
+const maxPostReadings = 1000
+
+// postMetrics answers GET /v1/posts/{id}/metrics: every target's readings,
+// the first maxPostReadings of them (truncated says when there are more).
 func (s *server) postMetrics(c *gin.Context) {
 	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")
 	if !ok {
@@ -49,10 +54,14 @@ func (s *server) postMetrics(c *gin.Context) {
 		s.fail(c, fmt.Errorf("api: post metrics: %w", err))
 		return
 	}
-	rows, err := s.store.PostReadings(ctx, ws, id, 0)
+	rows, err := s.store.PostReadings(ctx, ws, id, maxPostReadings+1)
 	if err != nil {
 		s.fail(c, fmt.Errorf("api: post metrics: %w", err))
 		return
+	}
+	truncated := len(rows) > maxPostReadings
+	if truncated {
+		rows = rows[:maxPostReadings]
 	}
 	out := make([]targetReadings, len(p.Targets))
 	index := make(map[string]int, len(p.Targets))
@@ -74,5 +83,5 @@ func (s *server) postMetrics(c *gin.Context) {
 			Likes: m.Likes, Comments: m.Comments, Shares: m.Shares, Saves: m.Saves, Clicks: m.Clicks,
 			VideoViews: m.VideoViews, Deleted: m.Deleted})
 	}
-	c.JSON(http.StatusOK, gin.H{"post_id": p.ID, "data": out})
+	c.JSON(http.StatusOK, gin.H{"post_id": p.ID, "data": out, "truncated": truncated})
 }

@@ -28,8 +28,9 @@ func TestPostMetrics(t *testing.T) {
 			res := e.as(rythme.RoleViewer, "GET", "/v1/posts/"+id+"/metrics", nil)
 			expect(t, res, http.StatusOK)
 			var out struct {
-				PostID string `json:"post_id"`
-				Data   []struct {
+				PostID    string `json:"post_id"`
+				Truncated bool   `json:"truncated"`
+				Data      []struct {
 					TargetID string            `json:"target_id"`
 					Network  string            `json:"network"`
 					Sources  map[string]string `json:"sources"`
@@ -44,7 +45,7 @@ func TestPostMetrics(t *testing.T) {
 				} `json:"data"`
 			}
 			res.decode(t, &out)
-			if out.PostID != id || len(out.Data) != 1 || len(out.Data[0].Readings) != 1 {
+			if out.PostID != id || out.Truncated || len(out.Data) != 1 || len(out.Data[0].Readings) != 1 {
 				t.Fatalf("metrics: %s", res.Body)
 			}
 			tg, r := out.Data[0], out.Data[0].Readings[0]

@@ -162,6 +162,11 @@ type Store interface {
 	// LatestSnapshots is Snapshots keeping each target's last reading at
 	// or before asOf (what a comparison reads).
 	LatestSnapshots(ctx context.Context, workspaceID string, from, to, asOf time.Time) ([]Snapshot, error)
+	// PostReadings returns every reading of the post's targets, ordered by
+	// target id then time, at most limit rows (limit <= 0: 1000); the
+	// readings carry TargetID and ExternalID. ENOTFOUND when the post is not
+	// the workspace's.
+	PostReadings(ctx context.Context, workspaceID, postID string, limit int) ([]Metrics, error)
 	// AccountsDueAudience lists connected accounts whose followers are due
 	// to be read; SaveAudience stores a reading and when the next is due;
 	// AudienceSamples returns the workspace's readings in [from, to).

@@ -236,6 +236,7 @@ func New(cfg Config) (http.Handler, error) {
 	v1.POST("/posts/:id/approve", manager, s.approvePost)
 	v1.POST("/posts/:id/reject", manager, s.rejectPost)
 	v1.GET("/posts/:id/history", viewer, s.postHistory)
+	v1.GET("/posts/:id/metrics", viewer, s.postMetrics)
 
 	v1.GET("/series", viewer, s.listSeries)
 	v1.GET("/series/:id", viewer, s.getSeries)

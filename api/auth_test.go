@@ -56,6 +56,7 @@ var minRole = map[string]rythme.Role{
 	"POST /v1/posts/:id/approve":         rythme.RoleManager,
 	"POST /v1/posts/:id/reject":          rythme.RoleManager,
 	"GET /v1/posts/:id/history":          rythme.RoleViewer,
+	"GET /v1/posts/:id/metrics":          rythme.RoleViewer,
 	"GET /v1/workspace":                  rythme.RoleViewer,
 	"GET /v1/reports/compare":            rythme.RoleViewer,
 	"GET /v1/reports/campaigns/:id":      rythme.RoleViewer,
@@ -244,6 +245,7 @@ func TestWorkspaceScoping(t *testing.T) {
 				body         any
 			}{
 				{"GET", "/v1/posts/" + postB.ID, nil},
+				{"GET", "/v1/posts/" + postB.ID + "/metrics", nil},
 				{"PATCH", "/v1/posts/" + postB.ID, map[string]any{"content": "hijacked"}},
 				{"DELETE", "/v1/posts/" + postB.ID, nil},
 				{"POST", resolve, map[string]any{"outcome": "retry"}},

@@ -18,18 +18,6 @@ import (
 // reportLookback bounds how far back a report without a period reads.
 const reportLookback = 400 * 24 * time.Hour
 
-// indicators are the report rows as the API names them, with their labels;
-// the rate is a ratio (reports computes percent).
-var indicators = map[string]struct{ name, label string }{
-	reports.IndicatorPosts:           {"posts", "Posts"},
-	reports.IndicatorRate:            {"engagement_rate", "Average engagement rate"},
-	reports.IndicatorCommentsPerPost: {"comments_per_post", "Comments per post"},
-	reports.IndicatorReachPerPost:    {"reach_per_post", "Organic reach per post"},
-	reports.IndicatorLikes:           {"likes", "Likes"},
-	reports.IndicatorShares:          {"shares", "Shares"},
-	reports.IndicatorAudienceGrowth:  {"audience_growth", "Audience growth"},
-}
-
 type reportRow struct {
 	Indicator string   `json:"indicator"`
 	Label     string   `json:"label"`
@@ -44,30 +32,25 @@ type cohortOut struct {
 }
 
 type seriesPoint struct {
-	Date           string   `json:"date"`
-	EngagementRate *float64 `json:"engagement_rate"`
-	Posts          int      `json:"posts"`
+	Date    string   `json:"date"`
+	RatePct *float64 `json:"engagement_rate_pct"`
+	Posts   int      `json:"posts"`
 }
 
+// compareOut is the comparison as the API answers it: rows named and
+// defined as reports.Definitions says, rates in percent, exact.
 type compareOut struct {
 	A           cohortOut                `json:"a"`
 	B           cohortOut                `json:"b"`
 	Denominator string                   `json:"denominator"`
 	Rows        []reportRow              `json:"rows"`
 	Series      map[string][]seriesPoint `json:"series"`
+	Definitions []reports.Definition     `json:"definitions"`
 	comparison  reports.Comparison
 }
 
 // Table renders the comparison for CSV.
 func (c compareOut) Table() [][]string { return c.comparison.Table() }
-
-func ratio(p *float64) *float64 {
-	if p == nil {
-		return nil
-	}
-	v := *p / 100
-	return &v
-}
 
 // reportZone reads ?tz= (default UTC).
 func (s *server) reportZone(c *gin.Context) (*time.Location, bool) {
@@ -176,7 +159,8 @@ func (s *server) compareReport(c *gin.Context) {
 	}
 	cmp := reports.Compare(a, b, snaps, aud, now, zone)
 	out := compareOut{comparison: cmp, A: cohortOut{Spec: c.Query("a"), Posts: cmp.A.Figures.Posts},
-		B: cohortOut{Spec: c.Query("b"), Posts: cmp.B.Figures.Posts}, Series: map[string][]seriesPoint{}}
+		B: cohortOut{Spec: c.Query("b"), Posts: cmp.B.Figures.Posts}, Series: map[string][]seriesPoint{},
+		Definitions: reports.Definitions}
 	out.Denominator = cmp.A.Figures.Basis
 	if cmp.A.Figures.Basis != cmp.B.Figures.Basis {
 		switch {
@@ -187,19 +171,16 @@ func (s *server) compareReport(c *gin.Context) {
 		}
 	}
 	for _, r := range cmp.Rows {
-		ind := indicators[r.Indicator]
-		row := reportRow{Indicator: ind.name, Label: ind.label, A: r.A, B: r.B, ChangePct: r.ChangePct}
-		if r.Indicator == reports.IndicatorRate {
-			row.A, row.B = ratio(r.A), ratio(r.B)
-		}
-		out.Rows = append(out.Rows, row)
+		def, _ := reports.DefinitionOf(r.Indicator)
+		out.Rows = append(out.Rows, reportRow{Indicator: r.Indicator, Label: def.Label, A: r.A, B: r.B, ChangePct: r.ChangePct})
 	}
 	out.Series["a"] = dailySeries(a, snaps, now, zone)
 	out.Series["b"] = dailySeries(b, snaps, now, zone)
 	s.respond(c, "compare", out, out)
 }
 
-// dailySeries is the cohort's mean engagement rate per publication day.
+// dailySeries is the cohort's mean engagement rate per publication day,
+// in percent.
 func dailySeries(co reports.Cohort, snaps []reports.Snapshot, asOf time.Time, zone *time.Location) []seriesPoint {
 	type day struct {
 		sum          float64
@@ -228,8 +209,8 @@ func dailySeries(co reports.Cohort, snaps []reports.Snapshot, asOf time.Time, zo
 	for k, d := range days {
 		p := seriesPoint{Date: k, Posts: d.posts}
 		if d.rated > 0 {
-			v := d.sum / float64(d.rated) / 100
-			p.EngagementRate = &v
+			v := d.sum / float64(d.rated)
+			p.RatePct = &v
 		}
 		out = append(out, p)
 	}
@@ -256,7 +237,8 @@ type leaderRow struct {
 	Author         string   `json:"author"`
 	Posts          int      `json:"posts"`
 	Engagement     int64    `json:"engagement"`
-	EngagementRate *float64 `json:"engagement_rate"`
+	EngagementRate *float64 `json:"engagement_rate_pct"`
+	Basis          string   `json:"basis"`
 	PostIDs        []string `json:"post_ids"`
 	// Submissions and Picked: the author's posts submitted to the weekly
 	// challenge of ?campaign=, and those a manager picked (only then).
@@ -326,7 +308,7 @@ func (s *server) leaderboardReport(c *gin.Context) {
 	rows := []leaderRow{}
 	for _, ct := range rank.Contributors {
 		rows = append(rows, leaderRow{Rank: ct.Rank, Author: ct.Author, Posts: ct.Posts, Engagement: ct.Engagement,
-			EngagementRate: ratio(ct.RatePct), PostIDs: ct.PostIDs})
+			EngagementRate: ct.RatePct, Basis: ct.Basis, PostIDs: ct.PostIDs})
 	}
 	if camp != nil && camp.Kind == rythme.CampaignWeeklyChallenge {
 		if rows, err = s.submissionCounts(c, camp, rows); err != nil {
@@ -341,7 +323,8 @@ type timeCell struct {
 	Weekday        int      `json:"weekday"`
 	Hour           int      `json:"hour"`
 	Posts          int      `json:"posts"`
-	EngagementRate *float64 `json:"engagement_rate"`
+	EngagementRate *float64 `json:"engagement_rate_pct"`
+	Basis          string   `json:"basis"`
 }
 
 // bestTimesReport is GET /v1/reports/best-times?tz=: engagement by weekday
@@ -362,9 +345,9 @@ func (s *server) bestTimesReport(c *gin.Context) {
 	for wd := range grid.Cells {
 		for h, cell := range grid.Cells[wd] {
 			if cell.Posts > 0 {
-				cells = append(cells, timeCell{Weekday: wd, Hour: h, Posts: cell.Posts, EngagementRate: ratio(cell.RatePct)})
+				cells = append(cells, timeCell{Weekday: wd, Hour: h, Posts: cell.Posts, EngagementRate: cell.RatePct, Basis: cell.Basis})
 			}
 		}
 	}
-	s.respond(c, "best-times", gin.H{"zone": zone.String(), "cells": cells}, grid)
+	s.respond(c, "best-times", gin.H{"zone": zone.String(), "basis": grid.Total.Basis, "cells": cells}, grid)
 }

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/reports"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 )
 
-// publishWithMetrics stores a published post with one reading.
-func (e *env) publishWithMetrics(acc *rythme.Account, author, tag string, at time.Time, likes, comments, shares, reach int64) {
+// publishWithMetrics stores a published post with one reading and returns
+// its id.
+func (e *env) publishWithMetrics(acc *rythme.Account, author, tag string, at time.Time, likes, comments, shares, reach int64) string {
 	e.t.Helper()
 	ctx := context.Background()
 	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: e.ws, Content: "x", ScheduledAt: at, Timezone: "UTC",
@@ -42,6 +44,7 @@ func (e *env) publishWithMetrics(acc *rythme.Account, author, tag string, at tim
 			}
 		}
 	}
+	return p.ID
 }
 
 func TestReportsFromStoredReadings(t *testing.T) {
@@ -64,6 +67,7 @@ func TestReportsFromStoredReadings(t *testing.T) {
 		Denominator string `json:"denominator"`
 		Rows        []struct {
 			Indicator string   `json:"indicator"`
+			Label     string   `json:"label"`
 			A         *float64 `json:"a"`
 			B         *float64 `json:"b"`
 			ChangePct *float64 `json:"change_pct"`
@@ -72,6 +76,7 @@ func TestReportsFromStoredReadings(t *testing.T) {
 			Date  string `json:"date"`
 			Posts int    `json:"posts"`
 		} `json:"series"`
+		Definitions []reports.Definition `json:"definitions"`
 	}
 	res.decode(t, &out)
 	rows := map[string]int{}
@@ -95,7 +100,20 @@ func TestReportsFromStoredReadings(t *testing.T) {
 	check("likes", 30, 30, 0)
 	check("shares", 2, 3, 50)
 	check("comments_per_post", 3, 3, 0)
-	check("engagement_rate", 0.1275, 0.36, 182.4)
+	// Rates in percent, exact: mean (13 + 12.5) / 2 = 12.75 against 36;
+	// pooled (13 + 25) × 100 / (100 + 200) = 12.666… against 36, +184.2 %.
+	check("engagement_rate_pct", 12.75, 36, 182.4)
+	check("pooled_engagement_rate_pct", 3800.0/300, 36, 184.2)
+	check("organic_reach_per_post", 150, 100, -33.3)
+	check("organic_reach", 300, 100, -66.7)
+	if len(out.Definitions) != len(reports.Definitions) {
+		t.Fatalf("definitions %+v", out.Definitions)
+	}
+	for i, d := range reports.Definitions {
+		if out.Definitions[i] != d || out.Rows[i].Indicator != d.Indicator || out.Rows[i].Label != d.Label {
+			t.Errorf("row %d: %+v, definition %+v, want %+v", i, out.Rows[i], out.Definitions[i], d)
+		}
+	}
 	n := 0
 	for _, p := range out.Series["a"] {
 		n += p.Posts
@@ -110,29 +128,48 @@ func TestReportsFromStoredReadings(t *testing.T) {
 	if csv.Status != 200 || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(csv.Body), "likes") {
 		t.Fatalf("csv: %d %q %s", csv.Status, csv.Header.Get("Content-Type"), csv.Body)
 	}
+	// The same unit as JSON, rounded to 2 decimals.
+	for _, line := range []string{"\nengagement_rate_pct,12.75,36,182.4\n", "\npooled_engagement_rate_pct,12.67,36,184.2\n"} {
+		if !strings.Contains(string(csv.Body), line) {
+			t.Errorf("csv has no %q:\n%s", line, csv.Body)
+		}
+	}
 	if res := e.as(rythme.RoleViewer, "GET", "/v1/reports/compare?a=tag:before&b=colour:blue", nil); res.Status != 422 || !res.err(t).hasField("b") {
 		t.Fatalf("a bad cohort: %d %s", res.Status, res.Body)
 	}
 
 	var lb struct {
 		Rows []struct {
-			Rank       int    `json:"rank"`
-			Author     string `json:"author"`
-			Engagement int64  `json:"engagement"`
-			Posts      int    `json:"posts"`
+			Rank       int      `json:"rank"`
+			Author     string   `json:"author"`
+			Engagement int64    `json:"engagement"`
+			Posts      int      `json:"posts"`
+			RatePct    *float64 `json:"engagement_rate_pct"`
+			Basis      string   `json:"basis"`
 		} `json:"rows"`
 	}
 	e.as(rythme.RoleViewer, "GET", "/v1/reports/leaderboard", nil).decode(t, &lb)
-	if len(lb.Rows) != 2 || lb.Rows[0].Author != "Ada" || lb.Rows[0].Engagement != 38 || lb.Rows[1].Engagement != 36 || lb.Rows[0].Posts != 2 {
+	if len(lb.Rows) != 2 || lb.Rows[0].Author != "Ada" || lb.Rows[0].Engagement != 38 || lb.Rows[1].Engagement != 36 || lb.Rows[0].Posts != 2 ||
+		lb.Rows[1].RatePct == nil || *lb.Rows[1].RatePct != 36 || lb.Rows[0].Basis != "reach" {
 		t.Fatalf("leaderboard %+v", lb.Rows)
 	}
 	var bt struct {
-		Cells []struct{ Weekday, Hour, Posts int } `json:"cells"`
+		Basis string `json:"basis"`
+		Cells []struct {
+			Weekday, Hour, Posts int
+			Basis                string
+		} `json:"cells"`
 	}
 	e.as(rythme.RoleViewer, "GET", "/v1/reports/best-times?tz=UTC", nil).decode(t, &bt)
 	total := 0
 	for _, c := range bt.Cells {
 		total += c.Posts
+		if c.Basis != "reach" {
+			t.Errorf("best times cell %+v: every post was rated on reach", c)
+		}
+	}
+	if bt.Basis != "reach" {
+		t.Errorf("best times basis %q, want reach", bt.Basis)
 	}
 	if total != 3 {
 		t.Fatalf("best times count %d posts, want 3", total)

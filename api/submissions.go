@@ -14,6 +14,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/calendars"
+	"github.com/rythmehq/rythme/reports"
 )
 
 // submissionRequest is POST /v1/campaigns/{id}/submissions: a post for
@@ -323,7 +324,7 @@ func (s *server) submissionCounts(c *gin.Context, camp *rythme.Campaign, rows []
 	}
 	for author := range subs {
 		if !seen[author] {
-			rows = append(rows, leaderRow{Author: author, PostIDs: []string{}})
+			rows = append(rows, leaderRow{Author: author, Basis: reports.BasisNone, PostIDs: []string{}})
 		}
 	}
 	for i := range rows {

@@ -164,6 +164,7 @@ func (b *bluesky) route(method, path string) (op, pattern string, h http.Handler
 		"com.atproto.repo.deleteRecord":      {http.MethodPost, "delete_record", bskyAccess, b.deleteRecord},
 		"com.atproto.repo.uploadBlob":        {http.MethodPost, "upload_blob", bskyAccess, b.uploadBlob},
 		"app.bsky.feed.getPosts":             {http.MethodGet, "get_posts", bskyAccess, b.getPosts},
+		"app.bsky.actor.getProfile":          {http.MethodGet, "get_profile", bskyAccess, b.getProfile},
 	}
 	e, ok := table[nsid]
 	if !ok {
@@ -500,6 +501,41 @@ func (b *bluesky) getSession(w http.ResponseWriter, r *http.Request, a *bskyAcco
 	b.mu.Lock()
 	out := b.sessionJSON(r, a, "", "")
 	b.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getProfile is app.bsky.actor.getProfile?actor=<did or handle>: the
+// profile with its followersCount, growing from the seed
+// (https://docs.bsky.app/docs/api/app-bsky-actor-get-profile).
+func (b *bluesky) getProfile(w http.ResponseWriter, r *http.Request, _ *bskyAccount) {
+	actor := r.URL.Query().Get("actor")
+	if actor == "" {
+		bskyError(w, http.StatusBadRequest, "InvalidRequest", `Error: Params must have the property "actor"`)
+		return
+	}
+	now := b.s.cfg.Now()
+	b.mu.Lock()
+	a := b.byDID[actor]
+	if a == nil {
+		a = b.accounts[actor]
+	}
+	var out map[string]any
+	if a != nil {
+		posts := 0
+		for _, rec := range b.records {
+			if rec.did == a.did && !rec.deleted && rec.collection == bskyPostCollection {
+				posts++
+			}
+		}
+		out = map[string]any{"did": a.did, "handle": a.handle, "displayName": strings.TrimSuffix(a.handle, bskyUserDomain),
+			"followersCount": FollowersAt(b.s.cfg.Seed, bskyName, a.handle, now.Sub(a.created)), "followsCount": 42,
+			"postsCount": posts, "labels": []any{}}
+	}
+	b.mu.Unlock()
+	if out == nil {
+		bskyError(w, http.StatusBadRequest, "InvalidRequest", "Profile not found")
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,8 +160,14 @@ func (f *facebook) me(w http.ResponseWriter, r *http.Request, t *metaToken) {
 	defer f.mu.Unlock()
 	if t.kind == tokPage {
 		pg := f.pages[t.page]
-		writeJSON(w, http.StatusOK, map[string]any{"id": pg.id, "name": pg.name, "username": pg.username,
-			"link": "https://www.facebook.com/" + pg.username})
+		out := map[string]any{"id": pg.id, "name": pg.name, "username": pg.username, "link": "https://www.facebook.com/" + pg.username}
+		// followers_count, when asked, grows from the seed since the
+		// Page's user first came (https://developers.facebook.com/docs/graph-api/reference/page/).
+		if slices.Contains(splitFields(r.URL.Query().Get("fields")), "followers_count") {
+			now := f.s.cfg.Now()
+			out["followers_count"] = FollowersAt(f.s.cfg.Seed, facebookName, pg.username, now.Sub(f.user(pg.user, now).created))
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	u := f.user(t.user, f.s.cfg.Now())

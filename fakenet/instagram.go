@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -158,12 +159,19 @@ func (g *metaGraph) longLived(grant string, from []string) http.HandlerFunc {
 	}
 }
 
-func (g *instagram) me(w http.ResponseWriter, _ *http.Request, t *metaToken) {
+func (g *instagram) me(w http.ResponseWriter, r *http.Request, t *metaToken) {
+	now := g.s.cfg.Now()
 	g.mu.Lock()
-	u := g.user(t.user, g.s.cfg.Now())
+	u := g.user(t.user, now)
 	g.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"id": "9" + u.id[1:], "user_id": u.id, "username": u.username, "name": u.name,
-		"account_type": "BUSINESS", "profile_picture_url": "https://scontent.cdninstagram.com/fakenet/" + u.username + ".jpg"})
+	out := map[string]any{"id": "9" + u.id[1:], "user_id": u.id, "username": u.username, "name": u.name,
+		"account_type": "BUSINESS", "profile_picture_url": "https://scontent.cdninstagram.com/fakenet/" + u.username + ".jpg"}
+	// followers_count, when asked, grows from the seed
+	// (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user).
+	if slices.Contains(splitFields(r.URL.Query().Get("fields")), "followers_count") {
+		out["followers_count"] = FollowersAt(g.s.cfg.Seed, instagramName, u.username, now.Sub(u.created))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // owner checks that id is the token's user (or "me"). Holds no lock.

@@ -31,6 +31,8 @@ import (
 //     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api
 //   - Member post statistics (memberCreatorPostAnalytics)
 //     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/members/post-statistics
+//   - Member follower statistics (memberFollowersCount?q=me, lifetime)
+//     https://learn.microsoft.com/en-us/linkedin/marketing/community-management/members/follower-statistics
 //   - error shape {"status","serviceErrorCode","code","message"}
 //     https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
 //   - rate limits: daily, reset at midnight UTC, answered 429, no headers
@@ -58,7 +60,7 @@ const (
 
 // liScopes are the scopes an app can be granted.
 var liScopes = map[string]bool{"openid": true, "profile": true, "email": true, "w_member_social": true,
-	"r_member_social": true, "r_member_postAnalytics": true, "w_organization_social": true,
+	"r_member_social": true, "r_member_postAnalytics": true, "r_member_profileAnalytics": true, "w_organization_social": true,
 	"r_organization_social": true, "rw_organization_admin": true}
 
 type linkedin struct {
@@ -175,6 +177,8 @@ func (l *linkedin) route(method, path string) (op, pattern string, h http.Handle
 		return "publish", path, l.api(true, nil, l.publish)
 	case "GET /rest/memberCreatorPostAnalytics":
 		return "post_analytics", path, l.api(true, []string{"r_member_postAnalytics"}, l.analytics)
+	case "GET /rest/memberFollowersCount":
+		return "followers_count", path, l.api(true, []string{"r_member_profileAnalytics"}, l.followersCount)
 	case "POST /rest/images":
 		return "initialize_upload", path, l.api(true, []string{"w_member_social", "w_organization_social"}, l.initializeUpload)
 	}
@@ -432,6 +436,23 @@ func (l *linkedin) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // userinfo is GET /v2/userinfo (OpenID Connect): sub, name, picture…
+// followersCount is GET /rest/memberFollowersCount?q=me: the member's
+// lifetime followers, growing from the seed. The dateRange finder is not
+// simulated.
+func (l *linkedin) followersCount(w http.ResponseWriter, r *http.Request, t *liToken) {
+	if r.URL.Query().Get("q") != "me" {
+		liFail(w, http.StatusBadRequest, 0, "ILLEGAL_ARGUMENT", "fakenet supports the me finder only")
+		return
+	}
+	now := l.s.cfg.Now()
+	l.mu.Lock()
+	m := l.member(t.user, now)
+	l.mu.Unlock()
+	n := FollowersAt(l.s.cfg.Seed, linkedinName, m.username, now.Sub(m.created))
+	writeJSON(w, http.StatusOK, map[string]any{"elements": []any{map[string]int64{"memberFollowersCount": n}},
+		"paging": map[string]any{"count": 10, "start": 0, "links": []any{}}})
+}
+
 func (l *linkedin) userinfo(w http.ResponseWriter, _ *http.Request, t *liToken) {
 	l.mu.Lock()
 	m := l.member(t.user, l.s.cfg.Now())

@@ -81,6 +81,8 @@ func (g *threads) route(method, path string) (op, pattern string, h http.Handler
 		})
 	case len(segs) == 2 && segs[1] == "insights" && method == http.MethodGet:
 		return "insights", "/graph/:media/insights", with(g.insights)
+	case len(segs) == 2 && segs[1] == "threads_insights" && method == http.MethodGet:
+		return "user_insights", "/graph/:user/threads_insights", with(g.userInsights)
 	case len(segs) == 1 && method == http.MethodGet:
 		g.mu.Lock()
 		_, isContainer := g.containers[segs[0]]
@@ -119,6 +121,28 @@ func (g *threads) me(w http.ResponseWriter, _ *http.Request, t *metaToken) {
 	g.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"id": u.id, "username": u.username, "name": u.name,
 		"threads_profile_picture_url": "https://scontent.cdninstagram.com/fakenet/" + u.username + ".jpg"})
+}
+
+// userInsights is GET /{user}/threads_insights?metric=followers_count: the
+// user's followers as a total_value, growing from the seed
+// (https://developers.facebook.com/docs/threads/insights#user-insights).
+// Other user metrics are not simulated.
+func (g *threads) userInsights(w http.ResponseWriter, r *http.Request, t *metaToken, id string) {
+	u, ok := g.owner(w, t, id)
+	if !ok {
+		return
+	}
+	data := []any{}
+	for _, m := range strings.Split(r.URL.Query().Get("metric"), ",") {
+		if m = strings.TrimSpace(m); m != "followers_count" {
+			graphError(w, http.StatusBadRequest, 100, 0, "(#100) metric["+m+"] is not simulated by fakenet; followers_count is")
+			return
+		}
+		n := FollowersAt(g.s.cfg.Seed, threadsName, u.username, g.s.cfg.Now().Sub(u.created))
+		data = append(data, map[string]any{"name": m, "period": "day", "title": "Followers", "total_value": map[string]int64{"value": n},
+			"id": u.id + "/insights/" + m + "/day"})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
 }
 
 // threadsLength counts as Threads does: characters, an emoji counting as

@@ -6,9 +6,11 @@ import "time"
 type Cell struct {
 	Posts int `json:"posts"`
 	// Rated posts have an engagement rate; RatePct is their mean (nil when
-	// none has one).
+	// none has one), Basis what the rates were divided by (BasisMixed when
+	// the hour mixes posts rated on reach and on impressions).
 	Rated   int      `json:"rated"`
 	RatePct *float64 `json:"rate_pct"`
+	Basis   string   `json:"basis"`
 }
 
 // TimeGrid is the best-times grid: Cells[weekday][hour] for the posts
@@ -49,7 +51,7 @@ func BestTimes(snapshots []Snapshot, zone *time.Location) TimeGrid {
 	for d := range cells {
 		for h := range cells[d] {
 			a := &cells[d][h]
-			g.Cells[d][h] = Cell{Posts: a.posts, Rated: a.rated(), RatePct: a.ratePct()}
+			g.Cells[d][h] = Cell{Posts: a.posts, Rated: a.rated(), RatePct: a.ratePct(), Basis: a.basis()}
 		}
 	}
 	g.Total = total.figures()

@@ -9,8 +9,10 @@ import (
 const (
 	IndicatorPosts           = "posts"
 	IndicatorRate            = "engagement_rate_pct"
+	IndicatorPooledRate      = "pooled_engagement_rate_pct"
 	IndicatorCommentsPerPost = "comments_per_post"
 	IndicatorReachPerPost    = "organic_reach_per_post"
+	IndicatorReach           = "organic_reach"
 	IndicatorLikes           = "likes"
 	IndicatorShares          = "shares"
 	IndicatorAudienceGrowth  = "audience_growth"
@@ -50,21 +52,10 @@ type Comparison struct {
 }
 
 // Compare measures cohorts a and b with every target's last reading at or
-// before asOf, and returns one row per indicator:
-//
-//   - posts: the targets in the cohort (each published post on one account);
-//   - engagement_rate_pct: the mean of the per-post engagement rates, in
-//     percent, over the posts that have one (Figures.Basis says whether reach,
-//     impressions or both were the denominators; Figures.Unrated counts the
-//     posts left out);
-//   - comments_per_post: total comments / posts that gave a comment count;
-//   - organic_reach_per_post: total reach / posts that gave a reach (no
-//     fallback to impressions; rythme publishes organic posts only, so all
-//     reach is organic);
-//   - likes, shares: totals over the posts that gave them;
-//   - audience_growth: over each account the cohort's posts were published
-//     on, followers at the end of the span minus followers at its start,
-//     summed; nil when no account has follower counts at both ends.
+// before asOf, and returns one row per indicator, in the order and with
+// the definitions of [Definitions] (Figures.Basis says whether reach,
+// impressions or both were the rates' denominators; Figures.Unrated counts
+// the posts left out of them).
 //
 // The span of a cohort with a period is that period, its end capped at asOf.
 // A cohort without one (or with an open bound) uses the span of its posts:
@@ -93,8 +84,10 @@ func Compare(a, b Cohort, snapshots []Snapshot, audience []AudienceSample, asOf 
 	cmp.Rows = []Row{
 		row(IndicatorPosts, ptr(float64(pa.posts)), ptr(float64(pb.posts))),
 		row(IndicatorRate, pa.ratePct(), pb.ratePct()),
+		row(IndicatorPooledRate, pa.pooledRatePct(), pb.pooledRatePct()),
 		row(IndicatorCommentsPerPost, pa.perPost(fComments), pb.perPost(fComments)),
 		row(IndicatorReachPerPost, pa.perPost(fReach), pb.perPost(fReach)),
+		row(IndicatorReach, total(pa, fReach), total(pb, fReach)),
 		row(IndicatorLikes, total(pa, fLikes), total(pb, fLikes)),
 		row(IndicatorShares, total(pa, fShares), total(pb, fShares)),
 		row(IndicatorAudienceGrowth, sa.growth, sb.growth),

@@ -67,10 +67,17 @@ func TestCompare(t *testing.T) {
 		{Indicator: "posts", A: fl(3), B: fl(3), ChangePct: fl(0)},
 		// (4.5 + 10) / 2 = 7.25; (4 + 12 + 1) / 3 = 17/3; −21.839… %
 		{Indicator: "engagement_rate_pct", A: fl(7.25), B: fl(5.666666666666667), ChangePct: fl(-21.8)},
+		// Pooled over the rated posts: A (45 + 20) × 100 / (1000 + 200) =
+		// 6500 / 1200 = 5.41666…; B (80 + 48 + 5) × 100 / (2000 + 400 +
+		// 500) = 13300 / 2900 = 4.58620…; (4.5862 − 5.4167) / 5.4167 =
+		// −15.33… % (a2 weighs 200 of 1200 here, half of the mean above).
+		{Indicator: "pooled_engagement_rate_pct", A: fl(6500.0 / 1200), B: fl(13300.0 / 2900), ChangePct: fl(-15.3)},
 		// (10 + 4 + 2) / 3; (20 + 0) / 2 (b3 gave no count); +87.5 %
 		{Indicator: "comments_per_post", A: fl(5.333333333333333), B: fl(10), ChangePct: fl(87.5)},
 		// only a2 and b2 give a reach
 		{Indicator: "organic_reach_per_post", A: fl(200), B: fl(400), ChangePct: fl(100)},
+		// the total over the same posts
+		{Indicator: "organic_reach", A: fl(200), B: fl(400), ChangePct: fl(100)},
 		{Indicator: "likes", A: fl(52), B: fl(95), ChangePct: fl(82.7)},
 		// 5 + 1 (a2 nil); 10 + 0 (b2 nil); +66.66… %
 		{Indicator: "shares", A: fl(6), B: fl(10), ChangePct: fl(66.7)},
@@ -103,9 +110,11 @@ func TestCompare(t *testing.T) {
 	}
 	wantCSV := `indicator,A: period:2026-10-01..2026-10-31,B: period:2026-11-01..2026-11-30,change %
 posts,3,3,0
-engagement_rate_pct,7.25,5.666666666666667,-21.8
-comments_per_post,5.333333333333333,10,87.5
+engagement_rate_pct,7.25,5.67,-21.8
+pooled_engagement_rate_pct,5.42,4.59,-15.3
+comments_per_post,5.33,10,87.5
 organic_reach_per_post,200,400,100
+organic_reach,200,400,100
 likes,52,95,82.7
 shares,6,10,66.7
 audience_growth,100,270,170
@@ -145,8 +154,10 @@ func TestCompareSpanOfPosts(t *testing.T) {
 	checkRows(t, got.Rows, []reports.Row{
 		{Indicator: "posts", A: fl(0), B: fl(2)},
 		{Indicator: "engagement_rate_pct"},
+		{Indicator: "pooled_engagement_rate_pct"},
 		{Indicator: "comments_per_post"},
 		{Indicator: "organic_reach_per_post"},
+		{Indicator: "organic_reach"},
 		{Indicator: "likes", B: fl(2)},
 		{Indicator: "shares"},
 		{Indicator: "audience_growth", B: fl(12)},
@@ -160,6 +171,11 @@ func checkRows(t *testing.T, got, want []reports.Row) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i, d := range reports.Definitions {
+		if got[i].Indicator != d.Indicator {
+			t.Errorf("row %d is %s, the definitions say %s", i, got[i].Indicator, d.Indicator)
+		}
 	}
 	for i, w := range want {
 		g := got[i]

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,9 @@ import (
 // Ranking and TimeGrid are Reports.
 type Report interface {
 	// Table returns the report as rows of cells, the header first. Numbers
-	// are plain ("1234", "-12.5", "3.3333333333333335": no exponent, no
-	// thousands separator); a nil figure is an empty cell; times are RFC
+	// are plain ("1234", "-12.5", "3.33": no exponent, no thousands
+	// separator, fractions rounded to 2 decimals); a nil figure is an empty
+	// cell; times are RFC
 	// 3339. Cells are not escaped: WriteCSV does that.
 	Table() [][]string
 }
@@ -76,11 +78,17 @@ func isPlainNumber(s string) bool {
 	return digits(whole) && (!dot || digits(frac))
 }
 
+// fmtFloat writes a figure rounded to 2 decimals, half away from zero
+// (what a spreadsheet shows; JSON carries it exact).
 func fmtFloat(p *float64) string {
 	if p == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*p, 'f', -1, 64)
+	v := math.Round(*p*100) / 100
+	if v == 0 {
+		v = 0 // no "-0"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 func fmtInt(p *int64) string {
@@ -171,12 +179,12 @@ func (r Ranking) Table() [][]string {
 // Table implements Report: one row per weekday and hour, Monday first (ISO
 // 8601), hours 0 to 23.
 func (g TimeGrid) Table() [][]string {
-	rows := [][]string{{"weekday", "hour", "posts", "rated", "rate_pct"}}
+	rows := [][]string{{"weekday", "hour", "posts", "rated", "rate_pct", "basis"}}
 	for i := 0; i < 7; i++ {
 		d := time.Weekday((i + 1) % 7)
 		for h, c := range g.Cells[d] {
 			rows = append(rows, []string{d.String(), strconv.Itoa(h), strconv.Itoa(c.Posts),
-				strconv.Itoa(c.Rated), fmtFloat(c.RatePct)})
+				strconv.Itoa(c.Rated), fmtFloat(c.RatePct), c.Basis})
 		}
 	}
 	return rows

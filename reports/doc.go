@@ -46,13 +46,16 @@
 //   - per-post figures (comments per post, reach per post) divide that total
 //     by the number of posts that gave the field, not by every post;
 //   - the average engagement rate is the mean of the per-post rates of the
-//     posts that have one (each post weighs the same);
+//     posts that have one (each post weighs the same); the pooled rate is
+//     their total engagement over the sum of their denominators (see
+//     [Definitions], the one text every output quotes);
 //   - post counts count every post, with or without figures.
 //
 // # Numbers
 //
-// Figures are exact float64 (a division, a mean); only changes in percent
-// are rounded, to 1 decimal, half away from zero. A change from A to B is
+// Figures are exact float64 (a division, a mean); changes in percent are
+// rounded, to 1 decimal, half away from zero; CSV writes every figure
+// rounded to 2 decimals. A change from A to B is
 // (B − A) / |A| × 100: the usual (B − A) / A × 100 whenever A > 0, and a
 // rise still reads positive when A is negative (an audience that shrank).
 // It is nil (null, never Inf or NaN) when A is 0 or either side is nil.

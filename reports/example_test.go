@@ -44,8 +44,10 @@ func Example() {
 	// indicator,A: period:2026-10-05..2026-10-11+tag:launch+network:x,B: period:2026-10-05..2026-10-11+tag:launch+network:instagram,change %
 	// posts,1,1,0
 	// engagement_rate_pct,4,15,275
+	// pooled_engagement_rate_pct,4,15,275
 	// comments_per_post,12,6,-50
 	// organic_reach_per_post,,800,
+	// organic_reach,,800,
 	// likes,60,90,50
 	// shares,8,,
 	// audience_growth,40,100,150

@@ -148,8 +148,11 @@ type Figures struct {
 type acc struct {
 	posts, byReach, byImpressions int
 	rateSum                       float64
-	sum                           [nFields]int64
-	given                         [nFields]int
+	// pooledEng and pooledDen are the engagement and the denominators
+	// (reach, or impressions) of the rated posts: the pooled rate.
+	pooledEng, pooledDen int64
+	sum                  [nFields]int64
+	given                [nFields]int
 }
 
 func (a *acc) add(m *rythme.Metrics) {
@@ -168,11 +171,15 @@ func (a *acc) add(m *rythme.Metrics) {
 	switch basis {
 	case BasisReach:
 		a.byReach++
+		a.pooledDen += *m.Reach
 	case BasisImpressions:
 		a.byImpressions++
+		a.pooledDen += *m.Impressions
 	default:
 		return
 	}
+	e, _ := engagement(m)
+	a.pooledEng += e
 	a.rateSum += rate
 }
 
@@ -196,6 +203,15 @@ func (a *acc) ratePct() *float64 {
 		return nil
 	}
 	return ptr(a.rateSum / float64(a.rated()))
+}
+
+// pooledRatePct is the rated posts' engagement × 100 / the sum of their
+// denominators, nil when no post is rated.
+func (a *acc) pooledRatePct() *float64 {
+	if a.rated() == 0 || a.pooledDen == 0 {
+		return nil
+	}
+	return ptr(float64(a.pooledEng) * 100 / float64(a.pooledDen))
 }
 
 // total is the sum of field f, nil when no post gave it.

@@ -207,14 +207,7 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		sn := rythme.Snapshot{TargetID: tid, PostID: m.postID, WorkspaceID: workspaceID, AccountID: m.accountID, Network: m.network,
 			Author: m.author, Tags: m.tags, CampaignID: m.campaign, PublishedAt: m.published}
 		sn.Metrics.TargetID, sn.Metrics.ExternalID, sn.Metrics.At, sn.Metrics.Deleted = tid, m.externalID, at, truthy(deleted)
-		ptrs := [8]**int64{&sn.Metrics.Impressions, &sn.Metrics.Reach, &sn.Metrics.Likes, &sn.Metrics.Comments,
-			&sn.Metrics.Shares, &sn.Metrics.Saves, &sn.Metrics.Clicks, &sn.Metrics.VideoViews}
-		for i, v := range vals {
-			if v.Valid {
-				n := v.Int64
-				*ptrs[i] = &n
-			}
-		}
+		setMetrics(&sn.Metrics, vals)
 		out = append(out, sn)
 	}
 	return out, s.fail("snapshots", rows.Err())
@@ -283,4 +276,58 @@ func (s *Store) AudienceSamples(ctx context.Context, workspaceID string, from, t
 		out = append(out, a)
 	}
 	return out, s.fail("audience samples", rows.Err())
+}
+
+// PostReadingsLimit bounds PostReadings when no limit is given: a post on
+// twelve accounts read on the whole schedule has 84 readings.
+const PostReadingsLimit = 1000
+
+// PostReadings returns the readings of the post's targets, by target then
+// time; ENOTFOUND when the post is not the workspace's.
+func (s *Store) PostReadings(ctx context.Context, workspaceID, postID string, limit int) ([]rythme.Metrics, error) {
+	if limit <= 0 {
+		limit = PostReadingsLimit
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE id = $1 AND workspace_id = $2`, postID, workspaceID).Scan(&n); err != nil {
+		return nil, s.fail("post readings", err)
+	}
+	if n == 0 {
+		return nil, notFound("post", postID)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT m.target_id, t.external_id, m.at, m.impressions, m.reach, m.likes, m.comments,
+			m.shares, m.saves, m.clicks, m.video_views, m.deleted
+		FROM targets t JOIN metric_snapshots m ON m.target_id = t.id
+		WHERE t.post_id = $1 AND t.workspace_id = $2
+		ORDER BY m.target_id, m.at, m.id LIMIT $3`, postID, workspaceID, limit)
+	if err != nil {
+		return nil, s.fail("post readings", err)
+	}
+	defer rows.Close()
+	out := []rythme.Metrics{}
+	var vals [8]sql.NullInt64
+	for rows.Next() {
+		var m rythme.Metrics
+		var deleted any
+		if err := rows.Scan(&m.TargetID, &m.ExternalID, timeCol{&m.At}, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4],
+			&vals[5], &vals[6], &vals[7], &deleted); err != nil {
+			return nil, s.fail("post readings", err)
+		}
+		m.Deleted = truthy(deleted)
+		setMetrics(&m, vals)
+		out = append(out, m)
+	}
+	return out, s.fail("post readings", rows.Err())
+}
+
+// setMetrics fills m's figures from the eight metric columns, in the order
+// impressions, reach, likes, comments, shares, saves, clicks, video_views.
+func setMetrics(m *rythme.Metrics, vals [8]sql.NullInt64) {
+	ptrs := [8]**int64{&m.Impressions, &m.Reach, &m.Likes, &m.Comments, &m.Shares, &m.Saves, &m.Clicks, &m.VideoViews}
+	for i, v := range vals {
+		if v.Valid {
+			n := v.Int64
+			*ptrs[i] = &n
+		}
+	}
 }

@@ -32,22 +32,26 @@ type compareAnswer struct {
 		B         *float64 `json:"b"`
 		ChangePct *float64 `json:"change_pct"`
 	} `json:"rows"`
+	Definitions []struct {
+		Indicator  string `json:"indicator"`
+		Definition string `json:"definition"`
+	} `json:"definitions"`
 	Series map[string][]struct {
 		Date           string   `json:"date"`
-		EngagementRate *float64 `json:"engagement_rate"`
+		EngagementRate *float64 `json:"engagement_rate_pct"`
 	} `json:"series"`
 }
 
 // shownRow is one row of the comparison table: the raw values the page
 // kept (data-value) and the text it shows.
 type shownRow struct {
-	Indicator, Label       string
-	A, B, Change           string // data-value: "" for none
-	AText, BText, ChangeTx string
+	Indicator, Label, Title string
+	A, B, Change            string // data-value: "" for none
+	AText, BText, ChangeTx  string
 }
 
 const compareRowsJS = `[...document.querySelectorAll("#compare-table tbody tr")].map((tr) => ({
-	Indicator: tr.dataset.indicator, Label: tr.cells[0].textContent,
+	Indicator: tr.dataset.indicator, Label: tr.cells[0].textContent, Title: tr.cells[0].title,
 	A: tr.cells[1].dataset.value, B: tr.cells[2].dataset.value, Change: tr.cells[3].dataset.value,
 	AText: tr.cells[1].textContent, BText: tr.cells[2].textContent, ChangeTx: tr.cells[3].textContent,
 }))`
@@ -74,6 +78,10 @@ func checkCompare(t *testing.T, tb *tab, want compareAnswer) {
 		got := rows[i]
 		if got.Indicator != r.Indicator || (r.Label != "" && got.Label != r.Label) {
 			t.Errorf("row %d: %s %q, want %s %q", i, got.Indicator, got.Label, r.Indicator, r.Label)
+		}
+		// The row's definition, as the API words it, is its header's title.
+		if i >= len(want.Definitions) || want.Definitions[i].Indicator != r.Indicator || got.Title != want.Definitions[i].Definition {
+			t.Errorf("row %s: title %q, the API defines it %+v", r.Indicator, got.Title, want.Definitions)
 		}
 		if !sameValue(got.A, r.A) || !sameValue(got.B, r.B) || !sameValue(got.Change, r.ChangePct) {
 			t.Errorf("%s: shows A=%q B=%q change=%q, the API says %v %v %v", r.Indicator, got.A, got.B, got.Change, fv(r.A), fv(r.B), fv(r.ChangePct))
@@ -261,9 +269,10 @@ func TestBestTimes(t *testing.T) {
 	path := "/v1/reports/best-times?tz=" + url.QueryEscape(browserZone)
 	f.requireEndpoint(t, path)
 	var want struct {
+		Basis string `json:"basis"`
 		Cells []struct {
 			Weekday, Hour, Posts int
-			EngagementRate       *float64 `json:"engagement_rate"`
+			EngagementRate       *float64 `json:"engagement_rate_pct"`
 		}
 	}
 	if code := f.getJSON(t, path, &want); code != http.StatusOK {
@@ -291,6 +300,10 @@ func TestBestTimes(t *testing.T) {
 	}
 	if n := eval[int](tb, `document.querySelectorAll("svg.heat-grid rect.cell:not(.empty)").length`); n != withPosts {
 		t.Errorf("%d cells coloured, the API has %d with posts", n, withPosts)
+	}
+	// The page says what the rates were divided by (reach, impressions, or both).
+	if want.Basis == "" || eval[string](tb, `document.querySelector("#best-times-basis")?.textContent || ""`) == "" {
+		t.Errorf("basis %q: the page does not say what the rates were divided by", want.Basis)
 	}
 	if eval[int](tb, `document.querySelectorAll("#best-slots li").length`) == 0 {
 		t.Error("no best slot listed")

@@ -54,6 +54,11 @@ type Harness struct {
 	// starts (fakenet.Config.GoToSocial: a Mastodon API that acts like
 	// GoToSocial).
 	Fakenet func(*fakenet.Config)
+	// NoFollowers, for a connector that is not a connectors.AudienceFetcher,
+	// says why: the network's API gives no follower count (Slack, a
+	// webhook). The suite fails a connector that neither reads followers
+	// nor says why.
+	NoFollowers string
 }
 
 // RedirectURI is the redirect URI the suite registers. Nothing listens

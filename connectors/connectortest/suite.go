@@ -40,6 +40,7 @@ func Run(t *testing.T, h Harness) {
 		{"ConnectionRefused", testConnectionRefused},
 		{"Refresh", testRefresh},
 		{"FetchMetrics", testFetchMetrics},
+		{"FetchFollowers", testFetchFollowers},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -485,5 +486,41 @@ func testFetchMetrics(t *testing.T, e *Env) {
 	}
 	if after <= before {
 		t.Errorf("likes did not grow with the clock: %d then %d", before, after)
+	}
+}
+
+// testFetchFollowers reads the account's followers twice at one time
+// (the same count) and a month later (more: fakenet's audiences grow).
+func testFetchFollowers(t *testing.T, e *Env) {
+	af, ok := e.Connector.(connectors.AudienceFetcher)
+	if !ok {
+		if e.Harness.NoFollowers == "" {
+			t.Fatal("the connector reads no followers and Harness.NoFollowers does not say why")
+		}
+		t.Skip(e.Harness.NoFollowers)
+	}
+	if e.Harness.NoFollowers != "" {
+		t.Errorf("the connector reads followers, but Harness.NoFollowers says %q", e.Harness.NoFollowers)
+	}
+	c := e.Connect("alice")
+	ctx := context.Background()
+	read := func() int64 {
+		t.Helper()
+		n, err := af.FetchFollowers(ctx, c.Account, c.Client)
+		if err != nil {
+			t.Fatalf("FetchFollowers: %v", err)
+		}
+		return n
+	}
+	first := read()
+	if first <= 0 {
+		t.Fatalf("followers = %d, want the account's count", first)
+	}
+	if again := read(); again != first {
+		t.Errorf("followers read twice at the same time: %d then %d", first, again)
+	}
+	e.Clock.Advance(30 * 24 * time.Hour)
+	if later := read(); later <= first {
+		t.Errorf("followers a month later: %d, want more than %d", later, first)
 	}
 }

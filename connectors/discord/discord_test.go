@@ -18,7 +18,8 @@ import (
 
 func harness() connectortest.Harness {
 	return connectortest.Harness{
-		Network: "discord",
+		Network:     "discord",
+		NoFollowers: "a Discord webhook gives no audience",
 		New: func(base string) connectors.Connector {
 			return discord.New(discord.FakenetConfig(strings.TrimSuffix(base, "/discord")))
 		},

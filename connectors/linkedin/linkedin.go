@@ -47,10 +47,11 @@ const DefaultVersion = "202605"
 
 // DefaultScopes are what rythme asks for: sign-in (openid profile), posting
 // as the member (w_member_social, the "Share on LinkedIn" product) and the
-// member's post statistics (r_member_postAnalytics, the "Community
-// Management API" product). An app without that product must drop the
-// last one (metrics then fail with a permanent error).
-var DefaultScopes = []string{"openid", "profile", "w_member_social", "r_member_postAnalytics"}
+// member's post statistics and follower count (r_member_postAnalytics,
+// r_member_profileAnalytics: the "Community Management API" product). An
+// app without that product must drop the last two (metrics and followers
+// then fail with a permanent error).
+var DefaultScopes = []string{"openid", "profile", "w_member_social", "r_member_postAnalytics", "r_member_profileAnalytics"}
 
 // Config configures the connector. Zero fields take the defaults noted.
 type Config struct {

@@ -412,3 +412,19 @@ func Ptr(m map[string]int64, k string) *int64 {
 
 // Itoa formats an int for a form.
 func Itoa(n int) string { return strconv.Itoa(n) }
+
+// FollowersCount reads the followers_count field of the Graph node at u
+// (a Facebook Page, an Instagram user); Permanent when the answer has
+// none (a token without the permission to see it).
+func FollowersCount(ctx context.Context, client *http.Client, u string, now func() time.Time) (int64, error) {
+	var out struct {
+		FollowersCount *int64 `json:"followers_count"`
+	}
+	if err := Get(ctx, client, u, url.Values{"fields": {"followers_count"}}, now, &out); err != nil {
+		return 0, err
+	}
+	if out.FollowersCount == nil {
+		return 0, connectors.Errorf(connectors.Permanent, "the Graph answer has no followers_count")
+	}
+	return *out.FollowersCount, nil
+}

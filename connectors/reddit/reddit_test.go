@@ -17,7 +17,8 @@ import (
 
 func harness(mod func(*reddit.Config)) connectortest.Harness {
 	return connectortest.Harness{
-		Network: reddit.Name,
+		Network:     reddit.Name,
+		NoFollowers: "Reddit documents no follower count for a user account",
 		New: func(base string) connectors.Connector {
 			cfg := reddit.FakenetConfig(strings.TrimSuffix(base, "/"+reddit.Name))
 			if mod != nil {

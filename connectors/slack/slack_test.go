@@ -21,7 +21,8 @@ import (
 
 func harness() connectortest.Harness {
 	return connectortest.Harness{
-		Network: "slack",
+		Network:     "slack",
+		NoFollowers: "a Slack channel has members, not followers, and rythme reads none",
 		New: func(base string) connectors.Connector {
 			return slack.New(slack.FakenetConfig(strings.TrimSuffix(base, "/slack")))
 		},

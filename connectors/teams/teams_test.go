@@ -18,7 +18,8 @@ import (
 
 func harness() connectortest.Harness {
 	return connectortest.Harness{
-		Network: "teams",
+		Network:     "teams",
+		NoFollowers: "a Teams webhook gives no audience",
 		New: func(base string) connectors.Connector {
 			return teams.New(teams.FakenetConfig(strings.TrimSuffix(base, "/teams")))
 		},

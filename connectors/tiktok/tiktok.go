@@ -61,8 +61,9 @@ const (
 
 // DefaultScopes are the scopes rythme asks for
 // (https://developers.tiktok.com/doc/scopes-overview): the profile
-// (username), direct posting and reading the account's videos.
-var DefaultScopes = []string{"user.info.basic", "user.info.profile", "video.publish", "video.list"}
+// (username), its follower count (user.info.stats), direct posting and
+// reading the account's videos.
+var DefaultScopes = []string{"user.info.basic", "user.info.profile", "user.info.stats", "video.publish", "video.list"}
 
 // Config configures a Connector.
 type Config struct {

@@ -87,7 +87,7 @@ func TestOAuthRequestsUseClientKey(t *testing.T) {
 	}
 	u, _ := url.Parse(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	q := u.Query()
-	if q.Get("client_key") != "awrythmedemo0001" || q.Get("scope") != "user.info.basic,user.info.profile,video.publish,video.list" ||
+	if q.Get("client_key") != "awrythmedemo0001" || q.Get("scope") != "user.info.basic,user.info.profile,user.info.stats,video.publish,video.list" ||
 		q.Get("code_challenge_method") != "S256" || q.Get("response_type") != "code" {
 		t.Errorf("authorize URL %s", u)
 	}

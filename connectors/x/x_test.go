@@ -30,9 +30,10 @@ type oauth2Only struct {
 	connectors.Connector
 	connectors.Exchanger
 	connectors.SessionOpener
+	connectors.AudienceFetcher
 }
 
-func oauth2Connector(c *x.Connector) connectors.Connector { return oauth2Only{c, c, c} }
+func oauth2Connector(c *x.Connector) connectors.Connector { return oauth2Only{c, c, c, c} }
 
 func harness(edit func(*x.Config)) connectortest.Harness {
 	return connectortest.Harness{

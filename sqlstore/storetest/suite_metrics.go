@@ -83,6 +83,25 @@ func testMetrics(t *testing.T, s rythme.Store) {
 	if got, _ := s.Snapshots(ctx(t), other.ID, T0, T0.Add(time.Hour)); len(got) != 0 {
 		t.Fatal("another workspace sees the snapshots")
 	}
+
+	// The post's readings, in time order, every figure as stored.
+	readings, err := s.PostReadings(ctx(t), ws.ID, p.ID, 0)
+	must(t, err)
+	if len(readings) != 2 || readings[0].TargetID != tg.ID || readings[0].ExternalID != "109" ||
+		!readings[0].At.Equal(pub.Add(16*time.Minute)) || *readings[0].Likes != 3 || *readings[0].Comments != 1 ||
+		*readings[0].Reach != 120 || readings[0].Shares != nil || readings[0].Impressions != nil || readings[0].Deleted ||
+		!readings[1].Deleted || readings[1].Likes != nil || !readings[1].At.Equal(pub.Add(time.Hour)) {
+		t.Fatalf("post readings: %s", dump(readings))
+	}
+	if one, err := s.PostReadings(ctx(t), ws.ID, p.ID, 1); err != nil || len(one) != 1 || one[0].Deleted {
+		t.Fatalf("post readings limited to 1: %s, %v", dump(one), err)
+	}
+	_, err = s.PostReadings(ctx(t), other.ID, p.ID, 0)
+	wantCode(t, err, rythme.ENOTFOUND)
+	unpublished := newPost(t, s, ws.ID, T0.Add(time.Hour), a)
+	if none, err := s.PostReadings(ctx(t), ws.ID, unpublished.ID, 0); err != nil || none == nil || len(none) != 0 {
+		t.Fatalf("readings of a post never read: %v, %v", none, err)
+	}
 }
 
 func testAudience(t *testing.T, s rythme.Store) {

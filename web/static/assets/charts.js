@@ -98,11 +98,11 @@ const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 // heatGrid draws 7 rows (Monday first) × 24 hours; a cell's colour is its
 // engagement rate against the best cell; cells: [{weekday (0=Sunday),
-// hour, posts, engagement_rate}].
+// hour, posts, engagement_rate_pct}].
 export function heatGrid(cells, { title, format }) {
   const C = 22, L = 44, T = 22, W = L + 24 * C + 4, H = T + 7 * C + 4;
   const byKey = new Map(cells.map((c) => [c.weekday + ":" + c.hour, c]));
-  const max = Math.max(0, ...cells.map((c) => c.engagement_rate || 0));
+  const max = Math.max(0, ...cells.map((c) => c.engagement_rate_pct || 0));
   const chart = svg("svg", { class: "chart heat-grid", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title });
   chart.append(svg("title", { text: title }));
   for (let h = 0; h < 24; h += 3) {
@@ -113,7 +113,7 @@ export function heatGrid(cells, { title, format }) {
     for (let h = 0; h < 24; h++) {
       const c = byKey.get(wd + ":" + h);
       const has = c && c.posts > 0;
-      const rate = has ? c.engagement_rate : null;
+      const rate = has ? c.engagement_rate_pct : null;
       const attrs = {
         class: "cell" + (has ? "" : " empty"), x: L + h * C + 1, y: T + row * C + 1, width: C - 2, height: C - 2, rx: 3,
         dataset: { weekday: wd, hour: h, posts: has ? c.posts : 0, rate: rate ?? "" },

@@ -78,9 +78,10 @@ export function fmtNumber(v) {
   return v === null || v === undefined || Number.isNaN(v) ? "—" : numberFmt.format(v);
 }
 
-// fmtRate formats a ratio (0.031) as a percent ("3.1 %").
+// fmtRate formats a rate in percent (3.1), rounded to 2 decimals as the
+// CSV exports are ("3.10 %"); the API gives every rate in percent.
 export function fmtRate(v) {
-  return v === null || v === undefined ? "—" : (v * 100).toFixed(2).replace(/\.?0+$/, "") + " %";
+  return v === null || v === undefined ? "—" : v.toFixed(2) + " %";
 }
 
 // fmtChange formats a change in percent with its sign.

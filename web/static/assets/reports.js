@@ -9,11 +9,11 @@ import { lineChart, barChart, heatGrid } from "./charts.js";
 // label wins when it sends one.
 const INDICATORS = {
   posts: ["Posts", fmtNumber],
-  engagement_rate: ["Average engagement rate", fmtRate],
-  engagement_rate_pct: ["Average engagement rate", (v) => (v === null || v === undefined ? "—" : v.toFixed(2) + " %")],
+  engagement_rate_pct: ["Average engagement rate", fmtRate],
+  pooled_engagement_rate_pct: ["Pooled engagement rate", fmtRate],
   comments_per_post: ["Comments per post", fmtNumber],
-  reach_per_post: ["Reach per post", fmtNumber],
   organic_reach_per_post: ["Organic reach per post", fmtNumber],
+  organic_reach: ["Organic reach", fmtNumber],
   likes: ["Likes", fmtNumber],
   shares: ["Shares", fmtNumber],
   audience_growth: ["Audience growth", (v) => (v === null || v === undefined ? "—" : (v > 0 ? "+" : "") + fmtNumber(v))],
@@ -88,16 +88,17 @@ export async function renderCompare(view, params, go) {
   const r = await fetchReport(path, out, "The comparison");
   if (!r) return;
   const labels = { a: "A · " + (r.a?.spec || params.a), b: "B · " + (r.b?.spec || params.b) };
-  const rows = (r.rows || []).map((row) => ({ ...row, ...indicator(row) }));
+  const defs = new Map((r.definitions || []).map((d) => [d.indicator, d.definition]));
+  const rows = (r.rows || []).map((row) => ({ ...row, ...indicator(row), definition: defs.get(row.indicator) || "" }));
   const table = el("table", { id: "compare-table", class: "report" },
     el("thead", {}, el("tr", {}, el("th", { text: "Indicator" }), el("th", { class: "num", text: "A" }), el("th", { class: "num", text: "B" }), el("th", { class: "num", text: "Change" }))),
     el("tbody", {}, rows.map((row) => el("tr", { dataset: { indicator: row.indicator } },
-      el("th", { scope: "row", text: row.label }),
+      el("th", { scope: "row", title: row.definition, text: row.label }),
       el("td", { class: "num a", dataset: { value: row.a ?? "" }, text: row.format(row.a) }),
       el("td", { class: "num b", dataset: { value: row.b ?? "" }, text: row.format(row.b) }),
       el("td", { class: "num change " + (row.change_pct > 0 ? "up" : row.change_pct < 0 ? "down" : ""), dataset: { value: row.change_pct ?? "" }, text: fmtChange(row.change_pct) })))));
   const series = r.series || {};
-  const pts = (list) => (list || []).map((p) => ({ x: p.date, y: p.engagement_rate ?? null }));
+  const pts = (list) => (list || []).map((p) => ({ x: p.date, y: p.engagement_rate_pct ?? null }));
   fill(out,
     el("div", { class: "cohort-summary" },
       el("p", { id: "cohort-a-summary" }, el("span", { class: "swatch a" }), `A: ${r.a?.spec ?? params.a} — ${plural(r.a?.posts, "post")}`),
@@ -145,7 +146,7 @@ export async function renderLeaderboard(view, params, go) {
         el("td", { class: "author", text: row.author || "(no author)" }),
         el("td", { class: "num", text: fmtNumber(row.posts) }),
         el("td", { class: "num", text: fmtNumber(row.engagement) }),
-        el("td", { class: "num", text: fmtRate(row.engagement_rate) }))))));
+        el("td", { class: "num", text: fmtRate(row.engagement_rate_pct) }))))));
 }
 
 // renderBestTimes draws the weekday × hour heat grid.
@@ -156,14 +157,15 @@ export async function renderBestTimes(view) {
   const r = await fetchReport(path, out, "Best times");
   if (!r) return;
   const cells = r.cells || [];
-  const top = cells.filter((c) => c.posts > 0 && c.engagement_rate !== null && c.engagement_rate !== undefined)
-    .sort((x, y) => y.engagement_rate - x.engagement_rate).slice(0, 3);
+  const top = cells.filter((c) => c.posts > 0 && c.engagement_rate_pct !== null && c.engagement_rate_pct !== undefined)
+    .sort((x, y) => y.engagement_rate_pct - x.engagement_rate_pct).slice(0, 3);
   const days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   fill(out,
     el("p", { class: "hint", text: "Average engagement rate of the posts published in each hour, in " + (r.zone || timeZone()) + ". Darker is better." }),
+    r.basis ? el("p", { class: "hint", id: "best-times-basis", text: DENOMINATORS[r.basis] || "Denominator: " + r.basis }) : null,
     el("div", { class: "actions" }, csvButton(path, "best-times.csv")),
     heatGrid(cells, { title: "Engagement rate by weekday and hour", format: fmtRate }),
     top.length
-      ? el("ol", { id: "best-slots" }, top.map((c) => el("li", { text: `${days[c.weekday]} ${String(c.hour).padStart(2, "0")}:00 — ${fmtRate(c.engagement_rate)} over ${plural(c.posts, "post")}` })))
+      ? el("ol", { id: "best-slots" }, top.map((c) => el("li", { text: `${days[c.weekday]} ${String(c.hour).padStart(2, "0")}:00 — ${fmtRate(c.engagement_rate_pct)} over ${plural(c.posts, "post")}` })))
       : el("p", { class: "empty-state", text: "Not enough published posts with engagement yet." }));
 }

@@ -257,6 +257,15 @@ func TestLeaderboard(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#leaderboard-form button[type=submit]")))
 	tb.waitFor(`location.hash.includes("from=2026-10-10") && document.querySelector("#leaderboard, #leaderboard-result .empty-state")`)
 	want = get("2026-10-10", "2026-10-20")
+	// The page of the first span may still be shown while the new one
+	// loads: wait until the rows are the API's (or time out and fail).
+	if len(want) == 0 {
+		tb.waitFor(`document.querySelector("#leaderboard-result .empty-state") && !document.querySelector("#leaderboard tbody tr")`)
+	} else {
+		b, _ := json.Marshal(want)
+		tb.waitFor(`JSON.stringify([...document.querySelectorAll("#leaderboard tbody tr")].map((tr) => ({
+			rank: Number(tr.cells[0].textContent), author: tr.cells[1].textContent, posts: Number(tr.cells[2].textContent)}))) === ` + strconv.Quote(string(b)))
+	}
 	if got := shown(); !slices.Equal(got, want) {
 		t.Errorf("leaderboard from 2026-10-10 shows %+v, the API says %+v", got, want)
 	}

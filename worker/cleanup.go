@@ -24,12 +24,7 @@ const MediaGrace = 24 * time.Hour
 // NewCleanupTask returns the cleanup sweep. Its fixed id makes it run once
 // at a time whatever the number of workers that ask for it.
 func NewCleanupTask() *asynq.Task {
-	return asynq.NewTask(TypeCleanup, nil,
-		asynq.TaskID(TypeCleanup),
-		asynq.Queue(SystemQueue),
-		asynq.MaxRetry(0),
-		asynq.Timeout(5*time.Minute),
-	)
+	return sweepTask(TypeCleanup, TypeCleanup, 5*time.Minute)
 }
 
 // Resealer re-seals the secrets an older key (or the unbound format)

@@ -24,8 +24,7 @@ const DefaultLimitsMaxAge = 24 * time.Hour
 // NewLimitsTask returns the limits sweep task (one at a time across
 // workers, by its fixed id).
 func NewLimitsTask() *asynq.Task {
-	return asynq.NewTask(TypeRefreshLimits, nil, asynq.TaskID("sweep:limits"), asynq.Queue(SystemQueue),
-		asynq.MaxRetry(0), asynq.Timeout(10*time.Minute))
+	return sweepTask(TypeRefreshLimits, "sweep:limits", 10*time.Minute)
 }
 
 // LimitsSweeper keeps the limits of accounts whose network lets each

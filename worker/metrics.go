@@ -35,8 +35,7 @@ type PollAccountPayload struct {
 
 // NewPollTask returns the sweep task (one at a time across workers).
 func NewPollTask() *asynq.Task {
-	return asynq.NewTask(TypePollMetrics, nil, asynq.TaskID("sweep:metrics"), asynq.Queue(SystemQueue),
-		asynq.MaxRetry(0), asynq.Timeout(5*time.Minute))
+	return sweepTask(TypePollMetrics, "sweep:metrics", 5*time.Minute)
 }
 
 // Poller reads engagement back: each published post on the decaying

@@ -21,8 +21,7 @@ const TypeRefreshTokens = "tokens:refresh"
 // NewRefreshTask returns the refresh sweep task (one at a time across
 // workers, by its fixed id).
 func NewRefreshTask() *asynq.Task {
-	return asynq.NewTask(TypeRefreshTokens, nil, asynq.TaskID("sweep:tokens"), asynq.Queue(SystemQueue),
-		asynq.MaxRetry(0), asynq.Timeout(5*time.Minute))
+	return sweepTask(TypeRefreshTokens, "sweep:tokens", 5*time.Minute)
 }
 
 // Refresher keeps OAuth tokens alive: it refreshes those that expire within

@@ -70,10 +70,12 @@ func NewPublishTask(ref rythme.TargetRef) (*asynq.Task, error) {
 // NewReconcileTask returns the sweep task. Its fixed id makes it run once
 // at a time whatever the number of workers that ask for it.
 func NewReconcileTask() *asynq.Task {
-	return asynq.NewTask(TypeReconcile, nil,
-		asynq.TaskID("sweep:reconcile"),
-		asynq.Queue(SystemQueue),
-		asynq.MaxRetry(0),
-		asynq.Timeout(5*time.Minute),
-	)
+	return sweepTask(TypeReconcile, "sweep:reconcile", 5*time.Minute)
+}
+
+// sweepTask is a periodic sweep: on the system queue, never retried (the
+// next tick is the retry), bounded by timeout, and run once at a time
+// across workers by its fixed id — an id that never changes once shipped.
+func sweepTask(typ, id string, timeout time.Duration) *asynq.Task {
+	return asynq.NewTask(typ, nil, asynq.TaskID(id), asynq.Queue(SystemQueue), asynq.MaxRetry(0), asynq.Timeout(timeout))
 }

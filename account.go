@@ -49,8 +49,11 @@ type Account struct {
 	LastMetricsError   string     `json:"last_metrics_error,omitempty"`
 	LastMetricsErrorAt *time.Time `json:"last_metrics_error_at,omitempty"`
 	MetricsFailures    int        `json:"metrics_failures,omitempty"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
+	// History is how the import of the account's earlier posts fares
+	// (nil: never asked).
+	History   *HistoryImport `json:"history,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 // OAuthApp is a client registration at a network (or at one instance of a

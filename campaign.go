@@ -34,7 +34,10 @@ type Campaign struct {
 	Timezone    string          `json:"timezone"`
 	Status      string          `json:"status"`
 	Plan        json.RawMessage `json:"plan"`
-	CreatedBy   string          `json:"created_by,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	// UTM: the parameters added to the links of the campaign's posts, by
+	// network (nil: none).
+	UTM       *UTMSettings `json:"utm,omitempty"`
+	CreatedBy string       `json:"created_by,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }

@@ -28,6 +28,8 @@ type MetricsDue struct {
 	ExternalID  string
 	PublishedAt time.Time
 	Step        int // readings so far
+	// NextAt is when the schedule reads it next.
+	NextAt time.Time `json:",omitzero"`
 	// OwnReplies is how many of the post's direct replies are rythme's own
 	// (1 when it starts a thread: its second part); the networks count
 	// them as comments, the poller takes them off.

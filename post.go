@@ -70,18 +70,35 @@ type Target struct {
 	// Slotted: the target took one of its account's posting slots
 	// (scheduled_at "next_slot"); no two live targets take one slot.
 	Slotted bool `json:"slotted,omitempty"`
+	// InReplyTo is the network id of the post or comment this target
+	// answers (a reply from the inbox); empty for a post of its own.
+	InReplyTo string `json:"in_reply_to,omitempty"`
 	// Text is the content to publish (the variant, or the post's content),
 	// and Media the post's media ids. Filled by Store.GetTarget and
 	// Store.ClaimTarget.
 	Text   string   `json:"-"`
 	Media  []string `json:"-"`
 	Thread []string `json:"-"`
+	// CommentText is the first comment to publish right after the post
+	// (the post's FirstComment); empty for none. Filled with Text.
+	CommentText string `json:"-"`
+	// Comment is the first comment once it is on the network, stored the
+	// moment the network confirmed it (so that a retry never sends it
+	// again); nil while it is not. Filled with Parts.
+	Comment *TargetPart `json:"first_comment,omitempty"`
+	// Poll is the post's poll (Store.GetTarget and Store.ClaimTarget).
+	Poll *Poll `json:"-"`
 	// Parts are the posts of the target's thread already on the network,
 	// by index (0: the first post), each stored the moment the network
 	// confirmed it: a retry resumes after them. Filled by the store's
 	// reads of a target (GetTarget, ClaimTarget, GetPost, ListPosts…).
 	Parts []TargetPart `json:"parts,omitempty"`
 }
+
+// FirstCommentIndex is the Index a target's first comment is stored
+// under among its parts (Store.SaveTargetPart): it is not a part of the
+// thread, and the store reads it back into Target.Comment.
+const FirstCommentIndex = -1
 
 // TargetPart is one post of a target's thread that is on the network.
 type TargetPart struct {
@@ -136,7 +153,18 @@ type Post struct {
 	// Thread holds the parts published after Content, each as a reply to
 	// the one before, on networks that have threads.
 	Thread []string `json:"thread"`
-	Author string   `json:"author,omitempty"`
+	// FirstComment is a comment published right after the post, under
+	// it (a comment on Instagram, Facebook, LinkedIn and Reddit, a reply
+	// on X, Threads, Mastodon and Bluesky); empty for none.
+	FirstComment string `json:"first_comment,omitempty"`
+	// Poll is the native poll the post carries (its question is the
+	// text), on networks that have polls; nil for none.
+	Poll   *Poll  `json:"poll,omitempty"`
+	Author string `json:"author,omitempty"`
+	// AuthorMemberID is the member who wrote the post, when a member did
+	// (Author then defaults to the member's name); empty for posts of API
+	// tokens and of challenge submitters who are not members.
+	AuthorMemberID string `json:"author_member_id,omitempty"`
 	// CampaignID links the post to its campaign; Format is its kind there
 	// (article, video, infographic, live_qa…).
 	CampaignID string `json:"campaign_id,omitempty"`
@@ -155,7 +183,10 @@ type Post struct {
 	Detached     bool       `json:"detached,omitempty"`
 	// Review is where the post stands in review ("", draft, pending,
 	// approved, rejected).
-	Review    string    `json:"review,omitempty"`
+	Review string `json:"review,omitempty"`
+	// Origin is "" for a post made in rythme, OriginImported for one the
+	// account published outside rythme (read from the network).
+	Origin    string    `json:"origin,omitempty"`
 	CreatedBy string    `json:"created_by,omitempty"` // API token id
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -274,8 +305,16 @@ func (p *Post) Validate() error {
 			add(fmt.Sprintf("thread[%d]", i), ControlCharMessage)
 		}
 	}
+	if len(p.FirstComment) > MaxContentBytes || !utf8.ValidString(p.FirstComment) {
+		add("first_comment", "must be UTF-8 text of at most %d bytes", MaxContentBytes)
+	} else if HasControlChar(p.FirstComment) {
+		add("first_comment", ControlCharMessage)
+	}
 	if len(p.Media) > MaxMediaPerPost {
 		add("media", "at most %d files", MaxMediaPerPost)
+	}
+	if p.Poll != nil {
+		fe = append(fe, p.Poll.Validate("poll")...)
 	}
 	seenMedia := map[string]bool{}
 	for i, id := range p.Media {
@@ -324,7 +363,13 @@ type PostEdit struct {
 	Tags        *[]string
 	Media       *[]string
 	Thread      *[]string
-	Author      *string
+	// Poll, when SetPoll, replaces the post's poll (nil removes it).
+	SetPoll bool
+	Poll    *Poll
+	Author  *string
+	// FirstComment sets the comment published right after the post ("":
+	// none).
+	FirstComment *string
 	// TargetContent sets per-account variants; an empty string removes one.
 	TargetContent map[string]string
 }
@@ -334,10 +379,13 @@ type PostEdit struct {
 // nothing. It fails with ECONFLICT while a target is publishing or when no
 // target can still change.
 func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
+	if p.Origin == OriginImported {
+		return p.editImported(e, now)
+	}
 	if err := p.checkChangeable("edit"); err != nil {
 		return err
 	}
-	if e.Content != nil || e.Media != nil || e.Thread != nil || len(e.TargetContent) > 0 {
+	if e.Content != nil || e.Media != nil || e.Thread != nil || e.SetPoll || len(e.TargetContent) > 0 {
 		if t := p.partlyOut(); t != nil {
 			return Errorf(ECONFLICT, "cannot change what the post says: target %s has %s already on the network, "+
 				"and a retry goes on from there; cancel it (those parts stay on the network) or resolve it instead", t.ID, t.PartsOut())
@@ -357,6 +405,12 @@ func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
 	}
 	if e.Thread != nil {
 		p.Thread = *e.Thread
+	}
+	if e.FirstComment != nil {
+		p.FirstComment = *e.FirstComment
+	}
+	if e.SetPoll {
+		p.Poll = e.Poll
 	}
 	if e.Author != nil {
 		p.Author = *e.Author
@@ -386,6 +440,22 @@ func (p *Post) ApplyEdit(e PostEdit, now time.Time) error {
 		}
 		t.Version++
 		t.UpdatedAt = now
+	}
+	p.UpdatedAt = now
+	return nil
+}
+
+// editImported applies e to a post published outside rythme: its tags
+// and author only (it is on the network as it is; nothing is published).
+func (p *Post) editImported(e PostEdit, now time.Time) error {
+	if e.Content != nil || e.Media != nil || e.Thread != nil || e.SetPoll || e.ScheduledAt != nil || e.Timezone != nil || len(e.TargetContent) > 0 || e.FirstComment != nil {
+		return Errorf(ECONFLICT, "the post was published outside rythme (imported): only its tags and author can be changed")
+	}
+	if e.Tags != nil {
+		p.Tags = *e.Tags
+	}
+	if e.Author != nil {
+		p.Author = *e.Author
 	}
 	p.UpdatedAt = now
 	return nil

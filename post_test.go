@@ -258,3 +258,34 @@ func TestThreadPartlyOut(t *testing.T) {
 		t.Errorf("resolved published: %+v, want the first part as the target's post", tg)
 	}
 }
+
+// A draft submitted where the workspace asks for approval waits for a
+// review whoever submits it (a manager asks a colleague that way); where
+// it does not, it is scheduled at once.
+func TestSubmitAsksForReviewWhereRequired(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		role     rythme.Role
+		required bool
+		want     string
+	}{
+		{rythme.RoleEditor, true, rythme.ReviewPending},
+		{rythme.RoleManager, true, rythme.ReviewPending},
+		{rythme.RoleAdmin, true, rythme.ReviewPending},
+		{rythme.RoleEditor, false, rythme.ReviewApproved},
+		{rythme.RoleAdmin, false, rythme.ReviewApproved},
+	} {
+		p := &rythme.Post{ScheduledAt: now.Add(24 * time.Hour), Targets: []*rythme.Target{{ID: "tgt_1", Status: rythme.TargetScheduled, ScheduledAt: now.Add(24 * time.Hour)}}}
+		p.MakeDraft()
+		if err := p.Submit(rythme.Actor{ID: "a", Name: "A", Role: c.role}, c.required, now); err != nil {
+			t.Fatalf("%s, required %v: %v", c.role, c.required, err)
+		}
+		wantTarget := rythme.TargetDraft
+		if c.want == rythme.ReviewApproved {
+			wantTarget = rythme.TargetScheduled
+		}
+		if p.Review != c.want || p.Targets[0].Status != wantTarget {
+			t.Errorf("%s submits, approval required %v: review %q, target %s; want %q, %s", c.role, c.required, p.Review, p.Targets[0].Status, c.want, wantTarget)
+		}
+	}
+}

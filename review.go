@@ -78,13 +78,16 @@ func (p *Post) MakeDraft() {
 }
 
 // Submit sends a draft (or a rejected post) to review; where approval is
-// not required it is scheduled at once.
+// not required it is scheduled at once. Where it is, the draft waits for a
+// review whoever submits it: submitting is how a manager or an admin asks
+// a colleague to look (they schedule without a review by not making a
+// draft in the first place, Workspace.NeedsApproval).
 func (p *Post) Submit(a Actor, approvalRequired bool, now time.Time) error {
 	if p.Review != ReviewDraft && p.Review != ReviewRejected {
 		return Errorf(ECONFLICT, "only a draft or a rejected post can be submitted (this one is %s)", reviewName(p.Review))
 	}
 	p.Record(a, "submitted", "", now)
-	if approvalRequired && !a.Role.AtLeast(RoleManager) {
+	if approvalRequired {
 		p.Review = ReviewPending
 		p.UpdatedAt = now
 		return nil

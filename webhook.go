@@ -15,11 +15,16 @@ const (
 	// EventAccountMetricsFailing: the account's engagement reads keep
 	// failing (emitted once; the next successful read clears it).
 	EventAccountMetricsFailing = "account.metrics_failing"
+	// EventCommentReceived: a comment, reply or mention arrived in the
+	// inbox (once per item).
+	EventCommentReceived = "comment.received"
+	// EventCommentFlagged: a moderation rule flagged (or hid) a new item.
+	EventCommentFlagged = "comment.flagged"
 )
 
 // Events lists every event, for validation and docs.
 var Events = []string{EventPostPublished, EventPostFailed, EventPostUnconfirmed, EventAccountNeedsReconnect,
-	EventAccountMetricsFailing}
+	EventAccountMetricsFailing, EventCommentReceived, EventCommentFlagged}
 
 // PrefixWebhook starts webhook ids.
 const PrefixWebhook = "whk"
@@ -56,7 +61,7 @@ func (w *Webhook) Validate() error {
 	}
 	for i, e := range w.Events {
 		if !slices.Contains(Events, e) {
-			fe = append(fe, FieldError{Field: "events[" + itoa(i) + "]", Message: "unknown event; one of post.published, post.failed, post.unconfirmed, account.needs_reconnect, account.metrics_failing"})
+			fe = append(fe, FieldError{Field: "events[" + itoa(i) + "]", Message: "unknown event; one of post.published, post.failed, post.unconfirmed, account.needs_reconnect, account.metrics_failing, comment.received, comment.flagged"})
 		}
 	}
 	if len(fe) > 0 {
@@ -94,4 +99,8 @@ type EventData struct {
 	Reason      string     `json:"reason,omitempty"`
 	ScheduledAt *time.Time `json:"scheduled_at,omitempty"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
+	// InboxItemID and Author: the inbox item a comment event is about
+	// (GET /v1/inbox/{id} gives its text) and its author's handle.
+	InboxItemID string `json:"inbox_item_id,omitempty"`
+	Author      string `json:"author,omitempty"`
 }

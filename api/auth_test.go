@@ -23,6 +23,21 @@ var public = map[string]bool{
 	"POST /v1/oauth/:network/callback": true, // the confirmation form: its CSRF cookie only
 	"GET /media/:id":                   true, // signed links only: 404 otherwise
 	"GET /v1/calendar.ics":             true, // its feed token only: 404 otherwise
+	// Their body carries the credential: an email and password, an
+	// invitation's or a reset link's token.
+	"POST /v1/session":                true,
+	"POST /v1/invitations/accept":     true,
+	"POST /v1/password-reset":         true,
+	"POST /v1/password-reset/confirm": true,
+}
+
+// memberOnly routes need a member's session: a token is refused (403).
+var memberOnly = map[string]bool{
+	"PATCH /v1/session":   true,
+	"DELETE /v1/session":  true,
+	"DELETE /v1/sessions": true,
+	"PUT /v1/password":    true,
+	"POST /v1/workspaces": true,
 }
 
 // minRole is the least role of each authenticated route. A route missing
@@ -47,11 +62,15 @@ var minRole = map[string]rythme.Role{
 	"POST /v1/calendar/feeds":            rythme.RoleManager,
 	"DELETE /v1/calendar/feeds/:id":      rythme.RoleManager,
 	"POST /v1/accounts/:network/connect": rythme.RoleManager,
+	"POST /v1/accounts/:network/poll":    rythme.RoleEditor,
+	"POST /v1/accounts/:network/history": rythme.RoleManager,
 	"GET /v1/tokens":                     rythme.RoleAdmin,
 	"POST /v1/tokens":                    rythme.RoleAdmin,
 	"DELETE /v1/tokens/:id":              rythme.RoleAdmin,
 	"POST /v1/media":                     rythme.RoleEditor,
 	"POST /v1/posts/import":              rythme.RoleEditor,
+	"POST /v1/posts/bulk":                rythme.RoleEditor,
+	"PUT /v1/campaigns/:id/utm":          rythme.RoleEditor,
 	"POST /v1/posts/:id/submit":          rythme.RoleEditor,
 	"POST /v1/posts/:id/approve":         rythme.RoleManager,
 	"POST /v1/posts/:id/reject":          rythme.RoleManager,
@@ -74,14 +93,33 @@ var minRole = map[string]rythme.Role{
 	"GET /v1/campaigns/:id/submissions":  rythme.RoleViewer,
 	"POST /v1/campaigns/:id/submissions": rythme.RoleEditor,
 	"GET /v1/reports/leaderboard":        rythme.RoleViewer,
+	"GET /v1/reports/community":          rythme.RoleViewer,
 	"GET /v1/reports/best-times":         rythme.RoleViewer,
+	"GET /v1/reports/readings":           rythme.RoleViewer,
 	"PATCH /v1/workspace":                rythme.RoleAdmin,
 	"GET /v1/media/:id":                  rythme.RoleViewer,
 	"GET /v1/webhooks":                   rythme.RoleManager,
 	"POST /v1/webhooks":                  rythme.RoleManager,
 	"DELETE /v1/webhooks/:id":            rythme.RoleManager,
+	"GET /v1/inbox":                      rythme.RoleViewer,
+	"GET /v1/inbox/:id":                  rythme.RoleViewer,
+	"PATCH /v1/inbox/:id":                rythme.RoleEditor,
+	"POST /v1/inbox/:id/notes":           rythme.RoleEditor,
+	"POST /v1/inbox/:id/reply":           rythme.RoleEditor,
+	"POST /v1/inbox/:id/moderation":      rythme.RoleManager,
+	"GET /v1/moderation-rules":           rythme.RoleViewer,
+	"POST /v1/moderation-rules":          rythme.RoleManager,
+	"DELETE /v1/moderation-rules/:id":    rythme.RoleManager,
 
 	"POST /v1/campaigns/:id/submissions/:post_id/pick": rythme.RoleManager,
+
+	"GET /v1/me":                 rythme.RoleViewer,
+	"GET /v1/members":            rythme.RoleViewer,
+	"PATCH /v1/members/:id":      rythme.RoleAdmin,
+	"DELETE /v1/members/:id":     rythme.RoleAdmin,
+	"GET /v1/invitations":        rythme.RoleAdmin,
+	"POST /v1/invitations":       rythme.RoleAdmin,
+	"DELETE /v1/invitations/:id": rythme.RoleAdmin,
 }
 
 var roles = []rythme.Role{rythme.RoleViewer, rythme.RoleEditor, rythme.RoleManager, rythme.RoleAdmin}
@@ -113,6 +151,14 @@ func concrete(path string) string {
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixMedia), 1)
 	case strings.HasPrefix(p, "/v1/webhooks/:id"):
 		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixWebhook), 1)
+	case strings.HasPrefix(p, "/v1/moderation-rules/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixInboxRule), 1)
+	case strings.HasPrefix(p, "/v1/inbox/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixInboxItem), 1)
+	case strings.HasPrefix(p, "/v1/members/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixMember), 1)
+	case strings.HasPrefix(p, "/v1/invitations/:id"):
+		p = strings.Replace(p, ":id", rythme.NewID(rythme.PrefixInvitation), 1)
 	}
 	return p
 }
@@ -141,6 +187,15 @@ func TestAuth(t *testing.T) {
 					res := e.do(req{method: r.Method, path: path})
 					if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden {
 						t.Errorf("%s is public but answered %d", key, res.Status)
+					}
+					continue
+				}
+				if memberOnly[key] {
+					for _, secret := range []string{"", e.secrets[rythme.RoleAdmin]} {
+						res := e.do(req{method: r.Method, path: path, secret: secret, body: bodyFor(r.Method)})
+						if res.Status != http.StatusUnauthorized && res.Status != http.StatusForbidden {
+							t.Errorf("%s is for members only but answered %d to a token", key, res.Status)
+						}
 					}
 					continue
 				}

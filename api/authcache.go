@@ -10,11 +10,50 @@ import (
 	"github.com/rythmehq/rythme"
 )
 
-// cachedStore is the store as the handlers see it: the three reads that
-// every post creation makes before its insert — the caller's token (on
-// every request), the workspace (its approval setting) and the account of
-// each target — are kept for a short while, so that a busy API does not
-// ask the database the same three questions thousands of times a second.
+// apiStore is the store as the handlers see it: workspaces, API tokens and
+// accounts through the cache below, every other aggregate as it is.
+type apiStore struct {
+	*cachedStore
+	rythme.FeedTokenStore
+	rythme.OAuthStore
+	rythme.PostStore
+	rythme.TargetStore
+	rythme.SeriesStore
+	rythme.CampaignStore
+	rythme.MediaStore
+	rythme.MetricsStore
+	rythme.AudienceStore
+	rythme.WebhookStore
+	rythme.PeopleStore
+	rythme.InboxStore
+	rythme.InboxRuleStore
+	pinger
+}
+
+// pinger is what /readyz asks.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+func newAPIStore(st rythme.Store) apiStore {
+	return apiStore{newCachedStore(st), st, st, st, st, st, st, st, st, st, st, st, st, st, st}
+}
+
+// cachedStores are the aggregates cachedStore stands in front of.
+type cachedStores interface {
+	rythme.WorkspaceStore
+	rythme.TokenStore
+	rythme.AccountStore
+}
+
+var _ cachedStores = (*cachedStore)(nil)
+
+// cachedStore is the store of workspaces, tokens and accounts as the
+// handlers see it: the three reads that every post creation makes before
+// its insert — the caller's token (on every request), the workspace (its
+// approval setting) and the account of each target — are kept for a short
+// while, so that a busy API does not ask the database the same three
+// questions thousands of times a second.
 //
 // The bounds, which are the whole of the staleness the API accepts:
 //
@@ -37,13 +76,18 @@ import (
 //     an unknown or revoked token, a missing workspace or account, and an
 //     account in any other state are asked of the store every time.
 //
+// It embeds nothing: every method of the three aggregates is written out
+// below, as a read (cached or not) or a write (which forgets what it
+// changes), so a method added to one of them does not compile until it is
+// put in one of the two.
+//
 // Workspace scope is unchanged: accounts are keyed by (workspace, id) and
 // the store's insert checks the account's workspace again. Callers get their
 // own copy of each cached value.
 type cachedStore struct {
-	rythme.Store
-	ttl time.Duration
-	now func() time.Time // a monotonic clock: time.Now (tests move it)
+	next cachedStores
+	ttl  time.Duration
+	now  func() time.Time // a monotonic clock: time.Now (tests move it)
 
 	tokens     ttlCache[rythme.APIToken]
 	workspaces ttlCache[rythme.Workspace]
@@ -55,8 +99,8 @@ const (
 	authCacheMax = 4096
 )
 
-func newCachedStore(st rythme.Store) *cachedStore {
-	return &cachedStore{Store: st, ttl: authCacheTTL, now: time.Now}
+func newCachedStore(st cachedStores) *cachedStore {
+	return &cachedStore{next: st, ttl: authCacheTTL, now: time.Now}
 }
 
 // TokenByHash answers a live token from the cache, or from the store.
@@ -66,7 +110,7 @@ func (c *cachedStore) TokenByHash(ctx context.Context, hash []byte) (*rythme.API
 	if ok {
 		return &tok, nil
 	}
-	t, err := c.Store.TokenByHash(ctx, hash)
+	t, err := c.next.TokenByHash(ctx, hash)
 	if err == nil && t.RevokedAt == nil {
 		c.tokens.put(key, *t, gen, c.now(), c.ttl)
 	}
@@ -76,7 +120,7 @@ func (c *cachedStore) TokenByHash(ctx context.Context, hash []byte) (*rythme.API
 // RevokeAPIToken revokes in the store, then forgets every cached token.
 func (c *cachedStore) RevokeAPIToken(ctx context.Context, workspaceID, id string, at time.Time) error {
 	defer c.tokens.clear() // even on error: the store may have committed it
-	return c.Store.RevokeAPIToken(ctx, workspaceID, id, at)
+	return c.next.RevokeAPIToken(ctx, workspaceID, id, at)
 }
 
 // GetWorkspace answers the workspace from the cache, or from the store.
@@ -85,7 +129,7 @@ func (c *cachedStore) GetWorkspace(ctx context.Context, id string) (*rythme.Work
 	if ok {
 		return &ws, nil
 	}
-	w, err := c.Store.GetWorkspace(ctx, id)
+	w, err := c.next.GetWorkspace(ctx, id)
 	if err == nil {
 		c.workspaces.put(id, *w, gen, c.now(), c.ttl)
 	}
@@ -95,7 +139,7 @@ func (c *cachedStore) GetWorkspace(ctx context.Context, id string) (*rythme.Work
 // UpdateWorkspace saves the workspace, then forgets every cached one.
 func (c *cachedStore) UpdateWorkspace(ctx context.Context, ws *rythme.Workspace) error {
 	defer c.workspaces.clear()
-	return c.Store.UpdateWorkspace(ctx, ws)
+	return c.next.UpdateWorkspace(ctx, ws)
 }
 
 // GetAccount answers a connected account of the workspace from the cache,
@@ -106,7 +150,7 @@ func (c *cachedStore) GetAccount(ctx context.Context, workspaceID, id string) (*
 	if ok {
 		return cloneAccount(&acc), nil
 	}
-	a, err := c.Store.GetAccount(ctx, workspaceID, id)
+	a, err := c.next.GetAccount(ctx, workspaceID, id)
 	if err == nil && a.Status == rythme.AccountConnected {
 		c.accounts.put(key, *cloneAccount(a), gen, c.now(), c.ttl)
 	}
@@ -117,27 +161,78 @@ func (c *cachedStore) GetAccount(ctx context.Context, workspaceID, id string) (*
 
 func (c *cachedStore) UpsertAccount(ctx context.Context, a *rythme.Account) error {
 	defer c.accounts.clear()
-	return c.Store.UpsertAccount(ctx, a)
+	return c.next.UpsertAccount(ctx, a)
 }
 
 func (c *cachedStore) UpdateAccountToken(ctx context.Context, id string, tok rythme.Token) error {
 	defer c.accounts.clear()
-	return c.Store.UpdateAccountToken(ctx, id, tok)
+	return c.next.UpdateAccountToken(ctx, id, tok)
 }
 
 func (c *cachedStore) SetAccountStatus(ctx context.Context, id string, status rythme.AccountStatus, reason string) error {
 	defer c.accounts.clear()
-	return c.Store.SetAccountStatus(ctx, id, status, reason)
+	return c.next.SetAccountStatus(ctx, id, status, reason)
 }
 
 func (c *cachedStore) MergeAccountMeta(ctx context.Context, id string, meta map[string]string) error {
 	defer c.accounts.clear()
-	return c.Store.MergeAccountMeta(ctx, id, meta)
+	return c.next.MergeAccountMeta(ctx, id, meta)
 }
 
 func (c *cachedStore) SetAccountSchedule(ctx context.Context, workspaceID, id string, s *rythme.PostingSchedule) error {
 	defer c.accounts.clear()
-	return c.Store.SetAccountSchedule(ctx, workspaceID, id, s)
+	return c.next.SetAccountSchedule(ctx, workspaceID, id, s)
+}
+
+func (c *cachedStore) RecordMetricsRead(ctx context.Context, accountID string, at time.Time) error {
+	defer c.accounts.clear()
+	return c.next.RecordMetricsRead(ctx, accountID, at)
+}
+
+func (c *cachedStore) RecordMetricsError(ctx context.Context, accountID, reason string, at time.Time, failures int) error {
+	defer c.accounts.clear()
+	return c.next.RecordMetricsError(ctx, accountID, reason, at, failures)
+}
+
+// The other reads go to the store: lists, and the workers' reads without
+// workspace scope.
+
+func (c *cachedStore) ListAPITokens(ctx context.Context, workspaceID string) ([]*rythme.APIToken, error) {
+	return c.next.ListAPITokens(ctx, workspaceID)
+}
+
+func (c *cachedStore) AccountByID(ctx context.Context, id string) (*rythme.Account, error) {
+	return c.next.AccountByID(ctx, id)
+}
+
+func (c *cachedStore) AccountsByID(ctx context.Context, ids []string) ([]*rythme.Account, error) {
+	return c.next.AccountsByID(ctx, ids)
+}
+
+func (c *cachedStore) ListAccounts(ctx context.Context, workspaceID string) ([]*rythme.Account, error) {
+	return c.next.ListAccounts(ctx, workspaceID)
+}
+
+func (c *cachedStore) AccountsExpiring(ctx context.Context, before time.Time, limit int) ([]*rythme.Account, error) {
+	return c.next.AccountsExpiring(ctx, before, limit)
+}
+
+func (c *cachedStore) ConnectedAccounts(ctx context.Context, network, afterID string, limit int) ([]*rythme.Account, error) {
+	return c.next.ConnectedAccounts(ctx, network, afterID, limit)
+}
+
+// The other writes make new rows: nothing of theirs is cached yet.
+
+func (c *cachedStore) Bootstrap(ctx context.Context, ws *rythme.Workspace, tok *rythme.APIToken) (bool, error) {
+	return c.next.Bootstrap(ctx, ws, tok)
+}
+
+func (c *cachedStore) CreateWorkspace(ctx context.Context, ws *rythme.Workspace) error {
+	return c.next.CreateWorkspace(ctx, ws)
+}
+
+func (c *cachedStore) CreateAPIToken(ctx context.Context, t *rythme.APIToken) error {
+	return c.next.CreateAPIToken(ctx, t)
 }
 
 // cloneAccount copies a, with its own Meta, Schedule and times.
@@ -154,6 +249,14 @@ func cloneAccount(a *rythme.Account) *rythme.Account {
 		s := *a.Schedule
 		s.Slots = slices.Clone(a.Schedule.Slots)
 		out.Schedule = &s
+	}
+	if a.History != nil {
+		h := *a.History
+		if h.FinishedAt != nil {
+			f := *h.FinishedAt
+			h.FinishedAt = &f
+		}
+		out.History = &h
 	}
 	return &out
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -58,14 +57,12 @@ func (s *server) calendar(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := rythme.PostFilter{From: &from, To: &to, AccountID: c.Query("account_id"), Tag: c.Query("tag"),
-		CampaignID: c.Query("campaign_id"), Author: c.Query("author"), Limit: 200}
-	if st := c.Query("status"); st != "" {
-		var ok bool
-		if f.Status, f.Review, ok = rythme.StatusFilter(st); !ok {
-			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "status", Message: "must be one of " + strings.Join(rythme.PostStatuses, ", ")}))
-			return
-		}
+	f := rythme.PostFilter{From: &from, To: &to, Limit: 200}
+	var fe fieldErrors
+	s.postFilterQuery(c, &fe, &f)
+	if err := fe.err(); err != nil {
+		s.fail(c, err)
+		return
 	}
 	days := map[string][]postJSON{}
 	for n := 0; ; n++ {

@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/calendars"
+	"github.com/rythmehq/rythme/posting"
 	"github.com/rythmehq/rythme/reports"
 )
 
@@ -32,75 +31,16 @@ type unchangedPost struct {
 	Reason string `json:"reason"`
 }
 
-// planned is a themed week expanded into posts, with the DST adjustments
-// of its times.
-type planned struct {
-	posts       []*rythme.Post
-	items       []calendars.PlannedPost // posts[i] comes from items[i]
-	adjustments []calendars.Adjustment
-}
-
-// plannedPosts expands a themed week into posts, validated as
-// POST /v1/posts validates one (accounts, networks' rules, not in the
-// past), with field errors naming the plan's item (days[2].items[0]…).
-// An item whose key is in keep is exempt from the past check when its
-// time is the one kept (its post is due already and the item unchanged),
-// or whatever its time when that is zero (its post is out: an edit of the
-// plan leaves it alone).
-func (s *server) plannedPosts(c *gin.Context, week calendars.ThemedWeek, campaign *rythme.Campaign, ws *rythme.Workspace, keep map[string]time.Time) (*planned, error) {
-	items, fes := calendars.Expand(week)
-	if len(fes) > 0 {
-		return nil, rythme.Invalid(fes...)
+// campaignOut is the answer for a themed week.
+func campaignOut(v *posting.CampaignView) campaignJSON {
+	out := campaignJSON{Campaign: v.Campaign, Posts: []postJSON{}, Adjustments: v.Adjustments}
+	for _, p := range v.Posts {
+		out.Posts = append(out.Posts, postOut(p))
 	}
-	ctx, now, a := c.Request.Context(), s.now(), actor(c)
-	zone := week.Zone
-	if zone == "" {
-		zone = "UTC"
+	for _, u := range v.Unchanged {
+		out.Unchanged = append(out.Unchanged, unchangedPost{PostID: u.PostID, Field: u.Field, Reason: u.Reason})
 	}
-	loc, _ := calendars.LoadZone(zone) // Expand checked it
-	var fe fieldErrors
-	accounts := map[string]*rythme.Account{}
-	out := &planned{items: items, adjustments: []calendars.Adjustment{}}
-	for _, pp := range items {
-		at := pp.At.UTC().Truncate(time.Microsecond)
-		if adj, ok := calendars.Adjust(pp.Field+".time", pp.Date, pp.Time, loc, pp.At, pp.Resolution); ok {
-			out.adjustments = append(out.adjustments, adj)
-		}
-		p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws.ID, Content: pp.Content, ScheduledAt: at,
-			Timezone: zone, Tags: []string{}, Media: []string{}, Thread: []string{}, Author: pp.Author, Format: string(pp.Format),
-			PlanItem: pp.Key, CampaignID: campaign.ID, CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
-		if kept, ok := keep[pp.Key]; at.Before(now) && !(ok && (kept.IsZero() || kept.Equal(at))) {
-			fe.add(pp.Field+".time", "is in the past")
-		}
-		for j, id := range pp.Targets {
-			acc, err := s.account(ctx, accounts, ws.ID, id)
-			if err != nil {
-				return nil, err
-			}
-			t := &rythme.Target{ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: ws.ID, AccountID: id,
-				Status: rythme.TargetScheduled, Version: 1, ScheduledAt: at, CreatedAt: now, UpdatedAt: now}
-			if msg := unusable(acc); msg != "" {
-				fe.add(fmt.Sprintf("%s.targets[%d]", pp.Field, j), "%s", msg)
-			} else {
-				t.Network = acc.Network
-			}
-			p.Targets = append(p.Targets, t)
-		}
-		var pfe fieldErrors
-		s.validatePost(c.Request.Context(), &pfe, p, false)
-		for _, f := range pfe {
-			fe.add(pp.Field+"."+f.Field, "%s", f.Message)
-		}
-		if ws.NeedsApproval(a.Role) {
-			p.MakeDraft()
-		}
-		p.Record(a, "created", "campaign "+campaign.Name, now)
-		out.posts = append(out.posts, p)
-	}
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out
 }
 
 // createCampaign is POST /v1/campaigns: a themed week, expanded into its
@@ -136,33 +76,14 @@ func (s *server) createCampaign(c *gin.Context) {
 	}
 }
 
+// saveCampaign creates the themed week (posting.Planner.CreateCampaign).
 func (s *server) saveCampaign(c *gin.Context, week calendars.ThemedWeek) {
-	ctx := c.Request.Context()
-	ws, err := s.store.GetWorkspace(ctx, workspace(c))
-	if err != nil {
-		s.fail(c, fmt.Errorf("api: get workspace: %w", err))
-		return
-	}
-	plan, _ := json.Marshal(week)
-	now := s.now()
-	camp := &rythme.Campaign{ID: rythme.NewID(rythme.PrefixCampaign), WorkspaceID: ws.ID, Kind: rythme.CampaignThemedWeek,
-		Name: strings.TrimSpace(week.Name), Theme: week.Theme, FirstDay: week.FirstDay, Timezone: week.Zone,
-		Status: rythme.CampaignActive, Plan: plan, CreatedBy: tokenOf(c).ID, CreatedAt: now, UpdatedAt: now}
-	pl, err := s.plannedPosts(c, week, camp, ws, nil)
+	v, err := s.plans.CreateCampaign(c.Request.Context(), actor(c), workspace(c), week)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.store.CreateCampaign(ctx, camp, pl.posts); err != nil {
-		s.fail(c, fmt.Errorf("api: create campaign: %w", err))
-		return
-	}
-	out := campaignJSON{Campaign: camp, Posts: []postJSON{}, Adjustments: pl.adjustments}
-	for _, p := range pl.posts {
-		s.enqueue(c, s.dueRefs(p))
-		out.Posts = append(out.Posts, postOut(p))
-	}
-	c.JSON(http.StatusCreated, out)
+	c.JSON(http.StatusCreated, campaignOut(v))
 }
 
 func (s *server) listCampaigns(c *gin.Context) {
@@ -174,39 +95,12 @@ func (s *server) listCampaigns(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"data": cs})
 }
 
-// allPosts returns every post matching f, page after page.
-func (s *server) allPosts(c *gin.Context, f rythme.PostFilter) ([]*rythme.Post, error) {
-	var all []*rythme.Post
-	f.Limit = 200
-	for {
-		page, next, err := s.store.ListPosts(c.Request.Context(), workspace(c), f)
-		if err != nil {
-			return nil, fmt.Errorf("api: list posts: %w", err)
-		}
-		all = append(all, page...)
-		if next == "" {
-			return all, nil
-		}
-		f.Cursor = next
-	}
-}
-
-// campaignPosts returns every post of the campaign.
-func (s *server) campaignPosts(c *gin.Context, id string) ([]*rythme.Post, error) {
-	return s.allPosts(c, rythme.PostFilter{CampaignID: id})
-}
-
 func (s *server) getCampaign(c *gin.Context) {
 	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
 	if !ok {
 		return
 	}
-	camp, err := s.store.GetCampaign(c.Request.Context(), workspace(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	posts, err := s.campaignPosts(c, id)
+	camp, posts, err := s.plans.Campaign(c.Request.Context(), workspace(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -215,11 +109,7 @@ func (s *server) getCampaign(c *gin.Context) {
 		s.challengeOut(c, http.StatusOK, camp, posts) // with its weeks
 		return
 	}
-	out := campaignJSON{Campaign: camp, Posts: []postJSON{}}
-	for _, p := range posts {
-		out.Posts = append(out.Posts, postOut(p))
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, campaignOut(&posting.CampaignView{Campaign: camp, Posts: posts}))
 }
 
 // cancelCampaign is DELETE /v1/campaigns/{id}: every post not yet out is
@@ -229,34 +119,8 @@ func (s *server) cancelCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	camp, err := s.store.GetCampaign(ctx, workspace(c), id)
-	if err != nil {
+	if err := s.plans.CancelCampaign(c.Request.Context(), actor(c), workspace(c), id); err != nil {
 		s.fail(c, err)
-		return
-	}
-	posts, err := s.campaignPosts(c, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	a, now := actor(c), s.now()
-	for _, p := range posts {
-		_, err := s.store.UpdatePost(ctx, camp.WorkspaceID, p.ID, func(p *rythme.Post) error {
-			if err := p.Cancel(now); err != nil {
-				return err
-			}
-			p.Record(a, "cancelled", "campaign "+camp.Name+" cancelled", now)
-			return nil
-		})
-		if err != nil && rythme.ErrorCode(err) != rythme.ECONFLICT { // already out: left as is
-			s.fail(c, fmt.Errorf("api: cancel campaign post: %w", err))
-			return
-		}
-	}
-	camp.Status = rythme.CampaignCancelled
-	if err := s.store.UpdateCampaign(ctx, camp); err != nil {
-		s.fail(c, fmt.Errorf("api: cancel campaign: %w", err))
 		return
 	}
 	s.getCampaign(c)
@@ -279,30 +143,12 @@ func (s *server) cloneCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	camp, err := s.store.GetCampaign(c.Request.Context(), workspace(c), id)
+	v, err := s.plans.CloneCampaign(c.Request.Context(), actor(c), workspace(c), id, req.FirstDay, req.Name)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if camp.Kind == rythme.CampaignWeeklyChallenge {
-		s.fail(c, rythme.Errorf(rythme.ECONFLICT, "a weekly challenge cannot be cloned: create another with POST /v1/campaigns (kind weekly_challenge)"))
-		return
-	}
-	day, err := calendars.ParseDate(req.FirstDay)
-	if err != nil {
-		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "first_day", Message: "must be a date such as 2026-11-30"}))
-		return
-	}
-	var week calendars.ThemedWeek
-	if err := json.Unmarshal(camp.Plan, &week); err != nil {
-		s.fail(c, fmt.Errorf("api: campaign plan: %w", err))
-		return
-	}
-	week = calendars.Shift(week, day)
-	if req.Name != "" {
-		week.Name = req.Name
-	}
-	s.saveCampaign(c, week)
+	c.JSON(http.StatusCreated, campaignOut(v))
 }
 
 // campaignReport is GET /v1/reports/campaigns/{id}: the campaign against

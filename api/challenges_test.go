@@ -289,6 +289,7 @@ func testWeeklyChallenge(t *testing.T, e *env) {
 			t.Errorf("row %d = %+v, want %+v", i, r, w)
 		}
 	}
+	sameLeaderboard(t, e, "/v1/reports/leaderboard?campaign="+camp.ID)
 	res = e.as(rythme.RoleViewer, "GET", "/v1/reports/leaderboard", nil)
 	expect(t, res, http.StatusOK)
 	if strings.Contains(string(res.Body), "submissions") {

@@ -283,37 +283,7 @@ func connectorErr(op string, err error) error {
 func controlCharField(body []byte) (string, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	type level struct {
-		array bool
-		index int
-		key   string
-		isKey bool // an object's next string token is a key
-	}
-	var stack []*level
-	path := func() string {
-		var b strings.Builder
-		for _, l := range stack {
-			if l.array {
-				b.WriteString("[" + strconv.Itoa(l.index) + "]")
-				continue
-			}
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(l.key)
-		}
-		return b.String()
-	}
-	// value marks a value done in its container.
-	value := func() {
-		if n := len(stack); n > 0 {
-			if top := stack[n-1]; top.array {
-				top.index++
-			} else {
-				top.isKey = true
-			}
-		}
-	}
+	var path jsonPath
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -323,27 +293,72 @@ func controlCharField(body []byte) (string, bool) {
 		case json.Delim:
 			switch t {
 			case '{':
-				stack = append(stack, &level{isKey: true})
+				path = append(path, &jsonLevel{isKey: true})
 			case '[':
-				stack = append(stack, &level{array: true})
+				path = append(path, &jsonLevel{array: true})
 			default:
-				stack = stack[:len(stack)-1]
-				value()
+				path = path[:len(path)-1]
+				path.value()
 			}
 		case string:
-			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].isKey {
-				stack[n-1].key, stack[n-1].isKey = t, false
-				if rythme.HasControlChar(t) {
-					return path(), true
-				}
-				continue
+			key := path.atKey()
+			if key {
+				top := path[len(path)-1]
+				top.key, top.isKey = t, false
 			}
 			if rythme.HasControlChar(t) {
-				return path(), true
+				return path.String(), true
 			}
-			value()
+			if !key {
+				path.value()
+			}
 		default:
-			value()
+			path.value()
+		}
+	}
+}
+
+// jsonLevel is one open container of a JSON document being read.
+type jsonLevel struct {
+	array bool
+	index int
+	key   string
+	isKey bool // an object's next string token is a key
+}
+
+// jsonPath is the containers open at a point of a JSON document, outermost
+// first.
+type jsonPath []*jsonLevel
+
+// String is the path as a field name: targets[0].content.
+func (p jsonPath) String() string {
+	var b strings.Builder
+	for _, l := range p {
+		if l.array {
+			b.WriteString("[" + strconv.Itoa(l.index) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(l.key)
+	}
+	return b.String()
+}
+
+// atKey reports whether the next string token is an object's key.
+func (p jsonPath) atKey() bool {
+	n := len(p)
+	return n > 0 && !p[n-1].array && p[n-1].isKey
+}
+
+// value marks a value done in its container.
+func (p jsonPath) value() {
+	if n := len(p); n > 0 {
+		if top := p[n-1]; top.array {
+			top.index++
+		} else {
+			top.isKey = true
 		}
 	}
 }

@@ -60,6 +60,6 @@ func ExampleNew() {
 		fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
 	}
 	// Output:
-	// 401 {"error":{"code":"unauthorized","message":"an API token is required: send the header Authorization: Bearer rym_…"}}
+	// 401 {"error":{"code":"unauthorized","message":"sign in, or send an API token in the header Authorization: Bearer rym_…"}}
 	// 200 {"data":[]}
 }

@@ -149,6 +149,8 @@ type env struct {
 	// jar keeps the cookies the API sets, sent back as a browser would
 	// (the OAuth binding), unless a request says noCookies.
 	jar map[string]string
+	// mail records what the API mailed.
+	mail *fakeMailer
 }
 
 type envOption func(*api.Config)
@@ -159,7 +161,7 @@ func newEnv(t *testing.T, store rythme.Store, opts ...envOption) *env {
 		t: t, store: store, queue: &fakeQueue{},
 		clock:   &clock{now: time.Now().UTC().Truncate(time.Millisecond)},
 		secrets: map[rythme.Role]string{}, tokens: map[rythme.Role]*rythme.APIToken{},
-		logs: &lockedWriter{},
+		logs: &lockedWriter{}, mail: &fakeMailer{},
 	}
 	e.fake = &fakeConnector{info: rythme.Network{
 		Name: "fakenet", Title: "Fakenet", Auth: "oauth2", ConnectParams: []string{"instance_url"},
@@ -170,6 +172,7 @@ func newEnv(t *testing.T, store rythme.Store, opts ...envOption) *env {
 		Store: store, Connectors: connectors.NewRegistry(e.fake), Queue: e.queue,
 		Metrics: telemetry.New(), Logger: e.newLogger(),
 		PublicURL: "https://rythme.test", Now: e.clock.Now,
+		PasswordParams: cheapPasswords, Mailer: e.mail,
 	}
 	for _, o := range opts {
 		o(&cfg)

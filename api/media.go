@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -53,83 +54,100 @@ func (s *server) uploadMedia(c *gin.Context) {
 		return
 	}
 	m := &rythme.Media{ID: rythme.NewID(rythme.PrefixMedia), WorkspaceID: ws, CreatedAt: s.now()}
-	saved := false
+	saved, err := s.readUpload(mr, m, limit)
 	defer func() {
 		if saved && c.Writer.Status() != http.StatusCreated {
 			_ = s.cfg.Media.Remove(m.ID)
 		}
 	}()
-	tooLarge := func() error {
-		if limit < s.cfg.MaxMediaBytes {
-			return rythme.Errorf(rythme.ETOOLARGE, "the file does not fit in the workspace's media quota of %d bytes (%d left): delete unused media first", s.cfg.MediaQuota, limit)
-		}
-		return rythme.Errorf(rythme.ETOOLARGE, "the file is larger than %d bytes", s.cfg.MaxMediaBytes)
+	if err == nil {
+		err = s.checkUpload(m, saved)
 	}
+	if err == nil {
+		if err = s.store.CreateMedia(ctx, m); err != nil {
+			err = fmt.Errorf("api: create media: %w", err)
+		}
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, m)
+}
+
+// readUpload reads the parts of an upload into m: its alt text, and its
+// file, saved under m.ID (at most limit bytes). It reports whether it
+// saved the file, also when it then fails: the caller removes it.
+func (s *server) readUpload(mr *multipart.Reader, m *rythme.Media, limit int64) (saved bool, err error) {
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				break
+				return saved, nil
 			}
-			s.fail(c, uploadErr(err, tooLarge, rythme.Errorf(rythme.EBADREQUEST, "the multipart body could not be read")))
-			return
+			return saved, uploadErr(err, s.tooLarge(limit), rythme.Errorf(rythme.EBADREQUEST, "the multipart body could not be read"))
 		}
 		switch part.FormName() {
 		case "alt_text":
 			b, _ := io.ReadAll(io.LimitReader(part, maxAltText*4+1))
 			m.AltText = string(b)
 			if !utf8.ValidString(m.AltText) || utf8.RuneCountInString(m.AltText) > maxAltText {
-				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: fmt.Sprintf("at most %d characters", maxAltText)}))
-				return
+				return saved, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: fmt.Sprintf("at most %d characters", maxAltText)})
 			}
 			if rythme.HasControlChar(m.AltText) {
-				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: rythme.ControlCharMessage}))
-				return
+				return saved, rythme.Invalid(rythme.FieldError{Field: "alt_text", Message: rythme.ControlCharMessage})
 			}
 		case "file":
 			if saved {
-				s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: "one file per upload"}))
-				return
+				return saved, rythme.Invalid(rythme.FieldError{Field: "file", Message: "one file per upload"})
 			}
 			m.Filename = cleanFilename(part.FileName())
 			st, err := s.cfg.Media.Save(m.ID, part, limit)
 			if errors.Is(err, media.ErrTooLarge) {
-				s.fail(c, tooLarge())
-				return
+				return saved, s.tooLarge(limit)()
 			} else if err != nil {
-				s.fail(c, uploadErr(err, tooLarge, fmt.Errorf("api: save media: %w", err)))
-				return
+				return saved, uploadErr(err, s.tooLarge(limit), fmt.Errorf("api: save media: %w", err))
 			}
 			m.Size, m.SHA256, m.ContentType = st.Size, st.SHA256, st.ContentType
 			saved = true
 		}
 		part.Close()
 	}
+}
+
+// tooLarge is the error of a file over limit: over the workspace's quota
+// when that is what limits it, else over the file limit.
+func (s *server) tooLarge(limit int64) func() error {
+	return func() error {
+		if limit < s.cfg.MaxMediaBytes {
+			return rythme.Errorf(rythme.ETOOLARGE, "the file does not fit in the workspace's media quota of %d bytes (%d left): delete unused media first", s.cfg.MediaQuota, limit)
+		}
+		return rythme.Errorf(rythme.ETOOLARGE, "the file is larger than %d bytes", s.cfg.MaxMediaBytes)
+	}
+}
+
+// checkUpload checks the file read: present, of a type rythme takes, and
+// for an image, of dimensions the networks take.
+func (s *server) checkUpload(m *rythme.Media, saved bool) error {
 	if !saved || m.Size == 0 {
-		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: "is required (multipart field named file)"}))
-		return
+		return rythme.Invalid(rythme.FieldError{Field: "file", Message: "is required (multipart field named file)"})
 	}
 	if !slices.Contains(rythme.MediaTypes, m.ContentType) {
-		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: fmt.Sprintf(
-			"is %s; rythme takes %s", m.ContentType, strings.Join(rythme.MediaTypes, ", "))}))
-		return
+		return rythme.Invalid(rythme.FieldError{Field: "file", Message: fmt.Sprintf(
+			"is %s; rythme takes %s", m.ContentType, strings.Join(rythme.MediaTypes, ", "))})
 	}
-	if !m.IsVideo() {
-		w, h, err := s.cfg.Media.ImageSize(m.ID)
-		msg := "could not be read as " + m.ContentType
-		if err == nil {
-			msg = rythme.CheckImageSize(w, h)
-		}
-		if msg != "" {
-			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "file", Message: msg}))
-			return
-		}
+	if m.IsVideo() {
+		return nil
 	}
-	if err := s.store.CreateMedia(ctx, m); err != nil {
-		s.fail(c, fmt.Errorf("api: create media: %w", err))
-		return
+	w, h, err := s.cfg.Media.ImageSize(m.ID)
+	msg := "could not be read as " + m.ContentType
+	if err == nil {
+		msg = rythme.CheckImageSize(w, h)
 	}
-	c.JSON(http.StatusCreated, m)
+	if msg != "" {
+		return rythme.Invalid(rythme.FieldError{Field: "file", Message: msg})
+	}
+	return nil
 }
 
 // mediaRoom is the largest file the workspace may upload now: the file

@@ -37,8 +37,9 @@ func (s *server) metricsMiddleware(c *gin.Context) {
 }
 
 // logMiddleware writes one access-log line per request: method, route
-// template, status, duration and token id. Never the Authorization
-// header, the query (it may hold an OAuth code) or a body.
+// template, status, duration and token id (member id for a session).
+// Never the Authorization header, a cookie, the query (it may hold an
+// OAuth code) or a body.
 func (s *server) logMiddleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -55,7 +56,9 @@ func (s *server) logMiddleware(c *gin.Context) {
 		slog.Int("status", c.Writer.Status()),
 		slog.Duration("duration", time.Since(start)),
 	}
-	if tok := tokenOf(c); tok != nil {
+	if m := memberOf(c); m != nil {
+		attrs = append(attrs, slog.String("member_id", m.ID), slog.String("workspace_id", tokenOf(c).WorkspaceID))
+	} else if tok := tokenOf(c); tok != nil {
 		attrs = append(attrs, slog.String("token_id", tok.ID), slog.String("workspace_id", tok.WorkspaceID))
 	}
 	s.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
@@ -99,13 +102,23 @@ func (s *server) bodyLimitMiddleware(c *gin.Context) {
 	c.Next()
 }
 
-// authMiddleware requires a live bearer token and keeps it on the context.
+// authMiddleware requires a live bearer token, or, without an
+// Authorization header, a member's session cookie (session.go), and keeps
+// the caller on the context.
 func (s *server) authMiddleware(c *gin.Context) {
 	h := c.GetHeader("Authorization")
+	if h == "" {
+		if secret := s.sessionCookie(c.Request); secret != "" {
+			if s.sessionAuth(c, secret) {
+				c.Next()
+			}
+			return
+		}
+	}
 	scheme, secret, ok := strings.Cut(h, " ")
 	secret = strings.TrimSpace(secret)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		s.fail(c, rythme.Errorf(rythme.EUNAUTHORIZED, "an API token is required: send the header Authorization: Bearer rym_…"))
+		s.fail(c, rythme.Errorf(rythme.EUNAUTHORIZED, "sign in, or send an API token in the header Authorization: Bearer rym_…"))
 		return
 	}
 	tok, err := s.store.TokenByHash(c.Request.Context(), rythme.HashToken(secret))
@@ -143,6 +156,9 @@ func require(min rythme.Role) gin.HandlerFunc {
 		}
 		if !tok.Role.AtLeast(min) {
 			err := rythme.Errorf(rythme.EFORBIDDEN, "this needs the %s role; the token has %s", min, tok.Role)
+			if memberOf(c) != nil {
+				err = rythme.Errorf(rythme.EFORBIDDEN, "this needs the %s role in the workspace; you have %s", min, orNoRole(tok.Role))
+			}
 			status := statusOf[rythme.EFORBIDDEN]
 			c.AbortWithStatusJSON(status, errorBody{Error: errorJSON{Code: err.Code, Message: err.Message}})
 			return
@@ -176,4 +192,12 @@ func (s *server) pathID(c *gin.Context, name, prefix, what string) (string, bool
 		return "", false
 	}
 	return id, true
+}
+
+// orNoRole names a member's role, or says it has none (no workspace).
+func orNoRole(r rythme.Role) string {
+	if r == "" {
+		return "none (you are in no workspace)"
+	}
+	return string(r)
 }

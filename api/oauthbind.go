@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connecting"
 	"github.com/rythmehq/rythme/web"
 )
 
@@ -29,9 +30,6 @@ import (
 
 // BindingHeader carries the binding of an authorization for API clients.
 const BindingHeader = "X-Rythme-OAuth-Binding"
-
-// maxOpenStates bounds the authorizations a workspace may have in progress.
-const maxOpenStates = 100
 
 const confirmCookie = "rythme_oauth_confirm"
 
@@ -56,7 +54,7 @@ func bindingCookie(state string) string {
 
 func (s *server) setCookie(c *gin.Context, name, value string, sameSite http.SameSite) {
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: name, Value: value, Path: "/v1/oauth/", MaxAge: int(stateTTL.Seconds()),
+		Name: name, Value: value, Path: "/v1/oauth/", MaxAge: int(connecting.StateTTL.Seconds()),
 		HttpOnly: true, SameSite: sameSite, Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"),
 	})
 }

@@ -204,8 +204,17 @@ func keys(m map[string]any) []string {
 	return out
 }
 
+// renamedWildcards are routes whose wildcard gin had to name as another
+// route of the same method and segment named it first, with the name the
+// OpenAPI document gives it.
+var renamedWildcards = map[string]string{"/v1/accounts/:network/poll": "/v1/accounts/{id}/poll",
+	"/v1/accounts/:network/history": "/v1/accounts/{id}/history"}
+
 // ginPath turns /v1/posts/:id and /assets/*filepath into OpenAPI templates.
 func ginPath(p string) string {
+	if doc, ok := renamedWildcards[p]; ok {
+		return doc
+	}
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		if strings.HasPrefix(s, ":") || strings.HasPrefix(s, "*") {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -35,6 +36,42 @@ type reading struct {
 	Clicks      *int64    `json:"clicks"`
 	VideoViews  *int64    `json:"video_views"`
 	Deleted     bool      `json:"deleted"`
+	// Poll is the votes of the post's poll at that reading, with the share
+	// of each option and the turnout; absent for a post without one.
+	Poll *pollReading `json:"poll,omitempty"`
+}
+
+// pollReading is one reading of a poll: votes per option with their
+// share of the votes (0 to 1), votes, voters (where the network says) and
+// turnout (voters, else votes).
+type pollReading struct {
+	Options []pollOptionReading `json:"options"`
+	Votes   int64               `json:"votes"`
+	Voters  *int64              `json:"voters"`
+	Turnout int64               `json:"turnout"`
+	Closed  bool                `json:"closed"`
+}
+
+type pollOptionReading struct {
+	Title string  `json:"title"`
+	Votes int64   `json:"votes"`
+	Share float64 `json:"share"`
+}
+
+// pollReadingOf is r as GET /v1/posts/{id}/metrics shows it (nil: nil).
+func pollReadingOf(r *rythme.PollResults) *pollReading {
+	if r == nil {
+		return nil
+	}
+	out := &pollReading{Options: make([]pollOptionReading, len(r.Options)), Votes: r.Votes, Voters: r.Voters,
+		Turnout: r.Turnout(), Closed: r.Closed}
+	for i, o := range r.Options {
+		out.Options[i] = pollOptionReading{Title: o.Title, Votes: o.Votes}
+		if r.Votes > 0 {
+			out.Options[i].Share = math.Round(float64(o.Votes)/float64(r.Votes)*10000) / 10000
+		}
+	}
+	return out
 }
 
 // maxPostReadings bounds GET /v1/posts/{id}/metrics: a post on twelve
@@ -81,7 +118,49 @@ func (s *server) postMetrics(c *gin.Context) {
 		}
 		out[i].Readings = append(out[i].Readings, reading{At: m.At.UTC(), Impressions: m.Impressions, Reach: m.Reach,
 			Likes: m.Likes, Comments: m.Comments, Shares: m.Shares, Saves: m.Saves, Clicks: m.Clicks,
-			VideoViews: m.VideoViews, Deleted: m.Deleted})
+			VideoViews: m.VideoViews, Deleted: m.Deleted, Poll: pollReadingOf(m.Poll)})
 	}
 	c.JSON(http.StatusOK, gin.H{"post_id": p.ID, "data": out, "truncated": truncated})
+}
+
+// maxCohortReadings bounds GET /v1/reports/readings: a year of 20 posts a
+// day on three accounts read on the whole schedule is about 150,000.
+const maxCohortReadings = 200_000
+
+// cohortReadings answers GET /v1/reports/readings?cohort=&tz=: every
+// reading of the cohort's targets, one row each, as JSON or (Accept:
+// text/csv) CSV with the same names. A cohort without a period reads the
+// posts of the last 400 days. Truncated (JSON field, X-Rythme-Truncated
+// header) when there are more than maxCohortReadings.
+func (s *server) cohortReadings(c *gin.Context) {
+	zone, ok := s.reportZone(c)
+	if !ok {
+		return
+	}
+	var fe fieldErrors
+	co := cohortParam(c, "cohort", zone, &fe)
+	if err := fe.err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := s.now()
+	from, to := now.Add(-reportLookback), now.Add(time.Second)
+	if !co.From.IsZero() {
+		from = co.From
+	}
+	if !co.To.IsZero() {
+		to = co.To
+	}
+	snaps, err := s.snapshots(c.Request.Context(), workspace(c), from, to)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows := reports.Readings(co, snaps)
+	truncated := len(rows) > maxCohortReadings
+	if truncated {
+		rows = rows[:maxCohortReadings]
+		c.Header("X-Rythme-Truncated", "true")
+	}
+	s.respond(c, "readings", gin.H{"cohort": c.Query("cohort"), "rows": rows, "truncated": truncated}, rows)
 }

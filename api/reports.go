@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,25 +27,20 @@ type reportRow struct {
 }
 
 type cohortOut struct {
-	Spec  string `json:"spec"`
-	Posts int    `json:"posts"`
-}
-
-type seriesPoint struct {
-	Date    string   `json:"date"`
-	RatePct *float64 `json:"engagement_rate_pct"`
-	Posts   int      `json:"posts"`
+	Spec         string `json:"spec"`
+	Posts        int    `json:"posts"`
+	Publications int    `json:"publications"`
 }
 
 // compareOut is the comparison as the API answers it: rows named and
 // defined as reports.Definitions says, rates in percent, exact.
 type compareOut struct {
-	A           cohortOut                `json:"a"`
-	B           cohortOut                `json:"b"`
-	Denominator string                   `json:"denominator"`
-	Rows        []reportRow              `json:"rows"`
-	Series      map[string][]seriesPoint `json:"series"`
-	Definitions []reports.Definition     `json:"definitions"`
+	A           cohortOut                    `json:"a"`
+	B           cohortOut                    `json:"b"`
+	Denominator string                       `json:"denominator"`
+	Rows        []reportRow                  `json:"rows"`
+	Series      map[string][]reports.DayRate `json:"series"`
+	Definitions []reports.Definition         `json:"definitions"`
 	comparison  reports.Comparison
 }
 
@@ -117,6 +112,21 @@ func (s *server) respond(c *gin.Context, name string, body any, table reports.Re
 	c.JSON(http.StatusOK, body)
 }
 
+// cohortParam reads the cohort spec of query field (required), adding
+// what is wrong with it to fe.
+func cohortParam(c *gin.Context, field string, zone *time.Location, fe *fieldErrors) reports.Cohort {
+	spec := c.Query(field)
+	if spec == "" {
+		fe.add(field, "is required: a cohort such as period:2026-10-01..2026-10-31, campaign:ID, tag:launch, network:x or author:Ada")
+		return reports.Cohort{}
+	}
+	co, err := reports.ParseCohort(spec, zone)
+	if err != nil {
+		fe.add(field, "%s", rythme.ErrorMessage(err))
+	}
+	return co
+}
+
 // compareReport is GET /v1/reports/compare?a=&b=&tz=.
 func (s *server) compareReport(c *gin.Context) {
 	zone, ok := s.reportZone(c)
@@ -124,19 +134,7 @@ func (s *server) compareReport(c *gin.Context) {
 		return
 	}
 	var fe fieldErrors
-	parse := func(field string) reports.Cohort {
-		spec := c.Query(field)
-		if spec == "" {
-			fe.add(field, "is required: a cohort such as period:2026-10-01..2026-10-31, campaign:ID, tag:launch, network:x or author:Ada")
-			return reports.Cohort{}
-		}
-		co, err := reports.ParseCohort(spec, zone)
-		if err != nil {
-			fe.add(field, "%s", rythme.ErrorMessage(err))
-		}
-		return co
-	}
-	a, b := parse("a"), parse("b")
+	a, b := cohortParam(c, "a", zone, &fe), cohortParam(c, "b", zone, &fe)
 	if err := fe.err(); err != nil {
 		s.fail(c, err)
 		return
@@ -158,64 +156,17 @@ func (s *server) compareReport(c *gin.Context) {
 		return
 	}
 	cmp := reports.Compare(a, b, snaps, aud, now, zone)
-	out := compareOut{comparison: cmp, A: cohortOut{Spec: c.Query("a"), Posts: cmp.A.Figures.Posts},
-		B: cohortOut{Spec: c.Query("b"), Posts: cmp.B.Figures.Posts}, Series: map[string][]seriesPoint{},
-		Definitions: reports.Definitions}
-	out.Denominator = cmp.A.Figures.Basis
-	if cmp.A.Figures.Basis != cmp.B.Figures.Basis {
-		switch {
-		case cmp.A.Figures.Rated == 0:
-			out.Denominator = cmp.B.Figures.Basis
-		case cmp.B.Figures.Rated != 0:
-			out.Denominator = reports.BasisMixed
-		}
+	side := func(field string, f reports.Figures) cohortOut {
+		return cohortOut{Spec: c.Query(field), Posts: f.Posts, Publications: f.Publications}
 	}
+	out := compareOut{comparison: cmp, A: side("a", cmp.A.Figures), B: side("b", cmp.B.Figures), Denominator: cmp.Denominator(),
+		Series:      map[string][]reports.DayRate{"a": reports.DailyRates(a, snaps, now, zone), "b": reports.DailyRates(b, snaps, now, zone)},
+		Definitions: reports.Definitions}
 	for _, r := range cmp.Rows {
 		def, _ := reports.DefinitionOf(r.Indicator)
 		out.Rows = append(out.Rows, reportRow{Indicator: r.Indicator, Label: def.Label, A: r.A, B: r.B, ChangePct: r.ChangePct})
 	}
-	out.Series["a"] = dailySeries(a, snaps, now, zone)
-	out.Series["b"] = dailySeries(b, snaps, now, zone)
 	s.respond(c, "compare", out, out)
-}
-
-// dailySeries is the cohort's mean engagement rate per publication day,
-// in percent.
-func dailySeries(co reports.Cohort, snaps []reports.Snapshot, asOf time.Time, zone *time.Location) []seriesPoint {
-	type day struct {
-		sum          float64
-		rated, posts int
-	}
-	days := map[string]*day{}
-	for _, pf := range reports.Posts(snaps, asOf) {
-		sn := reports.Snapshot{PostID: pf.PostID, Network: pf.Network, Author: pf.Author, Tags: pf.Tags,
-			CampaignID: pf.CampaignID, PublishedAt: pf.PublishedAt}
-		if !co.Match(&sn) {
-			continue
-		}
-		k := pf.PublishedAt.In(zone).Format("2006-01-02")
-		d := days[k]
-		if d == nil {
-			d = &day{}
-			days[k] = d
-		}
-		d.posts++
-		if pf.RatePct != nil {
-			d.sum += *pf.RatePct
-			d.rated++
-		}
-	}
-	out := make([]seriesPoint, 0, len(days))
-	for k, d := range days {
-		p := seriesPoint{Date: k, Posts: d.posts}
-		if d.rated > 0 {
-			v := d.sum / float64(d.rated)
-			p.RatePct = &v
-		}
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
-	return out
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -236,7 +187,13 @@ type leaderRow struct {
 	Rank           int      `json:"rank"`
 	Author         string   `json:"author"`
 	Posts          int      `json:"posts"`
+	Publications   int      `json:"publications"`
+	Published      int      `json:"published"`
 	Engagement     int64    `json:"engagement"`
+	Likes          int64    `json:"likes"`
+	Comments       int64    `json:"comments"`
+	Shares         int64    `json:"shares"`
+	Saves          int64    `json:"saves"`
 	EngagementRate *float64 `json:"engagement_rate_pct"`
 	Basis          string   `json:"basis"`
 	PostIDs        []string `json:"post_ids"`
@@ -246,17 +203,9 @@ type leaderRow struct {
 	Picked      *int `json:"picked,omitempty"`
 }
 
-// leaderboardReport is GET /v1/reports/leaderboard?from=&to=&tz=&campaign=.
-// With campaign, only the campaign's posts count; for a weekly challenge
-// each row also has the author's submissions and picks, and authors who
-// submitted without earning anything yet are ranked too.
-func (s *server) leaderboardReport(c *gin.Context) {
-	zone, ok := s.reportZone(c)
-	if !ok {
-		return
-	}
-	now := s.now()
-	var fe fieldErrors
+// dateSpan reads ?from= and ?to= (dates, to included whole) in zone:
+// by default the 30 days up to now.
+func dateSpan(c *gin.Context, zone *time.Location, now time.Time, fe *fieldErrors) (from, to time.Time) {
 	day := func(field string, def time.Time) time.Time {
 		v := c.Query(field)
 		if v == "" {
@@ -270,11 +219,24 @@ func (s *server) leaderboardReport(c *gin.Context) {
 		at, _, _ := calendars.Resolve(d, calendars.Clock{}, zone)
 		return at
 	}
-	from := day("from", now.Add(-30*24*time.Hour))
-	to := day("to", now)
+	from, to = day("from", now.Add(-30*24*time.Hour)), day("to", now)
 	if c.Query("to") != "" {
 		to = to.AddDate(0, 0, 1) // the end date is a whole day
 	}
+	return from, to
+}
+
+// leaderboardReport is GET /v1/reports/leaderboard?from=&to=&tz=&campaign=.
+// With campaign, only the campaign's posts count; for a weekly challenge
+// each row also has the author's submissions and picks, and authors who
+// submitted without earning anything yet are ranked too.
+func (s *server) leaderboardReport(c *gin.Context) {
+	zone, ok := s.reportZone(c)
+	if !ok {
+		return
+	}
+	var fe fieldErrors
+	from, to := dateSpan(c, zone, s.now(), &fe)
 	campaignID := c.Query("campaign")
 	if campaignID != "" && !rythme.ValidID(rythme.PrefixCampaign, campaignID) {
 		fe.add("campaign", "is not a campaign id")
@@ -287,27 +249,25 @@ func (s *server) leaderboardReport(c *gin.Context) {
 		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "to", Message: "must be after from"}))
 		return
 	}
+	ctx := c.Request.Context()
 	var camp *rythme.Campaign
 	if campaignID != "" {
 		var err error
-		if camp, err = s.store.GetCampaign(c.Request.Context(), workspace(c), campaignID); err != nil {
+		if camp, err = s.store.GetCampaign(ctx, workspace(c), campaignID); err != nil {
 			s.fail(c, err)
 			return
 		}
 	}
-	snaps, err := s.snapshots(c.Request.Context(), workspace(c), from.Add(-reportLookback), to)
+	snaps, err := s.snapshots(ctx, workspace(c), from.Add(-reportLookback), to)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if camp != nil {
-		cohort := reports.Cohort{Campaign: camp.ID}
-		snaps = slices.DeleteFunc(snaps, func(sn reports.Snapshot) bool { return !cohort.Match(&sn) })
-	}
-	rank := reports.Leaderboard(snaps, from, to)
+	rank := reports.Leaderboard(reports.Cohort{Campaign: campaignID}.Filter(snaps), from, to)
 	rows := []leaderRow{}
 	for _, ct := range rank.Contributors {
-		rows = append(rows, leaderRow{Rank: ct.Rank, Author: ct.Author, Posts: ct.Posts, Engagement: ct.Engagement,
+		rows = append(rows, leaderRow{Rank: ct.Rank, Author: ct.Author, Posts: ct.Posts, Publications: ct.Publications, Published: ct.Published,
+			Engagement: ct.Engagement, Likes: ct.Likes, Comments: ct.Comments, Shares: ct.Shares, Saves: ct.Saves,
 			EngagementRate: ct.RatePct, Basis: ct.Basis, PostIDs: ct.PostIDs})
 	}
 	if camp != nil && camp.Kind == rythme.CampaignWeeklyChallenge {
@@ -316,13 +276,47 @@ func (s *server) leaderboardReport(c *gin.Context) {
 			return
 		}
 	}
-	s.respond(c, "leaderboard", gin.H{"rows": rows}, rank)
+	s.respond(c, "leaderboard", gin.H{"rows": rows}, leaderTable(rows))
+}
+
+// leaderTable is the leaderboard's CSV: the same rows and columns, under
+// the same names, as its JSON rows (post_ids separated by spaces; the
+// challenge's submissions and picked only when the JSON has them).
+type leaderTable []leaderRow
+
+func (t leaderTable) Table() [][]string {
+	head := []string{"rank", "author", "posts", "publications", "published", "engagement", "likes", "comments", "shares", "saves",
+		"engagement_rate_pct", "basis", "post_ids"}
+	challenge := len(t) > 0 && t[0].Submissions != nil
+	if challenge {
+		head = append(head, "submissions", "picked")
+	}
+	out := [][]string{head}
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	for _, r := range t {
+		row := []string{strconv.Itoa(r.Rank), r.Author, strconv.Itoa(r.Posts), strconv.Itoa(r.Publications), strconv.Itoa(r.Published),
+			i64(r.Engagement), i64(r.Likes), i64(r.Comments), i64(r.Shares), i64(r.Saves),
+			reports.FormatFigure(r.EngagementRate), r.Basis, strings.Join(r.PostIDs, " ")}
+		if challenge {
+			row = append(row, optInt(r.Submissions), optInt(r.Picked))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func optInt(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
 }
 
 type timeCell struct {
 	Weekday        int      `json:"weekday"`
 	Hour           int      `json:"hour"`
 	Posts          int      `json:"posts"`
+	Publications   int      `json:"publications"`
 	EngagementRate *float64 `json:"engagement_rate_pct"`
 	Basis          string   `json:"basis"`
 }
@@ -345,7 +339,7 @@ func (s *server) bestTimesReport(c *gin.Context) {
 	for wd := range grid.Cells {
 		for h, cell := range grid.Cells[wd] {
 			if cell.Posts > 0 {
-				cells = append(cells, timeCell{Weekday: wd, Hour: h, Posts: cell.Posts, EngagementRate: cell.RatePct, Basis: cell.Basis})
+				cells = append(cells, timeCell{Weekday: wd, Hour: h, Posts: cell.Posts, Publications: cell.Publications, EngagementRate: cell.RatePct, Basis: cell.Basis})
 			}
 		}
 	}

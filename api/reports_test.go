@@ -153,6 +153,7 @@ func TestReportsFromStoredReadings(t *testing.T) {
 		lb.Rows[1].RatePct == nil || *lb.Rows[1].RatePct != 36 || lb.Rows[0].Basis != "reach" {
 		t.Fatalf("leaderboard %+v", lb.Rows)
 	}
+	sameLeaderboard(t, e, "/v1/reports/leaderboard")
 	var bt struct {
 		Basis string `json:"basis"`
 		Cells []struct {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -63,9 +64,9 @@ type reviewRequest struct {
 	Comment string `json:"comment"`
 }
 
-// reviewAction applies a review transition to the post and enqueues what
-// it scheduled.
-func (s *server) reviewAction(c *gin.Context, apply func(p *rythme.Post, ws *rythme.Workspace, a rythme.Actor, comment string) error) {
+// reviewAction decodes a review request's optional comment and answers
+// the post that do(ctx, actor, workspace, id, comment) returns.
+func (s *server) reviewAction(c *gin.Context, do func(ctx context.Context, a rythme.Actor, ws, id, comment string) (*rythme.Post, error)) {
 	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")
 	if !ok {
 		return
@@ -77,40 +78,26 @@ func (s *server) reviewAction(c *gin.Context, apply func(p *rythme.Post, ws *ryt
 			return
 		}
 	}
-	ctx := c.Request.Context()
-	ws, err := s.store.GetWorkspace(ctx, workspace(c))
+	p, err := do(c.Request.Context(), actor(c), workspace(c), id, req.Comment)
 	if err != nil {
-		s.fail(c, fmt.Errorf("api: get workspace: %w", err))
+		s.fail(c, err)
 		return
 	}
-	a := actor(c)
-	p, err := s.store.UpdatePost(ctx, ws.ID, id, func(p *rythme.Post) error { return apply(p, ws, a, req.Comment) })
-	if err != nil {
-		s.fail(c, fmt.Errorf("api: review post: %w", err))
-		return
-	}
-	s.enqueue(c, s.dueRefs(p))
 	c.JSON(http.StatusOK, postOut(p))
 }
 
+// submitPost is POST /v1/posts/{id}/submit (posting.Service.Submit).
 func (s *server) submitPost(c *gin.Context) {
-	s.reviewAction(c, func(p *rythme.Post, ws *rythme.Workspace, a rythme.Actor, _ string) error {
-		// A challenge's submission always waits for a manager to pick it.
-		return p.Submit(a, ws.ApprovalRequired || p.ChallengeWeek != "", s.now())
+	s.reviewAction(c, func(ctx context.Context, a rythme.Actor, ws, id, _ string) (*rythme.Post, error) {
+		return s.posting.Submit(ctx, a, ws, id)
 	})
 }
 
-func (s *server) approvePost(c *gin.Context) {
-	s.reviewAction(c, func(p *rythme.Post, _ *rythme.Workspace, a rythme.Actor, comment string) error {
-		return p.Approve(a, comment, s.now())
-	})
-}
+// approvePost is POST /v1/posts/{id}/approve (posting.Service.Approve).
+func (s *server) approvePost(c *gin.Context) { s.reviewAction(c, s.posting.Approve) }
 
-func (s *server) rejectPost(c *gin.Context) {
-	s.reviewAction(c, func(p *rythme.Post, _ *rythme.Workspace, a rythme.Actor, comment string) error {
-		return p.Reject(a, comment, s.now())
-	})
-}
+// rejectPost is POST /v1/posts/{id}/reject (posting.Service.Reject).
+func (s *server) rejectPost(c *gin.Context) { s.reviewAction(c, s.posting.Reject) }
 
 func (s *server) postHistory(c *gin.Context) {
 	id, ok := s.pathID(c, "id", rythme.PrefixPost, "post")

@@ -15,6 +15,7 @@ type seriesOut struct {
 	Status     string `json:"status"`
 	Review     string `json:"review"`
 	Total      int    `json:"occurrences_total"`
+	RuleText   string `json:"rule_text"`
 	Upcoming   []struct {
 		At         time.Time `json:"at"`
 		Resolution string    `json:"resolution"`
@@ -84,6 +85,9 @@ func TestRecurringPost(t *testing.T) {
 			}
 			if se.Total != 4 || se.Status != "finished" || len(se.Posts) != 4 || !equalMaps(se.scheduled(), want) {
 				t.Fatalf("series = %+v\nscheduled %v, want %v", se, se.scheduled(), want)
+			}
+			if se.RuleText != "Every Sunday at 02:30, 4 times" {
+				t.Errorf("rule in words: %q", se.RuleText)
 			}
 			if len(se.Adjustments) != 1 || se.Adjustments[0].Resolution != "gap_shifted" || se.Adjustments[0].Local != "2027-03-28 02:30" ||
 				!se.Adjustments[0].ScheduledAt.Equal(utc("2027-03-28T01:30:00Z")) || se.Adjustments[0].Message == "" {

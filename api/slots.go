@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -10,17 +8,12 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/calendars"
+	"github.com/rythmehq/rythme/posting"
 )
 
 // NextSlot is the scheduled_at that takes the next free posting slot of
-// every target account (a queue, as in Buffer).
-const NextSlot = "next_slot"
-
-// maxSlotTries bounds the retries when another request takes the same slot
-// at the same moment (the store refuses the second: no two posts take one
-// slot). Each lost race means another post got a slot, so a request among
-// n concurrent ones loses at most n-1 times.
-const maxSlotTries = 20
+// every target account (posting.NextSlot).
+const NextSlot = posting.NextSlot
 
 // setSchedule is PUT /v1/accounts/{id}/schedule.
 func (s *server) setSchedule(c *gin.Context) {
@@ -49,51 +42,6 @@ func (s *server) setSchedule(c *gin.Context) {
 	}
 	acc.Token = rythme.Token{}
 	c.JSON(http.StatusOK, acc)
-}
-
-// slotsOf turns an account's schedule into the calendars' slots.
-func slotsOf(acc *rythme.Account) ([]calendars.Slot, *time.Location, bool) {
-	if acc == nil || acc.Schedule == nil || len(acc.Schedule.Slots) == 0 {
-		return nil, nil, false
-	}
-	zone, err := calendars.LoadZone(acc.Schedule.Timezone)
-	if err != nil {
-		return nil, nil, false
-	}
-	var out []calendars.Slot
-	for _, sl := range acc.Schedule.Slots {
-		var h, m int
-		fmt.Sscanf(sl.Time, "%d:%d", &h, &m)
-		out = append(out, calendars.Slot{Weekday: time.Weekday(sl.Weekday), Hour: h, Minute: m})
-	}
-	return out, zone, true
-}
-
-// nextSlot finds the next instant free in every target account's slots.
-func (s *server) nextSlot(ctx context.Context, ws string, accts []*rythme.Account, after time.Time) (time.Time, error) {
-	ids := make([]string, len(accts))
-	for i, a := range accts {
-		ids[i] = a.ID
-	}
-	taken, err := s.store.TakenTimes(ctx, ws, ids, after, after.Add(calendars.SlotSearchDays*24*time.Hour))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("api: taken slots: %w", err)
-	}
-	var sets []calendars.AccountSlots
-	for _, a := range accts {
-		slots, zone, _ := slotsOf(a)
-		times := map[int64]bool{}
-		for _, t := range taken[a.ID] {
-			times[t.UnixMicro()] = true
-		}
-		sets = append(sets, calendars.AccountSlots{AccountID: a.ID, Slots: slots, Zone: zone,
-			Taken: func(t time.Time) bool { return times[t.UnixMicro()] }})
-	}
-	at, _, ok := calendars.NextCommonSlot(sets, after)
-	if !ok {
-		return time.Time{}, rythme.Invalid(rythme.FieldError{Field: "scheduled_at", Message: "no free posting slot within a year"})
-	}
-	return at.UTC(), nil
 }
 
 // slotAdjustments lists how a DST change moved the slot at of each account

@@ -1,19 +1,15 @@
 package api
 
 import (
-	"fmt"
-	mrand "math/rand/v2"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/calendars"
+	"github.com/rythmehq/rythme/posting"
 	"github.com/rythmehq/rythme/reports"
 )
 
@@ -33,9 +29,8 @@ type submissionRequest struct {
 }
 
 // submitToChallenge is POST /v1/campaigns/{id}/submissions: the post is
-// stored for the week open now, its targets the challenge's accounts in
-// draft, waiting for a manager to pick it (review pending). 409 when no
-// week is open, or the challenge was cancelled.
+// stored for the week open now, waiting for a manager to pick it
+// (posting.Planner.Submit).
 func (s *server) submitToChallenge(c *gin.Context) {
 	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
 	if !ok {
@@ -46,117 +41,14 @@ func (s *server) submitToChallenge(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	camp, plan, ok := s.liveChallenge(c, id)
-	if !ok {
-		return
-	}
-	now, ws, a := s.now(), workspace(c), actor(c)
-	week, open := plan.Current(now)
-	if !open {
-		s.fail(c, challengeClosed(camp, plan, now))
-		return
-	}
-	var fe fieldErrors
-	_, at := calendars.Window(week.Week, plan.location())
-	at = at.UTC()
-	if req.ScheduledAt != "" {
-		at = parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
-	}
-	author := strings.TrimSpace(req.Author)
-	if author == "" {
-		author = a.Name
-	}
-	format := req.Format
-	if format == "" {
-		format = plan.Format
-	}
-	checkFormat(&fe, "format", req.Format)
-	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: req.Content, ScheduledAt: at,
-		Timezone: plan.Zone, Tags: req.Tags, Media: req.Media, Thread: req.Thread, Author: author, CampaignID: camp.ID,
-		Format: format, ChallengeWeek: week.Week.String(), Review: rythme.ReviewPending, CreatedBy: a.ID,
-		CreatedAt: now, UpdatedAt: now}
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	if p.Media == nil {
-		p.Media = []string{}
-	}
-	if p.Thread == nil {
-		p.Thread = []string{}
-	}
-	// Variants name the challenge's accounts; reqIndex maps an account
-	// to its place in the request, for field paths.
-	reqIndex := map[string]int{}
-	for i, in := range req.Targets {
-		field := fmt.Sprintf("targets[%d].account_id", i)
-		switch _, dup := reqIndex[in.AccountID]; {
-		case in.AccountID == "":
-			fe.add(field, "is required")
-		case !slices.Contains(plan.Targets, in.AccountID):
-			fe.add(field, "is not an account of this challenge (%s)", strings.Join(plan.Targets, ", "))
-		case dup:
-			fe.add(field, "is listed twice")
-		default:
-			reqIndex[in.AccountID] = i
-		}
-	}
-	accounts := map[string]*rythme.Account{}
-	for _, accID := range plan.Targets {
-		acc, err := s.account(c.Request.Context(), accounts, ws, accID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		t := &rythme.Target{ID: rythme.NewID(rythme.PrefixTarget), PostID: p.ID, WorkspaceID: ws, AccountID: accID,
-			Status: rythme.TargetDraft, Version: 1, ScheduledAt: at, CreatedAt: now, UpdatedAt: now}
-		if acc != nil {
-			t.Network = acc.Network
-		}
-		if i, ok := reqIndex[accID]; ok {
-			t.Content = req.Targets[i].Content
-		}
-		p.Targets = append(p.Targets, t)
-	}
-	var pfe fieldErrors
-	s.validatePost(c.Request.Context(), &pfe, p, false)
-	for _, f := range pfe {
-		fe.add(requestTargetField(f.Field, p, reqIndex), "%s", f.Message)
-	}
-	media, err := s.loadMedia(c.Request.Context(), ws, p.Media, &fe)
+	p, err := s.plans.Submit(c.Request.Context(), actor(c), workspace(c), id, posting.Submission{Content: req.Content,
+		Media: req.Media, Thread: req.Thread, Tags: req.Tags, Format: req.Format, Author: req.Author,
+		ScheduledAt: req.ScheduledAt, Targets: req.Targets})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.checkMedia(c.Request.Context(), &fe, p, media, false)
-	if err := fe.err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	p.Record(a, "submitted", fmt.Sprintf("challenge %s week %s", camp.Name, week.Week), now)
-	if err := s.store.CreatePost(c.Request.Context(), p); err != nil {
-		s.fail(c, fmt.Errorf("api: create submission: %w", err))
-		return
-	}
 	c.JSON(http.StatusCreated, postOut(p))
-}
-
-// requestTargetField turns a field path on the post's targets
-// ("targets[2].content", in the challenge's order) into one on the
-// request's targets.
-func requestTargetField(field string, p *rythme.Post, reqIndex map[string]int) string {
-	rest, ok := strings.CutPrefix(field, "targets[")
-	if !ok {
-		return field
-	}
-	n, tail, ok := strings.Cut(rest, "]")
-	j, err := strconv.Atoi(n)
-	if !ok || err != nil || j < 0 || j >= len(p.Targets) {
-		return field
-	}
-	if i, ok := reqIndex[p.Targets[j].AccountID]; ok {
-		return fmt.Sprintf("targets[%d]%s", i, tail)
-	}
-	return "targets" // the challenge's account, not in the request
 }
 
 // listSubmissions is GET /v1/campaigns/{id}/submissions?week=&author=:
@@ -187,12 +79,13 @@ func (s *server) listSubmissions(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	_, plan, ok := s.challenge(c, id)
-	if !ok {
+	_, plan, err := s.plans.Challenge(c.Request.Context(), workspace(c), id)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	if f.ChallengeWeek != "" {
-		if _, has := plan.week(week); !has {
+		if _, has := plan.Week(week); !has {
 			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "week", Message: "is not a week of this challenge"}))
 			return
 		}
@@ -208,10 +101,9 @@ type pickRequest struct {
 	Comment     string `json:"comment"`
 }
 
-// pickSubmission approves a submission waiting for review and schedules
-// its targets (enqueued as approvePost does), recording "picked". 404
-// for a post not submitted to this challenge; 409 when it is not waiting
-// for review or the challenge was cancelled.
+// pickSubmission is POST /v1/campaigns/{id}/submissions/{post_id}/pick:
+// the submission approved and scheduled, recorded as picked
+// (posting.Planner.Pick).
 func (s *server) pickSubmission(c *gin.Context) {
 	id, ok := s.pathID(c, "id", rythme.PrefixCampaign, "campaign")
 	if !ok {
@@ -228,74 +120,11 @@ func (s *server) pickSubmission(c *gin.Context) {
 			return
 		}
 	}
-	camp, plan, ok := s.liveChallenge(c, id)
-	if !ok {
-		return
-	}
-	ctx, ws, now, a := c.Request.Context(), workspace(c), s.now(), actor(c)
-	var fe fieldErrors
-	var at time.Time
-	var slotAccounts []*rythme.Account
-	switch req.ScheduledAt {
-	case "":
-	case NextSlot:
-		accounts := map[string]*rythme.Account{}
-		for _, accID := range plan.Targets {
-			acc, err := s.account(ctx, accounts, ws, accID)
-			if err != nil {
-				s.fail(c, err)
-				return
-			}
-			if _, _, ok := slotsOf(acc); !ok {
-				name := accID
-				if acc != nil {
-					name = "@" + acc.Username
-				}
-				fe.add("scheduled_at", "account %s has no posting slots (PUT /v1/accounts/{id}/schedule)", name)
-				continue
-			}
-			slotAccounts = append(slotAccounts, acc)
-		}
-		if len(fe) == 0 {
-			var err error
-			if at, err = s.nextSlot(ctx, ws, slotAccounts, now); err != nil {
-				s.fail(c, err)
-				return
-			}
-		}
-	default:
-		at = parseWhen(&fe, "scheduled_at", req.ScheduledAt, now)
-	}
-	if err := fe.err(); err != nil {
+	p, err := s.plans.Pick(c.Request.Context(), actor(c), workspace(c), id, postID, req.ScheduledAt, req.Comment)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	slotted := req.ScheduledAt == NextSlot
-	var p *rythme.Post
-	for try := 0; ; try++ {
-		var refused error // the post's own answer, not a lost slot
-		var err error
-		p, err = s.store.UpdatePost(ctx, ws, postID, func(p *rythme.Post) error {
-			refused = s.pick(p, camp, req.Comment, at, slotted, a, now)
-			return refused
-		})
-		if err == nil {
-			break
-		}
-		if refused == nil && slotted && rythme.ErrorCode(err) == rythme.ECONFLICT && try < maxSlotTries {
-			// Another post took that slot meanwhile (the store refuses
-			// two in one slot): take the next one.
-			time.Sleep(time.Duration(mrand.IntN(20)+1) * time.Millisecond)
-			if at, err = s.nextSlot(ctx, ws, slotAccounts, now); err != nil {
-				s.fail(c, err)
-				return
-			}
-			continue
-		}
-		s.fail(c, fmt.Errorf("api: pick submission: %w", err))
-		return
-	}
-	s.enqueue(c, s.dueRefs(p))
 	c.JSON(http.StatusOK, postOut(p))
 }
 
@@ -304,7 +133,7 @@ func (s *server) pickSubmission(c *gin.Context) {
 // and earned nothing yet get a row too, ranked as the leaderboard ranks
 // (engagement, then rate, then name).
 func (s *server) submissionCounts(c *gin.Context, camp *rythme.Campaign, rows []leaderRow) ([]leaderRow, error) {
-	posts, err := s.campaignPosts(c, camp.ID)
+	posts, err := s.plans.CampaignPosts(c.Request.Context(), camp.WorkspaceID, camp.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -348,41 +177,4 @@ func (s *server) submissionCounts(c *gin.Context, camp *rythme.Campaign, rows []
 		rows[i].Rank = i + 1
 	}
 	return rows, nil
-}
-
-// pick approves a challenge's submission p at at (zero: its own time) and
-// records it as picked; slotted: at is a posting slot its targets take.
-func (s *server) pick(p *rythme.Post, camp *rythme.Campaign, comment string, at time.Time, slotted bool, a rythme.Actor, now time.Time) error {
-	if p.CampaignID != camp.ID || p.ChallengeWeek == "" {
-		return rythme.Errorf(rythme.ENOTFOUND, "post %s is not a submission to challenge %q", p.ID, camp.Name)
-	}
-	switch p.Review {
-	case rythme.ReviewPending:
-	case rythme.ReviewApproved:
-		return rythme.Errorf(rythme.ECONFLICT, "submission %s was already picked", p.ID)
-	default:
-		return rythme.Errorf(rythme.ECONFLICT, "submission %s is %s: only a submission waiting for review can be picked", p.ID, p.Review)
-	}
-	when := at
-	if when.IsZero() {
-		if !p.ScheduledAt.After(now) {
-			return rythme.Invalid(rythme.FieldError{Field: "scheduled_at",
-				Message: "is required: the submission's time (" + p.ScheduledAt.Format(time.RFC3339) + ") has passed"})
-		}
-		when = p.ScheduledAt
-	}
-	p.ScheduledAt = when
-	for _, t := range p.Targets {
-		if t.Status == rythme.TargetDraft {
-			t.ScheduledAt, t.Slotted = when, slotted
-		}
-	}
-	if err := p.Approve(a, comment, now); err != nil {
-		return err
-	}
-	// Approve recorded "approved": this approval is a pick.
-	ev := &p.NewEvents[len(p.NewEvents)-1]
-	ev.Action = "picked"
-	ev.Comment = strings.TrimSpace(fmt.Sprintf("challenge %s week %s. %s", camp.Name, p.ChallengeWeek, comment))
-	return nil
 }

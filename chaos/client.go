@@ -134,6 +134,10 @@ type Post struct {
 	Status      string    `json:"status"`
 	ScheduledAt time.Time `json:"scheduled_at"`
 	Targets     []Target  `json:"targets"`
+	// Origin is "imported" for an account's earlier post read from the
+	// network when it connected (fakenet's users have history): not
+	// rythme's to publish, so not the suite's to count.
+	Origin string `json:"origin"`
 }
 
 // Connect connects the fakenet user's Mastodon account on the instance
@@ -199,8 +203,9 @@ func (c *Client) CreatePost(ctx context.Context, content string, at time.Time, a
 	return p, err
 }
 
-// ListPosts lists every post, page by page (status: only posts with a
-// target in that status; empty: all).
+// ListPosts lists every post made in rythme, page by page (status: only
+// posts with a target in that status; empty: all); imported posts are left
+// out.
 func (c *Client) ListPosts(ctx context.Context, status string) ([]Post, error) {
 	var all []Post
 	cursor := ""
@@ -219,7 +224,11 @@ func (c *Client) ListPosts(ctx context.Context, status string) ([]Post, error) {
 		if err := c.Do(ctx, "GET", "/v1/posts?"+q.Encode(), nil, &page); err != nil {
 			return nil, err
 		}
-		all = append(all, page.Data...)
+		for _, p := range page.Data {
+			if p.Origin != "imported" {
+				all = append(all, p)
+			}
+		}
 		if page.NextCursor == "" {
 			return all, nil
 		}

@@ -98,6 +98,14 @@ func (s *TokenSource) Current() rythme.Token {
 	return FromOAuth2(s.tok)
 }
 
+// Connections kept open for reuse: at the top of the hour a worker has
+// thousands of calls in flight to one network's host, and a connection not
+// kept is a new TCP (and TLS) handshake for the next call.
+const (
+	maxIdleConns        = 4096
+	maxIdleConnsPerHost = 1024
+)
+
 // NewHTTPClient returns a client for calls to networks: bounded timeouts,
 // no cookie jar, at most 10 redirects, no replay of a request the network
 // may have acted on (NoReplay), and the User-Agent on every request. It
@@ -105,7 +113,7 @@ func (s *TokenSource) Current() rythme.Token {
 // Bluesky PDS) use NewGuardedHTTPClient.
 func NewHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = maxIdleConns, maxIdleConnsPerHost
 	tr.ResponseHeaderTimeout = DefaultTimeout
 	return &http.Client{Transport: WithUserAgent(NoReplay{tr}), Timeout: DefaultTimeout}
 }
@@ -118,7 +126,7 @@ func NewHTTPClient() *http.Client {
 // service_url can never reach rythme's own network.
 func NewGuardedHTTPClient(policy netguard.Policy) *http.Client {
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = 64
+	base.MaxIdleConns, base.MaxIdleConnsPerHost = maxIdleConns, maxIdleConnsPerHost
 	base.ResponseHeaderTimeout = DefaultTimeout
 	return &http.Client{Transport: WithUserAgent(NoReplay{policy.Transport(base)}), Timeout: DefaultTimeout,
 		CheckRedirect: policy.CheckRedirect}

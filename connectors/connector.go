@@ -58,6 +58,15 @@ type PublishRequest struct {
 	// PartPublished, when set, is called right after the network confirms
 	// each part, before the next is sent; its error stops Publish.
 	PartPublished PartFunc
+	// InReplyTo, when set, makes the post a reply to that network id (a
+	// reply from the inbox). Only a connector that is a Replier takes it;
+	// the others are never handed one.
+	InReplyTo string
+	// Poll is a native poll on the first post (its question is Text),
+	// validated against Info().Polls (or the account's server's limits)
+	// before it is scheduled; only a connector whose Info().Polls is set is
+	// handed one.
+	Poll *rythme.Poll
 	// Title is the headline where a network wants one (Reddit).
 	Title string
 	// Options are network-specific choices (Reddit "subreddit", Slack

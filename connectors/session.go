@@ -142,3 +142,9 @@ func ConnectsDirectly(c Connector, p ConnectParams) (DirectConnector, bool) {
 type AudienceFetcher interface {
 	FetchFollowers(ctx context.Context, acct *rythme.Account, client *http.Client) (int64, error)
 }
+
+// HasFollowers reports whether c reads an account's follower count.
+func HasFollowers(c Connector) bool {
+	_, ok := c.(AudienceFetcher)
+	return ok
+}

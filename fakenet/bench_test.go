@@ -10,17 +10,18 @@ import (
 	"testing"
 
 	"github.com/rythmehq/rythme/fakenet"
+	"github.com/rythmehq/rythme/fakenet/internal/fntest"
 )
 
 // BenchmarkPublish measures POST /api/v1/statuses through the handler
 // (no network), from parallel goroutines over 100 accounts.
 func BenchmarkPublish(b *testing.B) {
-	e := start(b, fakenet.Config{RateLimit: -1})
+	e := fntest.Start(b, fakenet.Config{RateLimit: -1})
 	tokens := make([]string, 100)
 	for i := range tokens {
-		tokens[i] = connect(b, e, fmt.Sprintf("user%d", i))
+		tokens[i] = fntest.Connect(b, e, fmt.Sprintf("user%d", i))
 	}
-	h := e.srv.Handler()
+	h := e.Srv.Handler()
 	var n atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

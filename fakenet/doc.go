@@ -10,6 +10,19 @@
 // approves every authorization, keeps everything in memory and serves
 // control endpoints without authentication.
 //
+// # Packages
+//
+// Each network is a package of its own, as its connector is:
+// fakenet/mastodon, fakenet/x, fakenet/bluesky, fakenet/linkedin,
+// fakenet/reddit, fakenet/slack, fakenet/discord, fakenet/teams,
+// fakenet/tiktok, fakenet/facebook, fakenet/instagram and fakenet/threads.
+// What they share (the server, faults, rate limits, engagement, the record
+// of posts, the control endpoints) is in fakenet/sim, which they import;
+// the three Meta networks also share fakenet/meta (the Graph API's errors,
+// tokens, usage headers, posts and containers), as their connectors share
+// connectors/meta;
+// this package lists them (fakenet.go) and keeps the API below.
+//
 // # Networks
 //
 // Mastodon lives under the prefix /mastodon: the instance's base URL is
@@ -24,8 +37,31 @@
 // GET /api/v1/accounts/verify_credentials, GET /api/v1/instance,
 // GET /api/v2/instance, POST /api/v1/statuses (form or JSON, honouring
 // Idempotency-Key for an hour), GET /api/v1/statuses?id[]=…,
-// GET /api/v1/statuses/:id and DELETE /api/v1/statuses/:id. Every /api/
-// response carries X-RateLimit-Limit, -Remaining and -Reset.
+// GET /api/v1/statuses/:id, DELETE /api/v1/statuses/:id and
+// GET /api/v1/accounts/:id/statuses (operation account_statuses: an
+// account's statuses, newest first, by limit and max_id, with a Link
+// header). GET /api/v1/streaming (operation streaming) is the streaming API's
+// WebSocket with stream=user:notification or user
+// (https://docs.joinmastodon.org/methods/streaming/#websocket): every reply
+// to one of the user's statuses by someone else is pushed as an event
+// "notification" whose payload is the JSON-encoded Notification (type
+// mention), as a string; a reply written through the API at once, a
+// simulated comment within 100 ms of the time the seed gives it. Open
+// streams are not counted in Stats.InFlight. Every /api/ response carries X-RateLimit-Limit, -Remaining and
+// -Reset.
+//
+// # History
+//
+// With Config.HistoryDays (FAKENET_HISTORY_DAYS for `rythme fakenet`,
+// default 90 there, 0 in Config), every user has, when first seen, posts
+// published over the days before (sim.History: one every one to three
+// days, the same for the same seed), with their engagement grown; the
+// networks that list an account's posts serve them (Mastodon's account
+// statuses, Bluesky's app.bsky.feed.getAuthorFeed, Instagram's
+// GET /{ig-user-id}/media, Threads' GET /{threads-user-id}/threads, a
+// Facebook Page's GET /{page-id}/published_posts, Reddit's
+// GET /user/{name}/submitted, X's GET /2/users/:id/tweets, LinkedIn's
+// GET /rest/posts?q=author, TikTok's POST /v2/video/list/).
 //
 // # Control endpoints
 //
@@ -34,6 +70,8 @@
 //	POST   /_fakenet/faults  inject a Fault (JSON body)
 //	GET    /_fakenet/faults  the faults still active
 //	DELETE /_fakenet/faults  clear every fault
+//	GET    /_fakenet/latency the latency profile in force ({"latency":"250ms/800ms"})
+//	PUT    /_fakenet/latency set it (same body; "off" for none)
 //	POST   /_fakenet/reset   forget everything (apps, users, tokens, posts, faults, stats)
 //
 // The same operations exist in Go for tests: [Server.Posts],
@@ -62,6 +100,18 @@
 //   - ignore_idempotency: behave like GoToSocial, which speaks Mastodon's
 //     API but ignores Idempotency-Key (the instance endpoints then report
 //     GoToSocial too).
+//
+// # Latency
+//
+// Real networks take some 100–800 ms to answer a publish. Config.Latency (or
+// `rythme fakenet --latency=…`, or PUT /_fakenet/latency) gives each
+// network a log-normal answer time by its median and 99th percentile:
+// "250ms/800ms" for every network, "mastodon=250ms/800ms,default=100ms" per
+// network. Every request to a network waits its delay before any fault and
+// its handler; the delays are drawn from a generator seeded by (Config.Seed,
+// network), so the n-th request to a network always waits the same time
+// (sim.LatencyDraws computes them). Stats.PeakInFlight is the most requests
+// that were in flight at once.
 //
 // # Engagement
 //

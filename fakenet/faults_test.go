@@ -11,97 +11,98 @@ import (
 	"time"
 
 	"github.com/rythmehq/rythme/fakenet"
+	"github.com/rythmehq/rythme/fakenet/internal/fntest"
 )
 
 func TestFaultStatus(t *testing.T) {
 	t.Parallel()
-	e := start(t, fakenet.Config{})
-	tok := connect(t, e, "alice")
-	if err := e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "publish", Kind: fakenet.FaultStatus,
+	e := fntest.Start(t, fakenet.Config{})
+	tok := fntest.Connect(t, e, "alice")
+	if err := e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "publish", Kind: fakenet.FaultStatus,
 		Status: 429, RetryAfter: 7, Count: 2}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
 		var body map[string]string
-		resp := do(t, "POST", e.base+"/api/v1/statuses", tok, url.Values{"status": {"x"}}, nil, &body)
+		resp := fntest.Do(t, "POST", e.Base+"/api/v1/statuses", tok, url.Values{"status": {"x"}}, nil, &body)
 		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" || body["error"] != "Too Many Requests" {
 			t.Fatalf("request %d: %d %v %v", i, resp.StatusCode, resp.Header, body)
 		}
 	}
-	if code, _, _ := publish(t, e, tok, "x", ""); code != 200 {
+	if code, _, _ := fntest.Publish(t, e, tok, "x", ""); code != 200 {
 		t.Fatalf("after the count: %d", code)
 	}
-	if len(e.srv.Posts()) != 1 {
-		t.Fatalf("a faulted request reached the handler: %+v", e.srv.Posts())
+	if len(e.Srv.Posts()) != 1 {
+		t.Fatalf("a faulted request reached the handler: %+v", e.Srv.Posts())
 	}
 	// Other operations are untouched; a path substring matches too.
-	_ = e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "/api/v2/instance", Kind: fakenet.FaultStatus, Status: 503, Body: `{"error":"down"}`})
+	_ = e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "/api/v2/instance", Kind: fakenet.FaultStatus, Status: 503, Body: `{"error":"down"}`})
 	var body map[string]string
-	if resp := do(t, "GET", e.base+"/api/v2/instance", "", nil, nil, &body); resp.StatusCode != 503 || body["error"] != "down" {
+	if resp := fntest.Do(t, "GET", e.Base+"/api/v2/instance", "", nil, nil, &body); resp.StatusCode != 503 || body["error"] != "down" {
 		t.Fatalf("path fault: %d %v", resp.StatusCode, body)
 	}
-	if resp := do(t, "GET", e.base+"/api/v1/instance", "", nil, nil, nil); resp.StatusCode != 200 {
+	if resp := fntest.Do(t, "GET", e.Base+"/api/v1/instance", "", nil, nil, nil); resp.StatusCode != 200 {
 		t.Fatalf("v1 instance: %d", resp.StatusCode)
 	}
-	e.srv.ClearFaults()
-	if resp := do(t, "GET", e.base+"/api/v2/instance", "", nil, nil, nil); resp.StatusCode != 200 {
+	e.Srv.ClearFaults()
+	if resp := fntest.Do(t, "GET", e.Base+"/api/v2/instance", "", nil, nil, nil); resp.StatusCode != 200 {
 		t.Fatalf("after clear: %d", resp.StatusCode)
 	}
-	if s := e.srv.Stats(); s.RateLimited != 2 || s.FaultsApplied != 3 {
+	if s := e.Srv.Stats(); s.RateLimited != 2 || s.FaultsApplied != 3 {
 		t.Errorf("stats %+v", s)
 	}
 }
 
 func TestFaultTimeoutActsButDoesNotAnswer(t *testing.T) {
 	t.Parallel()
-	e := start(t, fakenet.Config{})
-	tok := connect(t, e, "alice")
-	_ = e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "publish", Kind: fakenet.FaultTimeout, Count: 1})
+	e := fntest.Start(t, fakenet.Config{})
+	tok := fntest.Connect(t, e, "alice")
+	_ = e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "publish", Kind: fakenet.FaultTimeout, Count: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", e.base+"/api/v1/statuses", strings.NewReader("status=held"))
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.Base+"/api/v1/statuses", strings.NewReader("status=held"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	_, err := http.DefaultClient.Do(req)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want a timeout, got %v", err)
 	}
-	if p := e.srv.Posts(); len(p) != 1 || !p[0].Created || p[0].Text != "held" {
+	if p := e.Srv.Posts(); len(p) != 1 || !p[0].Created || p[0].Text != "held" {
 		t.Fatalf("the status must be created: %+v", p)
 	}
 }
 
 func TestFaultSkipAndResetHitTheNthRequest(t *testing.T) {
 	t.Parallel()
-	e := start(t, fakenet.Config{})
-	tok := connect(t, e, "alice")
+	e := fntest.Start(t, fakenet.Config{})
+	tok := fntest.Connect(t, e, "alice")
 	// The 2nd publish is reset after it was acted on; the 3rd gets a 503.
 	for _, f := range []fakenet.Fault{
 		{Network: "mastodon", Match: "publish", Kind: fakenet.FaultReset, Skip: 1, Count: 1},
 		{Network: "mastodon", Match: "publish", Kind: fakenet.FaultStatus, Status: 503, Skip: 2, Count: 1},
 	} {
-		if err := e.srv.InjectFault(f); err != nil {
+		if err := e.Srv.InjectFault(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if code, _, _ := publish(t, e, tok, "first", ""); code != 200 {
+	if code, _, _ := fntest.Publish(t, e, tok, "first", ""); code != 200 {
 		t.Fatalf("1st publish: %d", code)
 	}
-	req, _ := http.NewRequest("POST", e.base+"/api/v1/statuses", strings.NewReader("status=second"))
+	req, _ := http.NewRequest("POST", e.Base+"/api/v1/statuses", strings.NewReader("status=second"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	if resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("2nd publish answered %d, want the connection cut", resp.StatusCode)
 	}
-	if code, _, _ := publish(t, e, tok, "third", ""); code != 503 {
+	if code, _, _ := fntest.Publish(t, e, tok, "third", ""); code != 503 {
 		t.Fatalf("3rd publish: %d, want 503", code)
 	}
-	if code, _, _ := publish(t, e, tok, "fourth", ""); code != 200 {
+	if code, _, _ := fntest.Publish(t, e, tok, "fourth", ""); code != 200 {
 		t.Fatalf("4th publish: %d", code)
 	}
 	var texts []string
-	for _, p := range e.srv.Posts() {
+	for _, p := range e.Srv.Posts() {
 		if p.Created {
 			texts = append(texts, p.Text)
 		}
@@ -109,17 +110,17 @@ func TestFaultSkipAndResetHitTheNthRequest(t *testing.T) {
 	if strings.Join(texts, ",") != "first,second,fourth" {
 		t.Errorf("created %v, want the reset one created and the 503 one not", texts)
 	}
-	if err := e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Kind: fakenet.FaultStatus, Status: 500, Skip: -1}); err == nil {
+	if err := e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Kind: fakenet.FaultStatus, Status: 500, Skip: -1}); err == nil {
 		t.Error("a negative skip was accepted")
 	}
 }
 
 func TestFaultLatency(t *testing.T) {
 	t.Parallel()
-	e := start(t, fakenet.Config{})
-	_ = e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "instance", Kind: fakenet.FaultLatency, DelayMS: 30, Count: 1})
+	e := fntest.Start(t, fakenet.Config{})
+	_ = e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "instance", Kind: fakenet.FaultLatency, DelayMS: 30, Count: 1})
 	began := time.Now()
-	if resp := do(t, "GET", e.base+"/api/v2/instance", "", nil, nil, nil); resp.StatusCode != 200 {
+	if resp := fntest.Do(t, "GET", e.Base+"/api/v2/instance", "", nil, nil, nil); resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 	if time.Since(began) < 30*time.Millisecond {
@@ -129,29 +130,29 @@ func TestFaultLatency(t *testing.T) {
 
 func TestFaultRevokeAndIgnoreIdempotency(t *testing.T) {
 	t.Parallel()
-	e := start(t, fakenet.Config{})
-	alice, bob := connect(t, e, "alice"), connect(t, e, "bob")
-	_ = e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Kind: fakenet.FaultRevoke, User: "alice"})
-	if code, _, _ := publish(t, e, alice, "x", ""); code != 401 {
+	e := fntest.Start(t, fakenet.Config{})
+	alice, bob := fntest.Connect(t, e, "alice"), fntest.Connect(t, e, "bob")
+	_ = e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Kind: fakenet.FaultRevoke, User: "alice"})
+	if code, _, _ := fntest.Publish(t, e, alice, "x", ""); code != 401 {
 		t.Fatalf("revoked: %d", code)
 	}
-	if code, _, _ := publish(t, e, bob, "x", ""); code != 200 {
+	if code, _, _ := fntest.Publish(t, e, bob, "x", ""); code != 200 {
 		t.Fatalf("bob: %d", code)
 	}
-	if len(e.srv.Stats().Requests) == 0 {
+	if len(e.Srv.Stats().Requests) == 0 {
 		t.Fatal("no stats")
 	}
 
-	_ = e.srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "publish", Kind: fakenet.FaultIgnoreIdempotency})
+	_ = e.Srv.InjectFault(fakenet.Fault{Network: "mastodon", Match: "publish", Kind: fakenet.FaultIgnoreIdempotency})
 	var inst struct {
 		SourceURL string `json:"source_url"`
 	}
-	do(t, "GET", e.base+"/api/v2/instance", "", nil, nil, &inst)
+	fntest.Do(t, "GET", e.Base+"/api/v2/instance", "", nil, nil, &inst)
 	if !strings.Contains(inst.SourceURL, "gotosocial") {
 		t.Fatalf("instance should look like GoToSocial: %q", inst.SourceURL)
 	}
-	_, a, _ := publish(t, e, bob, "same", "k")
-	_, b, _ := publish(t, e, bob, "same", "k")
+	_, a, _ := fntest.Publish(t, e, bob, "same", "k")
+	_, b, _ := fntest.Publish(t, e, bob, "same", "k")
 	if a.ID == b.ID {
 		t.Fatal("ignore_idempotency: the key deduplicated")
 	}
@@ -159,57 +160,57 @@ func TestFaultRevokeAndIgnoreIdempotency(t *testing.T) {
 
 func TestControlEndpoints(t *testing.T) {
 	t.Parallel()
-	e := start(t, fakenet.Config{})
-	tok := connect(t, e, "alice")
-	resp, err := http.Post(e.http.URL+"/_fakenet/faults", "application/json",
+	e := fntest.Start(t, fakenet.Config{})
+	tok := fntest.Connect(t, e, "alice")
+	resp, err := http.Post(e.HTTP.URL+"/_fakenet/faults", "application/json",
 		strings.NewReader(`{"network":"mastodon","match":"publish","kind":"status","status":500,"count":1}`))
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("POST faults: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	if code, _, _ := publish(t, e, tok, "x", ""); code != 500 {
+	if code, _, _ := fntest.Publish(t, e, tok, "x", ""); code != 500 {
 		t.Fatalf("fault via HTTP: %d", code)
 	}
-	publish(t, e, tok, "kept", "k1")
+	fntest.Publish(t, e, tok, "kept", "k1")
 	var posts []fakenet.Post
-	do(t, "GET", e.http.URL+"/_fakenet/posts", "", nil, nil, &posts)
+	fntest.Do(t, "GET", e.HTTP.URL+"/_fakenet/posts", "", nil, nil, &posts)
 	if len(posts) != 1 || posts[0].Text != "kept" || posts[0].IdempotencyKey != "k1" {
 		t.Fatalf("posts %+v", posts)
 	}
 	var raw []map[string]any
-	do(t, "GET", e.http.URL+"/_fakenet/posts?network=mastodon&account=alice", "", nil, nil, &raw)
+	fntest.Do(t, "GET", e.HTTP.URL+"/_fakenet/posts?network=mastodon&account=alice", "", nil, nil, &raw)
 	if ts, _ := raw[0]["received_at"].(string); ts == "" {
 		t.Fatalf("received_at missing: %v", raw)
 	} else if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
 		t.Fatalf("received_at %q: %v", ts, err)
 	}
 	var st fakenet.Stats
-	do(t, "GET", e.http.URL+"/_fakenet/stats", "", nil, nil, &st)
+	fntest.Do(t, "GET", e.HTTP.URL+"/_fakenet/stats", "", nil, nil, &st)
 	if st.Operations["mastodon.publish"] != 2 || st.FaultsApplied != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 	for _, bad := range []string{`{"network":"nope","kind":"status","status":500}`, `{"network":"mastodon","kind":"explode"}`, `{`} {
-		resp, _ := http.Post(e.http.URL+"/_fakenet/faults", "application/json", strings.NewReader(bad))
+		resp, _ := http.Post(e.HTTP.URL+"/_fakenet/faults", "application/json", strings.NewReader(bad))
 		if resp.StatusCode < 400 {
 			t.Errorf("fault %s accepted", bad)
 		}
 		resp.Body.Close()
 	}
-	if resp := do(t, "DELETE", e.http.URL+"/_fakenet/faults", "", nil, nil, nil); resp.StatusCode != 204 {
+	if resp := fntest.Do(t, "DELETE", e.HTTP.URL+"/_fakenet/faults", "", nil, nil, nil); resp.StatusCode != 204 {
 		t.Fatalf("DELETE faults: %d", resp.StatusCode)
 	}
-	if resp := do(t, "POST", e.http.URL+"/_fakenet/reset", "", nil, nil, nil); resp.StatusCode != 204 {
+	if resp := fntest.Do(t, "POST", e.HTTP.URL+"/_fakenet/reset", "", nil, nil, nil); resp.StatusCode != 204 {
 		t.Fatalf("reset: %d", resp.StatusCode)
 	}
-	if len(e.srv.Posts()) != 0 || len(e.srv.Stats().Requests) != 0 {
+	if len(e.Srv.Posts()) != 0 || len(e.Srv.Stats().Requests) != 0 {
 		t.Fatal("reset kept state")
 	}
-	if code, _, _ := publish(t, e, tok, "x", ""); code != 401 {
+	if code, _, _ := fntest.Publish(t, e, tok, "x", ""); code != 401 {
 		t.Fatalf("tokens survive a reset: %d", code)
 	}
 	var index map[string]any
-	do(t, "GET", e.http.URL+"/", "", nil, nil, &index)
-	if b, _ := json.Marshal(index); !strings.Contains(string(b), e.base) {
+	fntest.Do(t, "GET", e.HTTP.URL+"/", "", nil, nil, &index)
+	if b, _ := json.Marshal(index); !strings.Contains(string(b), e.Base) {
 		t.Fatalf("index %s", b)
 	}
 }
@@ -217,19 +218,19 @@ func TestControlEndpoints(t *testing.T) {
 func TestEngagementDeterministic(t *testing.T) {
 	t.Parallel()
 	run := func(seed int64) []int64 {
-		e := start(t, fakenet.Config{Seed: seed})
-		tok := connect(t, e, "alice")
+		e := fntest.Start(t, fakenet.Config{Seed: seed})
+		tok := fntest.Connect(t, e, "alice")
 		var ids []string
 		for range 3 {
-			_, st, _ := publish(t, e, tok, "post", "")
+			_, st, _ := fntest.Publish(t, e, tok, "post", "")
 			ids = append(ids, st.ID)
 		}
 		var out []int64
 		for _, step := range []time.Duration{0, time.Hour, 24 * time.Hour} {
-			e.clock.Advance(step)
+			e.Clock.Advance(step)
 			for _, id := range ids {
-				var st status
-				do(t, "GET", e.base+"/api/v1/statuses/"+id, tok, nil, nil, &st)
+				var st fntest.Status
+				fntest.Do(t, "GET", e.Base+"/api/v1/statuses/"+id, tok, nil, nil, &st)
 				out = append(out, st.FavouritesCount, st.RepliesCount, st.ReblogsCount, st.Account.FollowersCount)
 			}
 		}

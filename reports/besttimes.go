@@ -4,17 +4,21 @@ import "time"
 
 // Cell is one hour of one weekday on the best-times grid.
 type Cell struct {
-	Posts int `json:"posts"`
-	// Rated posts have an engagement rate; RatePct is their mean (nil when
-	// none has one), Basis what the rates were divided by (BasisMixed when
-	// the hour mixes posts rated on reach and on impressions).
+	// Posts with a publication in the hour (each once), and those
+	// publications.
+	Posts        int `json:"posts"`
+	Publications int `json:"publications"`
+	// Rated publications have an engagement rate; RatePct is their mean
+	// (nil when none has one), Basis what the rates were divided by
+	// (BasisMixed when the hour mixes publications rated on reach and on
+	// impressions).
 	Rated   int      `json:"rated"`
 	RatePct *float64 `json:"rate_pct"`
 	Basis   string   `json:"basis"`
 }
 
-// TimeGrid is the best-times grid: Cells[weekday][hour] for the posts
-// published in that hour of that weekday in Zone. The weekday index is
+// TimeGrid is the best-times grid: Cells[weekday][hour] for the
+// publications made in that hour of that weekday in Zone. The weekday index is
 // time.Weekday (0 is Sunday).
 type TimeGrid struct {
 	Zone  string      `json:"zone"`
@@ -25,8 +29,9 @@ type TimeGrid struct {
 }
 
 // BestTimes buckets every target, with its last reading, by the weekday and
-// hour of its publication in zone (nil: UTC), and gives per bucket the post
-// count and the mean engagement rate. The wall clock in zone decides, so a
+// hour of its publication in zone (nil: UTC), and gives per bucket the
+// posts, the publications and their mean engagement rate. A post whose
+// publications went out in two hours counts in each (and once in Total). The wall clock in zone decides, so a
 // post at 09:30 in Paris is in the 9 o'clock bucket in winter and summer
 // alike; on the night clocks go back, 02:00–02:59 happens twice and both
 // fall in hour 2; on the night they go forward, hour 2 gets no post. To
@@ -45,13 +50,13 @@ func BestTimes(snapshots []Snapshot, zone *time.Location) TimeGrid {
 			continue
 		}
 		t := r.s.PublishedAt.In(zone)
-		cells[t.Weekday()][t.Hour()].add(&r.s.Metrics)
-		total.add(&r.s.Metrics)
+		cells[t.Weekday()][t.Hour()].add(r.s.PostID, &r.s.Metrics)
+		total.add(r.s.PostID, &r.s.Metrics)
 	}
 	for d := range cells {
 		for h := range cells[d] {
 			a := &cells[d][h]
-			g.Cells[d][h] = Cell{Posts: a.posts, Rated: a.rated(), RatePct: a.ratePct(), Basis: a.basis()}
+			g.Cells[d][h] = Cell{Posts: a.postCount(), Publications: a.publications, Rated: a.rated(), RatePct: a.ratePct(), Basis: a.basis()}
 		}
 	}
 	g.Total = total.figures()

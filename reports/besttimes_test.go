@@ -52,7 +52,7 @@ func TestBestTimesParis(t *testing.T) {
 			}
 		}
 	}
-	if g.Undated != 1 || g.Total.Posts != 7 || g.Total.Rated != 6 || g.Total.Basis != reports.BasisMixed || g.Zone != "Europe/Paris" {
+	if g.Undated != 1 || g.Total.Posts != 7 || g.Total.Publications != 7 || g.Total.Rated != 6 || g.Total.Basis != reports.BasisMixed || g.Zone != "Europe/Paris" {
 		t.Errorf("undated %d, total %+v, zone %s", g.Undated, g.Total, g.Zone)
 	}
 
@@ -65,13 +65,13 @@ func TestBestTimesParis(t *testing.T) {
 		t.Fatalf("%d lines, want %d", len(lines), 1+7*24)
 	}
 	for i, want := range map[int]string{
-		0:            "weekday,hour,posts,rated,rate_pct,basis",
-		1:            "Monday,0,0,0,,none",
-		1 + 9:        "Monday,9,2,2,5,reach",
-		1 + 6*24:     "Sunday,0,0,0,,none",
-		1 + 6*24 + 1: "Sunday,1,1,0,,none",
-		1 + 6*24 + 2: "Sunday,2,2,2,20,reach",
-		1 + 6*24 + 3: "Sunday,3,2,2,5.25,mixed",
+		0:            "weekday,hour,posts,publications,rated,rate_pct,basis",
+		1:            "Monday,0,0,0,0,,none",
+		1 + 9:        "Monday,9,2,2,2,5,reach",
+		1 + 6*24:     "Sunday,0,0,0,0,,none",
+		1 + 6*24 + 1: "Sunday,1,1,1,0,,none",
+		1 + 6*24 + 2: "Sunday,2,2,2,2,20,reach",
+		1 + 6*24 + 3: "Sunday,3,2,2,2,5.25,mixed",
 	} {
 		if lines[i] != want {
 			t.Errorf("line %d = %q, want %q", i, lines[i], want)

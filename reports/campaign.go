@@ -121,7 +121,7 @@ func CampaignReport(campaign Cohort, snapshots []Snapshot, asOf time.Time, zone 
 			}
 			n := seen[r.s.Network]
 			for _, cell := range [4]int{d*cols + n, d*cols + cols - 1, days*cols + n, days*cols + cols - 1} {
-				accs[k][cell].add(&r.s.Metrics)
+				accs[k][cell].add(r.s.PostID, &r.s.Metrics)
 			}
 		}
 	}
@@ -139,7 +139,7 @@ func CampaignReport(campaign Cohort, snapshots []Snapshot, asOf time.Time, zone 
 			}
 			c, b := &accs[0][d*cols+n], &accs[1][d*cols+n]
 			r.Campaign, r.Before = c.figures(), b.figures()
-			r.PostsChangePct = ChangePct(ptr(float64(b.posts)), ptr(float64(c.posts)))
+			r.PostsChangePct = ChangePct(ptr(float64(b.postCount())), ptr(float64(c.postCount())))
 			r.EngagementChangePct = ChangePct(intPtrFloat(r.Before.Engagement), intPtrFloat(r.Campaign.Engagement))
 			r.RateChangePct = ChangePct(r.Before.RatePct, r.Campaign.RatePct)
 			out.Rows = append(out.Rows, r)

@@ -52,19 +52,20 @@ func TestCampaignReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Columns: day, date, before_date, network, posts (campaign, before,
-	// change), engagement (…), rate (…), bases, unrated, then likes,
+	// change), publications (campaign, before: one a post here),
+	// engagement (…), rate (…), bases, unrated, then likes,
 	// comments, shares, saves, reach, impressions (campaign, before).
 	want := strings.Join([]string{
-		"day,date,before_date,network,campaign_posts,before_posts,posts_change_pct,campaign_engagement,before_engagement,engagement_change_pct,campaign_rate_pct,before_rate_pct,rate_change_pct,campaign_basis,before_basis,campaign_unrated,before_unrated,campaign_likes,before_likes,campaign_comments,before_comments,campaign_shares,before_shares,campaign_saves,before_saves,campaign_reach,before_reach,campaign_impressions,before_impressions",
-		"1,2026-10-26,2026-10-24,mastodon,0,0,,,,,,,,none,none,0,0,,,,,,,,,,,,",
-		"1,2026-10-26,2026-10-24,x,1,1,0,20,10,100,2,1,100,impressions,impressions,0,0,20,10,,,,,,,,,1000,1000",
-		"1,2026-10-26,2026-10-24,all,1,1,0,20,10,100,2,1,100,impressions,impressions,0,0,20,10,,,,,,,,,1000,1000",
-		"2,2026-10-27,2026-10-25,mastodon,1,1,0,6,3,100,,,,none,none,1,1,6,3,,,,,,,,,,",
-		"2,2026-10-27,2026-10-25,x,1,0,,10,,,4,,,impressions,none,0,0,10,,,,,,,,,,250,",
-		"2,2026-10-27,2026-10-25,all,2,1,100,16,3,433.3,4,,,impressions,none,1,1,16,3,,,,,,,,,250,",
-		"total,,,mastodon,1,1,0,6,3,100,,,,none,none,1,1,6,3,,,,,,,,,,",
-		"total,,,x,2,1,100,30,10,200,3,1,200,impressions,impressions,0,0,30,10,,,,,,,,,1250,1000",
-		"total,,,all,3,2,50,36,13,176.9,3,1,200,impressions,impressions,1,1,36,13,,,,,,,,,1250,1000",
+		"day,date,before_date,network,campaign_posts,before_posts,posts_change_pct,campaign_publications,before_publications,campaign_engagement,before_engagement,engagement_change_pct,campaign_rate_pct,before_rate_pct,rate_change_pct,campaign_basis,before_basis,campaign_unrated,before_unrated,campaign_likes,before_likes,campaign_comments,before_comments,campaign_shares,before_shares,campaign_saves,before_saves,campaign_reach,before_reach,campaign_impressions,before_impressions",
+		"1,2026-10-26,2026-10-24,mastodon,0,0,,0,0,,,,,,,none,none,0,0,,,,,,,,,,,,",
+		"1,2026-10-26,2026-10-24,x,1,1,0,1,1,20,10,100,2,1,100,impressions,impressions,0,0,20,10,,,,,,,,,1000,1000",
+		"1,2026-10-26,2026-10-24,all,1,1,0,1,1,20,10,100,2,1,100,impressions,impressions,0,0,20,10,,,,,,,,,1000,1000",
+		"2,2026-10-27,2026-10-25,mastodon,1,1,0,1,1,6,3,100,,,,none,none,1,1,6,3,,,,,,,,,,",
+		"2,2026-10-27,2026-10-25,x,1,0,,1,0,10,,,4,,,impressions,none,0,0,10,,,,,,,,,,250,",
+		"2,2026-10-27,2026-10-25,all,2,1,100,2,1,16,3,433.3,4,,,impressions,none,1,1,16,3,,,,,,,,,250,",
+		"total,,,mastodon,1,1,0,1,1,6,3,100,,,,none,none,1,1,6,3,,,,,,,,,,",
+		"total,,,x,2,1,100,2,1,30,10,200,3,1,200,impressions,impressions,0,0,30,10,,,,,,,,,1250,1000",
+		"total,,,all,3,2,50,3,2,36,13,176.9,3,1,200,impressions,impressions,1,1,36,13,,,,,,,,,1250,1000",
 	}, "\n") + "\n"
 	if buf.String() != want {
 		t.Errorf("CSV:\n%s\nwant:\n%s", buf.String(), want)

@@ -24,6 +24,15 @@ type Cohort struct {
 	Author   string `json:"author,omitempty"`
 }
 
+// Filter returns the snapshots of the cohort's posts, in place (snapshots
+// is reused).
+func (c Cohort) Filter(snapshots []Snapshot) []Snapshot {
+	if c == (Cohort{}) {
+		return snapshots
+	}
+	return slices.DeleteFunc(snapshots, func(s Snapshot) bool { return !c.Match(&s) })
+}
+
 // HasPeriod reports whether the cohort bounds the publication time.
 func (c Cohort) HasPeriod() bool { return !c.From.IsZero() || !c.To.IsZero() }
 

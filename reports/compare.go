@@ -2,12 +2,14 @@ package reports
 
 import (
 	"math"
+	"sort"
 	"time"
 )
 
 // Indicators of a comparison, in the order of its rows.
 const (
 	IndicatorPosts           = "posts"
+	IndicatorPublications    = "publications"
 	IndicatorRate            = "engagement_rate_pct"
 	IndicatorPooledRate      = "pooled_engagement_rate_pct"
 	IndicatorCommentsPerPost = "comments_per_post"
@@ -20,7 +22,7 @@ const (
 
 // Row is one indicator of a comparison: its value for cohort A and B and
 // the change from A to B in percent, rounded to 1 decimal. A value is nil
-// when no post of the cohort gave the figure; ChangePct when A is 0 or
+// when no publication of the cohort gave the figure; ChangePct when A is 0 or
 // either value is nil.
 type Row struct {
 	Indicator string   `json:"indicator"`
@@ -37,7 +39,7 @@ type CohortSummary struct {
 	// Compare); zero when the cohort has no posts and no period.
 	From time.Time `json:"from,omitzero"`
 	To   time.Time `json:"to,omitzero"`
-	// Accounts the cohort's posts were published on, and how many of them
+	// Accounts the cohort's publications went out on, and how many of them
 	// have follower counts at both ends of the span.
 	Accounts         int `json:"accounts"`
 	AudienceAccounts int `json:"audience_accounts"`
@@ -55,7 +57,9 @@ type Comparison struct {
 // before asOf, and returns one row per indicator, in the order and with
 // the definitions of [Definitions] (Figures.Basis says whether reach,
 // impressions or both were the rates' denominators; Figures.Unrated counts
-// the posts left out of them).
+// the publications left out of them). A post belongs to a cohort when one
+// of its publications does: with network:x, a post on X and Bluesky is one
+// post, one publication.
 //
 // The span of a cohort with a period is that period, its end capped at asOf.
 // A cohort without one (or with an open bound) uses the span of its posts:
@@ -82,7 +86,8 @@ func Compare(a, b Cohort, snapshots []Snapshot, audience []AudienceSample, asOf 
 		return nil
 	}
 	cmp.Rows = []Row{
-		row(IndicatorPosts, ptr(float64(pa.posts)), ptr(float64(pb.posts))),
+		row(IndicatorPosts, ptr(float64(pa.postCount())), ptr(float64(pb.postCount()))),
+		row(IndicatorPublications, ptr(float64(pa.publications)), ptr(float64(pb.publications))),
 		row(IndicatorRate, pa.ratePct(), pb.ratePct()),
 		row(IndicatorPooledRate, pa.pooledRatePct(), pb.pooledRatePct()),
 		row(IndicatorCommentsPerPost, pa.perPost(fComments), pb.perPost(fComments)),
@@ -111,7 +116,7 @@ func measure(c Cohort, readings []reading, audience []AudienceSample, asOf time.
 		if !c.Match(r.s) {
 			continue
 		}
-		sd.acc.add(&r.s.Metrics)
+		sd.acc.add(r.s.PostID, &r.s.Metrics)
 		if _, ok := accounts[r.s.AccountID]; !ok {
 			accounts[r.s.AccountID] = len(accounts)
 		}
@@ -122,7 +127,7 @@ func measure(c Cohort, readings []reading, audience []AudienceSample, asOf time.
 			last = p
 		}
 	}
-	from, to := span(c, first, last, sd.acc.posts > 0, zone)
+	from, to := span(c, first, last, sd.acc.publications > 0, zone)
 	if !to.IsZero() && !asOf.IsZero() && to.After(asOf) {
 		to = asOf
 	}
@@ -224,5 +229,48 @@ func audienceEnds(audience []AudienceSample, accounts map[string]int, from, to t
 			e.end = i
 		}
 	}
+	return out
+}
+
+// Denominator is what the comparison's rates were divided by, over both
+// cohorts: a side without rated posts does not count; BasisMixed when the
+// two sides differ.
+func (c Comparison) Denominator() string {
+	a, b := c.A.Figures, c.B.Figures
+	switch {
+	case a.Basis == b.Basis, b.Rated == 0:
+		return a.Basis
+	case a.Rated == 0:
+		return b.Basis
+	}
+	return BasisMixed
+}
+
+// DayRate is a cohort's mean engagement rate (in percent, nil when no
+// publication of the day is rated) over the publications of one day, and
+// how many posts and publications that day has.
+type DayRate struct {
+	Date         string   `json:"date"`
+	RatePct      *float64 `json:"engagement_rate_pct"`
+	Posts        int      `json:"posts"`
+	Publications int      `json:"publications"`
+}
+
+// DailyRates is cohort co's mean engagement rate per publication day (in
+// zone), each target at its last reading at or before asOf, days in order.
+func DailyRates(co Cohort, snapshots []Snapshot, asOf time.Time, zone *time.Location) []DayRate {
+	days := map[string]*acc{}
+	for _, r := range latest(snapshots, asOf, co.Match) {
+		k := r.s.PublishedAt.In(zone).Format(dateLayout)
+		if days[k] == nil {
+			days[k] = &acc{}
+		}
+		days[k].add(r.s.PostID, &r.s.Metrics)
+	}
+	out := make([]DayRate, 0, len(days))
+	for k, d := range days {
+		out = append(out, DayRate{Date: k, RatePct: d.ratePct(), Posts: d.postCount(), Publications: d.publications})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out
 }

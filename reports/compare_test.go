@@ -65,6 +65,8 @@ func TestCompare(t *testing.T) {
 
 	want := []reports.Row{
 		{Indicator: "posts", A: fl(3), B: fl(3), ChangePct: fl(0)},
+		// each post of compareData went out on one account
+		{Indicator: "publications", A: fl(3), B: fl(3), ChangePct: fl(0)},
 		// (4.5 + 10) / 2 = 7.25; (4 + 12 + 1) / 3 = 17/3; −21.839… %
 		{Indicator: "engagement_rate_pct", A: fl(7.25), B: fl(5.666666666666667), ChangePct: fl(-21.8)},
 		// Pooled over the rated posts: A (45 + 20) × 100 / (1000 + 200) =
@@ -110,6 +112,7 @@ func TestCompare(t *testing.T) {
 	}
 	wantCSV := `indicator,A: period:2026-10-01..2026-10-31,B: period:2026-11-01..2026-11-30,change %
 posts,3,3,0
+publications,3,3,0
 engagement_rate_pct,7.25,5.67,-21.8
 pooled_engagement_rate_pct,5.42,4.59,-15.3
 comments_per_post,5.33,10,87.5
@@ -119,7 +122,7 @@ likes,52,95,82.7
 shares,6,10,66.7
 audience_growth,100,270,170
 rate_basis,mixed,mixed,
-posts_without_rate,1,0,
+publications_without_rate,1,0,
 `
 	if buf.String() != wantCSV {
 		t.Errorf("CSV:\n%s\nwant:\n%s", buf.String(), wantCSV)
@@ -153,6 +156,7 @@ func TestCompareSpanOfPosts(t *testing.T) {
 	// A has no post: every change is undefined (A = 0 or nil), never Inf or NaN.
 	checkRows(t, got.Rows, []reports.Row{
 		{Indicator: "posts", A: fl(0), B: fl(2)},
+		{Indicator: "publications", A: fl(0), B: fl(2)},
 		{Indicator: "engagement_rate_pct"},
 		{Indicator: "pooled_engagement_rate_pct"},
 		{Indicator: "comments_per_post"},

@@ -80,6 +80,10 @@ func isPlainNumber(s string) bool {
 
 // fmtFloat writes a figure rounded to 2 decimals, half away from zero
 // (what a spreadsheet shows; JSON carries it exact).
+// FormatFigure writes a figure as every CSV of rythme does: rounded to 2
+// decimals, no exponent, "" for nil.
+func FormatFigure(p *float64) string { return fmtFloat(p) }
+
 func fmtFloat(p *float64) string {
 	if p == nil {
 		return ""
@@ -105,7 +109,7 @@ func fmtTime(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// Table implements Report: one row per post.
+// Table implements Report: one row per publication (target).
 func (l PostList) Table() [][]string {
 	rows := [][]string{{"target_id", "post_id", "account_id", "network", "author", "campaign_id", "tags",
 		"published_at", "at", "deleted", "impressions", "reach", "likes", "comments", "shares", "saves",
@@ -121,8 +125,8 @@ func (l PostList) Table() [][]string {
 }
 
 // Table implements Report: indicator | A | B | change %, the header naming
-// the cohorts, then the rate basis and the count of posts without a rate
-// of each side.
+// the cohorts, then the rate basis and the count of publications without a
+// rate of each side.
 func (c Comparison) Table() [][]string {
 	rows := [][]string{{"indicator", "A: " + c.A.Cohort, "B: " + c.B.Cohort, "change %"}}
 	for _, r := range c.Rows {
@@ -130,14 +134,14 @@ func (c Comparison) Table() [][]string {
 	}
 	return append(rows,
 		[]string{"rate_basis", c.A.Figures.Basis, c.B.Figures.Basis, ""},
-		[]string{"posts_without_rate", strconv.Itoa(c.A.Figures.Unrated), strconv.Itoa(c.B.Figures.Unrated), ""})
+		[]string{"publications_without_rate", strconv.Itoa(c.A.Figures.Unrated), strconv.Itoa(c.B.Figures.Unrated), ""})
 }
 
 // Table implements Report: one row per day and network, then the totals
 // (day "total").
 func (c CampaignComparison) Table() [][]string {
 	rows := [][]string{{"day", "date", "before_date", "network",
-		"campaign_posts", "before_posts", "posts_change_pct",
+		"campaign_posts", "before_posts", "posts_change_pct", "campaign_publications", "before_publications",
 		"campaign_engagement", "before_engagement", "engagement_change_pct",
 		"campaign_rate_pct", "before_rate_pct", "rate_change_pct",
 		"campaign_basis", "before_basis", "campaign_unrated", "before_unrated",
@@ -152,6 +156,7 @@ func (c CampaignComparison) Table() [][]string {
 		a, b := &r.Campaign, &r.Before
 		rows = append(rows, []string{day, r.Date, r.BeforeDate, r.Network,
 			strconv.Itoa(a.Posts), strconv.Itoa(b.Posts), fmtFloat(r.PostsChangePct),
+			strconv.Itoa(a.Publications), strconv.Itoa(b.Publications),
 			fmtInt(a.Engagement), fmtInt(b.Engagement), fmtFloat(r.EngagementChangePct),
 			fmtFloat(a.RatePct), fmtFloat(b.RatePct), fmtFloat(r.RateChangePct),
 			a.Basis, b.Basis, strconv.Itoa(a.Unrated), strconv.Itoa(b.Unrated),
@@ -166,12 +171,12 @@ func (c CampaignComparison) Table() [][]string {
 // spaces.
 func (r Ranking) Table() [][]string {
 	rows := [][]string{{"rank", "author", "engagement", "likes", "comments", "shares", "saves",
-		"rate_pct", "basis", "posts", "targets", "published", "post_ids"}}
+		"rate_pct", "basis", "posts", "publications", "published", "post_ids"}}
 	for _, c := range r.Contributors {
 		rows = append(rows, []string{strconv.Itoa(c.Rank), c.Author, strconv.FormatInt(c.Engagement, 10),
 			strconv.FormatInt(c.Likes, 10), strconv.FormatInt(c.Comments, 10), strconv.FormatInt(c.Shares, 10),
 			strconv.FormatInt(c.Saves, 10), fmtFloat(c.RatePct), c.Basis, strconv.Itoa(c.Posts),
-			strconv.Itoa(c.Targets), strconv.Itoa(c.Published), strings.Join(c.PostIDs, " ")})
+			strconv.Itoa(c.Publications), strconv.Itoa(c.Published), strings.Join(c.PostIDs, " ")})
 	}
 	return rows
 }
@@ -179,12 +184,12 @@ func (r Ranking) Table() [][]string {
 // Table implements Report: one row per weekday and hour, Monday first (ISO
 // 8601), hours 0 to 23.
 func (g TimeGrid) Table() [][]string {
-	rows := [][]string{{"weekday", "hour", "posts", "rated", "rate_pct", "basis"}}
+	rows := [][]string{{"weekday", "hour", "posts", "publications", "rated", "rate_pct", "basis"}}
 	for i := 0; i < 7; i++ {
 		d := time.Weekday((i + 1) % 7)
 		for h, c := range g.Cells[d] {
 			rows = append(rows, []string{d.String(), strconv.Itoa(h), strconv.Itoa(c.Posts),
-				strconv.Itoa(c.Rated), fmtFloat(c.RatePct), c.Basis})
+				strconv.Itoa(c.Publications), strconv.Itoa(c.Rated), fmtFloat(c.RatePct), c.Basis})
 		}
 	}
 	return rows

@@ -6,7 +6,7 @@ package reports
 type Definition struct {
 	Indicator string `json:"indicator"`
 	Label     string `json:"label"`
-	// Unit is "posts", "percent" or "count".
+	// Unit is "posts", "publications", "percent" or "count".
 	Unit string `json:"unit"`
 	Text string `json:"definition"`
 }
@@ -17,21 +17,23 @@ type Definition struct {
 // 2 decimals.
 var Definitions = []Definition{
 	{IndicatorPosts, "Posts", "posts",
-		"Published posts in the cohort, one per account a post went out on, with or without readings."},
+		"Posts in the cohort: what an author put on the calendar (one row of /v1/posts), counted once however many accounts it went out on, when at least one of its publications is in the cohort."},
+	{IndicatorPublications, "Publications", "publications",
+		"Publications in the cohort: one per account a post went out on (a post on 2 networks is 1 post and 2 publications)."},
 	{IndicatorRate, "Average engagement rate", "percent",
-		"Mean of the per-post engagement rates, each post weighing the same: per post, (likes + comments + shares + saves) × 100 ÷ reach, or ÷ impressions where the network gives no reach; posts with neither are left out."},
+		"Mean of the per-publication engagement rates, each publication (a post on one account) weighing the same: per publication, (likes + comments + shares + saves) × 100 ÷ reach, or ÷ impressions where the network gives no reach; publications with neither are left out."},
 	{IndicatorPooledRate, "Pooled engagement rate", "percent",
-		"Total engagement (likes + comments + shares + saves) of the rated posts × 100 ÷ the sum of their reach (or impressions where the network gives no reach): large posts weigh more."},
+		"Total engagement (likes + comments + shares + saves) of the rated publications × 100 ÷ the sum of their reach (or impressions where the network gives no reach): large publications weigh more."},
 	{IndicatorCommentsPerPost, "Comments per post", "count",
-		"Total comments ÷ the posts whose network gave a comment count."},
+		"Total comments of the cohort's publications ÷ the posts with a publication whose network gave a comment count (a post on 2 networks counts once)."},
 	{IndicatorReachPerPost, "Organic reach per post", "count",
-		"Total reach ÷ the posts whose network gave a reach (never impressions); rythme publishes organic posts only."},
+		"Total reach of the cohort's publications ÷ the posts with a publication whose network gave a reach (never impressions; a post on 2 networks counts once); rythme publishes organic posts, but a Facebook post boosted as an ad counts its paid viewers too: the Graph API no longer gives a post's organic reach apart (post_total_media_view_unique)."},
 	{IndicatorReach, "Organic reach", "count",
-		"Total reach of the posts whose network gave a reach (never impressions); rythme publishes organic posts only."},
-	{IndicatorLikes, "Likes", "count", "Total likes (reactions, favourites, score) of the posts whose network gave them."},
-	{IndicatorShares, "Shares", "count", "Total shares (reposts, reblogs, quotes) of the posts whose network gave them."},
+		"Total reach of the publications whose network gave a reach (never impressions); rythme publishes organic posts, but a Facebook post boosted as an ad counts its paid viewers too: the Graph API no longer gives a post's organic reach apart (post_total_media_view_unique)."},
+	{IndicatorLikes, "Likes", "count", "Total likes (reactions, favourites, score) of the publications whose network gave them."},
+	{IndicatorShares, "Shares", "count", "Total shares (reposts, reblogs, quotes) of the publications whose network gave them."},
 	{IndicatorAudienceGrowth, "Audience growth", "count",
-		"Followers at the end of the span minus followers at its start, summed over the accounts the cohort's posts went out on that have a follower count at both ends."},
+		"Followers at the end of the span minus followers at its start, summed over the accounts the cohort's publications went out on that have a follower count at both ends."},
 }
 
 // DefinitionOf returns the definition of indicator, and whether it has one.

@@ -8,9 +8,15 @@
 // given. It must never do I/O, read the clock, log, or import anything but
 // the standard library and the rythme domain package.
 //
-// # Posts and readings
+// # Posts, publications and readings
 //
-// A "post" in a report is one published target: a post on one account.
+// A post is what an author puts on the calendar (one row of /v1/posts);
+// each of its targets, once published, is a publication: the post on one
+// account. A post on 2 networks is 1 post and 2 publications, in every
+// report (comparison, best times, leaderboard, campaign report): Posts
+// counts each post once, Publications each publication. Figures are read
+// per publication, and totals add up publications; "per post" figures
+// divide by posts; rates are per publication (reach is an account's).
 // Snapshots are a time series (several readings per target, never
 // overwritten); a report uses, per target, its last reading at or before
 // the time it is asked about (see [Latest]). A target with no reading in
@@ -20,36 +26,38 @@
 //
 // # Engagement rate
 //
-// Per post, engagement = likes + comments + shares + saves, summing the
+// Per publication, engagement = likes + comments + shares + saves, summing the
 // fields the network gives, and
 //
 //	engagement rate (%) = engagement × 100 / reach
 //
 // or / impressions when the network gives no reach (or a reach of 0). The
-// denominator used is reported per post ([BasisReach], [BasisImpressions])
-// and per set of posts ([BasisMixed] when both occur). A post with neither
+// denominator used is reported per publication ([BasisReach],
+// [BasisImpressions]) and per set ([BasisMixed] when both occur). A
+// publication with neither
 // reach nor impressions above 0, or with none of the four interaction
-// counts, has no rate ([BasisNone]): it still counts as a post, and is
-// counted among the posts without a rate. Mastodon, for instance, gives
+// counts, has no rate ([BasisNone]): it still counts as a publication, and
+// is counted among the publications without a rate. Mastodon, for instance, gives
 // likes, replies and reblogs but no reach nor views
-// (https://docs.joinmastodon.org/entities/Status/), so its posts have no
-// rate; X gives impression_count but no reach
-// (https://docs.x.com/x-api/fundamentals/metrics), so its posts are rated
+// (https://docs.joinmastodon.org/entities/Status/), so its publications
+// have no rate; X gives impression_count but no reach
+// (https://docs.x.com/x-api/fundamentals/metrics), so its publications are rated
 // on impressions. Rates are percentages: 4.5 means 4.5 %.
 //
 // # Nil fields
 //
 // A nil metric means "not given", never 0. Aggregates treat it so:
 //
-//   - totals (likes, shares, reach…) sum the posts that gave the field, and
-//     are nil (null) when no post of the set gave it;
+//   - totals (likes, shares, reach…) sum the publications that gave the
+//     field, and are nil (null) when no publication of the set gave it;
 //   - per-post figures (comments per post, reach per post) divide that total
-//     by the number of posts that gave the field, not by every post;
-//   - the average engagement rate is the mean of the per-post rates of the
-//     posts that have one (each post weighs the same); the pooled rate is
-//     their total engagement over the sum of their denominators (see
+//     by the number of posts with a publication that gave the field, not by
+//     every post nor by publications;
+//   - the average engagement rate is the mean of the per-publication rates
+//     of the publications that have one (each weighs the same); the pooled
+//     rate is their total engagement over the sum of their denominators (see
 //     [Definitions], the one text every output quotes);
-//   - post counts count every post, with or without figures.
+//   - post and publication counts count every one, with or without figures.
 //
 // # Numbers
 //

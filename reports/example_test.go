@@ -43,6 +43,7 @@ func Example() {
 	// Output:
 	// indicator,A: period:2026-10-05..2026-10-11+tag:launch+network:x,B: period:2026-10-05..2026-10-11+tag:launch+network:instagram,change %
 	// posts,1,1,0
+	// publications,1,1,0
 	// engagement_rate_pct,4,15,275
 	// pooled_engagement_rate_pct,4,15,275
 	// comments_per_post,12,6,-50
@@ -52,7 +53,7 @@ func Example() {
 	// shares,8,,
 	// audience_growth,40,100,150
 	// rate_basis,impressions,reach,
-	// posts_without_rate,0,0,
+	// publications_without_rate,0,0,
 }
 
 func ExampleParseCohort() {

@@ -14,7 +14,8 @@ const (
 	BasisNone        = "none"        // no rate (no denominator, or no interaction counts)
 )
 
-// PostFigures are one post's (target's) normalised figures at one reading.
+// PostFigures are one publication's (target's: one post on one account)
+// normalised figures at one reading.
 // Nil means the network did not give the figure.
 type PostFigures struct {
 	TargetID    string    `json:"target_id"`
@@ -66,7 +67,8 @@ func Normalise(s Snapshot) PostFigures {
 	return f
 }
 
-// PostList is the per-post report: normalised figures, one row a target.
+// PostList is the per-publication report: normalised figures, one row a
+// target.
 type PostList []PostFigures
 
 // Posts returns the figures of every target at its last reading at or
@@ -122,15 +124,21 @@ const (
 	nFields
 )
 
-// Figures are the aggregate figures of a set of posts. Totals are nil when
-// no post of the set gave the field (see the package doc on nil fields).
+// Figures are the aggregate figures of a set of publications. Totals are
+// nil when no publication of the set gave the field (see the package doc on
+// nil fields).
 type Figures struct {
-	Posts int `json:"posts"`
-	// Rated posts have an engagement rate; Unrated = Posts − Rated.
+	// Posts are the posts (calendar rows) with a publication in the set,
+	// each counted once; Publications the publications (a post on one
+	// account) in it. A post on 2 networks is 1 post, 2 publications.
+	Posts        int `json:"posts"`
+	Publications int `json:"publications"`
+	// Rated publications have an engagement rate; Unrated = Publications −
+	// Rated.
 	Rated   int `json:"rated"`
 	Unrated int `json:"unrated"`
-	// RatePct is the mean of the rated posts' rates (nil when none is);
-	// Basis says what they were divided by.
+	// RatePct is the mean of the rated publications' rates (nil when none
+	// is); Basis says what they were divided by.
 	RatePct     *float64 `json:"rate_pct"`
 	Basis       string   `json:"basis"`
 	Engagement  *int64   `json:"engagement"`
@@ -144,29 +152,41 @@ type Figures struct {
 	VideoViews  *int64   `json:"video_views"`
 }
 
-// acc accumulates figures without allocating.
+// acc accumulates figures: totals and rates over publications, and the
+// posts behind them (one map entry a post).
 type acc struct {
-	posts, byReach, byImpressions int
-	rateSum                       float64
+	publications, byReach, byImpressions int
+	// posts holds, for each post, the fields (bit f) that at least one of
+	// its publications gave: "per post" figures divide by these posts.
+	posts   map[string]uint16
+	rateSum float64
 	// pooledEng and pooledDen are the engagement and the denominators
-	// (reach, or impressions) of the rated posts: the pooled rate.
+	// (reach, or impressions) of the rated publications: the pooled rate.
 	pooledEng, pooledDen int64
 	sum                  [nFields]int64
 	given                [nFields]int
 }
 
-func (a *acc) add(m *rythme.Metrics) {
-	a.posts++
+// add counts one publication of post postID, with its figures m.
+func (a *acc) add(postID string, m *rythme.Metrics) {
+	a.publications++
+	if a.posts == nil {
+		a.posts = map[string]uint16{}
+	}
+	bits := a.posts[postID]
 	for i, p := range [...]*int64{m.Impressions, m.Reach, m.Likes, m.Comments, m.Shares, m.Saves, m.Clicks, m.VideoViews} {
 		if p != nil {
 			a.sum[i] += *p
 			a.given[i]++
+			bits |= 1 << i
 		}
 	}
 	if e, ok := engagement(m); ok {
 		a.sum[fEngagement] += e
 		a.given[fEngagement]++
+		bits |= 1 << fEngagement
 	}
+	a.posts[postID] = bits
 	rate, basis := rateOf(m)
 	switch basis {
 	case BasisReach:
@@ -197,7 +217,7 @@ func (a *acc) basis() string {
 	return BasisNone
 }
 
-// ratePct is the mean rate, nil when no post is rated.
+// ratePct is the mean rate, nil when no publication is rated.
 func (a *acc) ratePct() *float64 {
 	if a.rated() == 0 {
 		return nil
@@ -205,8 +225,8 @@ func (a *acc) ratePct() *float64 {
 	return ptr(a.rateSum / float64(a.rated()))
 }
 
-// pooledRatePct is the rated posts' engagement × 100 / the sum of their
-// denominators, nil when no post is rated.
+// pooledRatePct is the rated publications' engagement × 100 / the sum of
+// their denominators, nil when no publication is rated.
 func (a *acc) pooledRatePct() *float64 {
 	if a.rated() == 0 || a.pooledDen == 0 {
 		return nil
@@ -214,7 +234,7 @@ func (a *acc) pooledRatePct() *float64 {
 	return ptr(float64(a.pooledEng) * 100 / float64(a.pooledDen))
 }
 
-// total is the sum of field f, nil when no post gave it.
+// total is the sum of field f, nil when no publication gave it.
 func (a *acc) total(f int) *int64 {
 	if a.given[f] == 0 {
 		return nil
@@ -223,17 +243,27 @@ func (a *acc) total(f int) *int64 {
 	return &v
 }
 
-// perPost is total(f) / the posts that gave f, nil when none did.
+// postCount is the number of posts with a publication in the set.
+func (a *acc) postCount() int { return len(a.posts) }
+
+// perPost is total(f) / the posts with at least one publication that gave
+// f (a post on 2 networks counts once), nil when none did.
 func (a *acc) perPost(f int) *float64 {
 	if a.given[f] == 0 {
 		return nil
 	}
-	return ptr(float64(a.sum[f]) / float64(a.given[f]))
+	posts := 0
+	for _, bits := range a.posts {
+		if bits&(1<<f) != 0 {
+			posts++
+		}
+	}
+	return ptr(float64(a.sum[f]) / float64(posts))
 }
 
 func (a *acc) figures() Figures {
 	return Figures{
-		Posts: a.posts, Rated: a.rated(), Unrated: a.posts - a.rated(),
+		Posts: a.postCount(), Publications: a.publications, Rated: a.rated(), Unrated: a.publications - a.rated(),
 		RatePct: a.ratePct(), Basis: a.basis(),
 		Engagement: a.total(fEngagement), Impressions: a.total(fImpressions), Reach: a.total(fReach),
 		Likes: a.total(fLikes), Comments: a.total(fComments), Shares: a.total(fShares),

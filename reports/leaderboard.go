@@ -19,17 +19,19 @@ type Contributor struct {
 	Comments   int64 `json:"comments"`
 	Shares     int64 `json:"shares"`
 	Saves      int64 `json:"saves"`
-	// RatePct is the mean engagement rate of the author's counted posts at
-	// the end of the period (nil when none has one), Basis its denominator.
+	// RatePct is the mean engagement rate of the author's counted
+	// publications at the end of the period (nil when none has one), Basis
+	// its denominator.
 	RatePct *float64 `json:"rate_pct"`
 	Basis   string   `json:"basis"`
 	// PostIDs are the author's counted posts (sorted, each once); Posts
-	// their number, Targets the published targets behind them, Published
-	// how many of those targets were published in the period.
-	PostIDs   []string `json:"post_ids"`
-	Posts     int      `json:"posts"`
-	Targets   int      `json:"targets"`
-	Published int      `json:"published"`
+	// their number, Publications the counted publications behind them (a
+	// post on one account), Published how many of those went out in the
+	// period.
+	PostIDs      []string `json:"post_ids"`
+	Posts        int      `json:"posts"`
+	Publications int      `json:"publications"`
+	Published    int      `json:"published"`
 }
 
 // Ranking is the contributor leaderboard of a period.
@@ -37,8 +39,8 @@ type Ranking struct {
 	From         time.Time     `json:"from"`
 	To           time.Time     `json:"to"`
 	Contributors []Contributor `json:"contributors"`
-	// Unattributed counts the targets that would have counted but have no
-	// author; they are not ranked.
+	// Unattributed counts the publications that would have counted but have
+	// no author; they are not ranked.
 	Unattributed int `json:"unattributed"`
 }
 
@@ -53,10 +55,10 @@ type Ranking struct {
 // that fell (an unlike) lowers the total. The result does not change when
 // the leaderboard is computed again later: readings from to on are not used.
 //
-// A target counts for its author when it was published in the period or
+// A publication (target) counts for its author when it was published in the period or
 // earned a non-zero engagement in it, and has a reading before to. Authors
 // are ranked by engagement earned (highest first), then by the mean
-// engagement rate of their counted posts at to (highest first, none last),
+// engagement rate of their counted publications at to (highest first, none last),
 // then by name (byte order); Rank is 1 for the first, with no two equal.
 func Leaderboard(snapshots []Snapshot, from, to time.Time) Ranking {
 	type entry struct{ atFrom, atTo tracker }
@@ -117,12 +119,12 @@ func Leaderboard(snapshots []Snapshot, from, to time.Time) Ranking {
 		b.c.Comments += d[1]
 		b.c.Shares += d[2]
 		b.c.Saves += d[3]
-		b.c.Targets++
+		b.c.Publications++
 		if published {
 			b.c.Published++
 		}
 		b.posts[end.PostID] = true
-		b.rateAcc.add(&end.Metrics)
+		b.rateAcc.add(end.PostID, &end.Metrics)
 	}
 	out.Contributors = make([]Contributor, 0, len(boards))
 	for _, b := range boards {

@@ -63,19 +63,19 @@ func TestLeaderboard(t *testing.T) {
 	got := reports.Leaderboard(leaderboardData(), at("2026-10-01T00:00:00Z"), at("2026-11-01T00:00:00Z"))
 	want := []reports.Contributor{
 		{Rank: 1, Author: "Ada", Engagement: 23, Likes: 17, Comments: 2, Shares: 1, Saves: 3, RatePct: fl(12.5),
-			Basis: "mixed", PostIDs: []string{"p-t1", "p-t2"}, Posts: 2, Targets: 2, Published: 1},
+			Basis: "mixed", PostIDs: []string{"p-t1", "p-t2"}, Posts: 2, Publications: 2, Published: 1},
 		{Rank: 2, Author: "Bob", Engagement: 23, Likes: 23, RatePct: fl(5),
-			Basis: "impressions", PostIDs: []string{"p3"}, Posts: 1, Targets: 2, Published: 2},
+			Basis: "impressions", PostIDs: []string{"p3"}, Posts: 1, Publications: 2, Published: 2},
 		{Rank: 3, Author: "Cleo", Engagement: 13, Likes: 10, Comments: 3, RatePct: fl(10),
-			Basis: "reach", PostIDs: []string{"p-t5"}, Posts: 1, Targets: 1, Published: 1},
+			Basis: "reach", PostIDs: []string{"p-t5"}, Posts: 1, Publications: 1, Published: 1},
 		{Rank: 4, Author: "Dan", Engagement: 13, Likes: 13, RatePct: fl(10),
-			Basis: "reach", PostIDs: []string{"p-t6"}, Posts: 1, Targets: 1, Published: 1},
+			Basis: "reach", PostIDs: []string{"p-t6"}, Posts: 1, Publications: 1, Published: 1},
 		{Rank: 5, Author: "Gus", Engagement: 10, Likes: 10,
-			Basis: "none", PostIDs: []string{"p-t10"}, Posts: 1, Targets: 1, Published: 1},
+			Basis: "none", PostIDs: []string{"p-t10"}, Posts: 1, Publications: 1, Published: 1},
 		{Rank: 6, Author: "Ivy", Engagement: 0,
-			Basis: "none", PostIDs: []string{"p-t12"}, Posts: 1, Targets: 1, Published: 1},
+			Basis: "none", PostIDs: []string{"p-t12"}, Posts: 1, Publications: 1, Published: 1},
 		{Rank: 7, Author: "Hal", Engagement: -3, Likes: -3,
-			Basis: "none", PostIDs: []string{"p-t11"}, Posts: 1, Targets: 1, Published: 0},
+			Basis: "none", PostIDs: []string{"p-t11"}, Posts: 1, Publications: 1, Published: 0},
 	}
 	if len(got.Contributors) != len(want) {
 		t.Fatalf("%d contributors, want %d: %+v", len(got.Contributors), len(want), got.Contributors)
@@ -85,7 +85,7 @@ func TestLeaderboard(t *testing.T) {
 		if g.Rank != w.Rank || g.Author != w.Author || g.Engagement != w.Engagement || g.Likes != w.Likes ||
 			g.Comments != w.Comments || g.Shares != w.Shares || g.Saves != w.Saves || !eqF(g.RatePct, w.RatePct) ||
 			g.Basis != w.Basis || !slices.Equal(g.PostIDs, w.PostIDs) || g.Posts != w.Posts ||
-			g.Targets != w.Targets || g.Published != w.Published {
+			g.Publications != w.Publications || g.Published != w.Published {
 			t.Errorf("[%d] = %+v (rate %s)\nwant %+v (rate %s)", i, g, fmtF(g.RatePct), w, fmtF(w.RatePct))
 		}
 	}
@@ -111,7 +111,7 @@ func TestLeaderboardDeterministic(t *testing.T) {
 	if first.String() != again.String() {
 		t.Errorf("input order changed the leaderboard:\n%s\n%s", first.String(), again.String())
 	}
-	want := `rank,author,engagement,likes,comments,shares,saves,rate_pct,basis,posts,targets,published,post_ids
+	want := `rank,author,engagement,likes,comments,shares,saves,rate_pct,basis,posts,publications,published,post_ids
 1,Ada,23,17,2,1,3,12.5,mixed,2,2,1,p-t1 p-t2
 2,Bob,23,23,0,0,0,5,impressions,1,2,2,p3
 3,Cleo,13,10,3,0,0,10,reach,1,1,1,p-t5

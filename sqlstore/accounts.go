@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -16,7 +18,8 @@ const accountCols = `id, workspace_id, network, instance_url, external_id, usern
 	profile_url, status, status_reason, meta, token, created_at, updated_at`
 
 // accountRead is what scanAccount reads.
-const accountRead = accountCols + `, schedule, last_metrics_at, last_metrics_error, last_metrics_error_at, metrics_failures`
+const accountRead = accountCols + `, schedule, last_metrics_at, last_metrics_error, last_metrics_error_at, metrics_failures,
+	` + historyCols
 
 // sealToken encodes the token as JSON and seals it, bound to the account
 // id; a zero token is NULL.
@@ -40,12 +43,16 @@ func (s *Store) scanAccount(sc scanner) (*rythme.Account, error) {
 	a := &rythme.Account{}
 	var status, meta, schedule string
 	var token []byte
+	var h historyRow
 	if err := sc.Scan(&a.ID, &a.WorkspaceID, &a.Network, &a.InstanceURL, &a.ExternalID, &a.Username,
 		&a.DisplayName, &a.ProfileURL, &status, &a.StatusReason, &meta, &token,
 		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &schedule, nullTimeCol{&a.LastMetricsAt}, &a.LastMetricsError,
-		nullTimeCol{&a.LastMetricsErrorAt}, &a.MetricsFailures); err != nil {
+		nullTimeCol{&a.LastMetricsErrorAt}, &a.MetricsFailures,
+		&h.status, nullTimeCol{&h.since}, &h.imported, &h.read, &h.cursor, nullTimeCol{&h.started},
+		nullTimeCol{&h.updated}, nullTimeCol{&h.finished}, &h.err); err != nil {
 		return nil, err
 	}
+	a.History = h.toImport()
 	if schedule != "" {
 		a.Schedule = &rythme.PostingSchedule{}
 		if err := json.Unmarshal([]byte(schedule), a.Schedule); err != nil {
@@ -149,6 +156,30 @@ func (s *Store) AccountByID(ctx context.Context, id string) (*rythme.Account, er
 		return nil, notFound("account", id)
 	}
 	return a, s.fail("account by id", err)
+}
+
+// accountsBatch is how many ids one AccountsByID statement carries.
+const accountsBatch = 500
+
+// AccountsByID returns the accounts of ids that exist, in no particular
+// order, without workspace scope (the worker's read of many at once).
+func (s *Store) AccountsByID(ctx context.Context, ids []string) ([]*rythme.Account, error) {
+	out := make([]*rythme.Account, 0, len(ids))
+	for off := 0; off < len(ids); off += accountsBatch {
+		chunk := ids[off:min(len(ids), off+accountsBatch)]
+		marks := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			marks[i], args[i] = "$"+strconv.Itoa(i+1), id
+		}
+		got, err := s.queryAccounts(ctx, "accounts by id",
+			`SELECT `+accountRead+` FROM accounts WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
 
 // ListAccounts lists the workspace's accounts, oldest first.

@@ -66,13 +66,18 @@ func (s *Store) ListPosts(ctx context.Context, workspaceID string, f rythme.Post
 		enc, _ := json.Marshal(f.Tag)
 		sb.WriteString(` AND p.tags LIKE ` + arg("%"+likeEscape(string(enc))+"%") + ` ESCAPE '\'`)
 	}
-	if f.Status != "" || f.AccountID != "" {
+	if f.Status != "" || f.AccountID != "" || f.Network != "" {
+		// One target meets every condition: "held on Bluesky" is not
+		// "held somewhere and on Bluesky somewhere".
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id`)
 		if f.Status != "" {
 			sb.WriteString(` AND t.status = ` + arg(string(f.Status)))
 		}
 		if f.AccountID != "" {
 			sb.WriteString(` AND t.account_id = ` + arg(f.AccountID))
+		}
+		if f.Network != "" {
+			sb.WriteString(` AND t.network = ` + arg(f.Network))
 		}
 		sb.WriteString(`)`)
 	}

@@ -15,27 +15,80 @@ func (s *Store) DueMetrics(ctx context.Context, now time.Time, limit int) ([]ryt
 	if limit <= 0 {
 		limit = DueTargetsLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, network, external_id, published_at, metrics_step,
-		(SELECT count(*) FROM target_parts tp WHERE tp.target_id = targets.id AND tp.idx = 1)
+	return s.metricsDue(ctx, "due metrics", `SELECT `+dueColumns+`
 		FROM targets WHERE metrics_next_at IS NOT NULL AND metrics_next_at <= $1 AND status = 'published' AND external_id <> ''
 		ORDER BY account_id, metrics_next_at, id LIMIT $2`, s.ts(now), limit)
+}
+
+// dueColumns are what metricsDue scans into a MetricsDue.
+const dueColumns = `id, account_id, network, external_id, published_at, metrics_step, metrics_next_at,
+		(SELECT count(*) FROM target_parts tp WHERE tp.target_id = targets.id AND tp.idx = 1)`
+
+func (s *Store) metricsDue(ctx context.Context, op, query string, args ...any) ([]rythme.MetricsDue, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, s.fail("due metrics", err)
+		return nil, s.fail(op, err)
 	}
 	defer rows.Close()
 	out := []rythme.MetricsDue{}
 	for rows.Next() {
 		var d rythme.MetricsDue
-		var pub *time.Time
-		if err := rows.Scan(&d.TargetID, &d.AccountID, &d.Network, &d.ExternalID, nullTimeCol{&pub}, &d.Step, &d.OwnReplies); err != nil {
-			return nil, s.fail("due metrics", err)
+		var pub, next *time.Time
+		if err := rows.Scan(&d.TargetID, &d.AccountID, &d.Network, &d.ExternalID, nullTimeCol{&pub}, &d.Step,
+			nullTimeCol{&next}, &d.OwnReplies); err != nil {
+			return nil, s.fail(op, err)
 		}
 		if pub != nil {
 			d.PublishedAt = *pub
 		}
+		if next != nil {
+			d.NextAt = *next
+		}
 		out = append(out, d)
 	}
-	return out, s.fail("due metrics", rows.Err())
+	return out, s.fail(op, rows.Err())
+}
+
+// ReadTargets lists the account's published targets still on their
+// reading schedule, the most recently published first.
+func (s *Store) ReadTargets(ctx context.Context, accountID string, limit int) ([]rythme.MetricsDue, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	return s.metricsDue(ctx, "read targets", `SELECT `+dueColumns+`
+		FROM targets WHERE account_id = $1 AND metrics_next_at IS NOT NULL AND status = 'published' AND external_id <> ''
+		ORDER BY published_at DESC, id LIMIT $2`, accountID, limit)
+}
+
+// SaveReading stores a reading taken off the schedule as a new snapshot;
+// the target points at it when it is its latest, and a deleted post is
+// read no more. Its step and next reading are left as they were.
+func (s *Store) SaveReading(ctx context.Context, targetID string, m rythme.Metrics) error {
+	if m.At.IsZero() {
+		m.At = time.Now()
+	}
+	return s.tx(ctx, "save reading", func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
+			impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted, poll)
+			SELECT workspace_id, id, account_id, network, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM targets WHERE id = $1
+			RETURNING id`,
+			targetID, s.ts(m.At), nullInt(m.Impressions), nullInt(m.Reach), nullInt(m.Likes), nullInt(m.Comments),
+			nullInt(m.Shares), nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted,
+			pollResultsText(m.Poll)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("target", targetID)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE targets SET
+				metrics_next_at = CASE WHEN $4 THEN NULL ELSE metrics_next_at END,
+				latest_snapshot_id = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $2 THEN $3 ELSE latest_snapshot_id END,
+				latest_snapshot_at = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $2 THEN $2 ELSE latest_snapshot_at END
+			WHERE id = $1`, targetID, s.ts(m.At), id, m.Deleted)
+		return err
+	})
 }
 
 func nullInt(p *int64) any {
@@ -55,11 +108,12 @@ func (s *Store) SaveMetrics(ctx context.Context, due rythme.MetricsDue, m rythme
 	return s.tx(ctx, "save metrics", func(tx *sql.Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO metric_snapshots (workspace_id, target_id, account_id, network, at,
-			impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted)
-			SELECT workspace_id, id, account_id, network, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM targets WHERE id = $1
+			impressions, reach, likes, comments, shares, saves, clicks, video_views, deleted, poll)
+			SELECT workspace_id, id, account_id, network, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM targets WHERE id = $1
 			RETURNING id`,
 			due.TargetID, s.ts(m.At), nullInt(m.Impressions), nullInt(m.Reach), nullInt(m.Likes), nullInt(m.Comments),
-			nullInt(m.Shares), nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted).Scan(&id)
+			nullInt(m.Shares), nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted,
+			pollResultsText(m.Poll)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("target", due.TargetID)
 		}
@@ -124,9 +178,15 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		published                                                time.Time
 	}
 	targets := map[string]*meta{}
+	posts := `posts p ON p.id = t.post_id`
+	if s.dialect == DialectPostgres {
+		// A probe of the posts' key per target: a hash join would read
+		// every post of every workspace to find the few thousand wanted.
+		posts = `LATERAL (SELECT author, tags, campaign_id FROM posts p WHERE p.id = t.post_id OFFSET 0) p ON true`
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.post_id, t.account_id, t.network, p.author, p.tags, p.campaign_id,
 			t.published_at, t.external_id
-		FROM targets t JOIN posts p ON p.id = t.post_id
+		FROM targets t JOIN `+posts+`
 		WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3`, workspaceID, s.ts(from), s.ts(to))
 	if err != nil {
 		return nil, s.fail("snapshots", err)
@@ -172,10 +232,12 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		// comparison as of now: every target); otherwise found by an index
 		// probe on (target_id, at) for that target alone (a comparison as
 		// of a past day). Both halves start from the workspace's targets,
-		// so neither reads readings it does not return.
+		// so neither reads readings it does not return. The pointer's time
+		// picks the month's partition on PostgreSQL: the reading is found
+		// in one partition's index, not looked for in every month's.
 		readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
 				m.video_views, m.deleted
-			FROM targets t JOIN metric_snapshots m ON m.id = t.latest_snapshot_id
+			FROM targets t JOIN metric_snapshots m ON m.id = t.latest_snapshot_id AND m.at = t.latest_snapshot_at
 			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
 		UNION ALL
 		SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
@@ -184,6 +246,24 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 				WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1)
 			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
 				AND (t.latest_snapshot_at IS NULL OR t.latest_snapshot_at > $4)`
+		if s.dialect == DialectPostgres {
+			// The same as LATERAL subqueries, which PostgreSQL runs as one
+			// index probe per target, in the one month's partition the
+			// pointer's time names (pruned at run time); as joins, it
+			// would hash every partition of the readings instead.
+			readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
+					m.video_views, m.deleted
+				FROM targets t CROSS JOIN LATERAL (SELECT * FROM metric_snapshots m
+					WHERE m.id = t.latest_snapshot_id AND m.at = t.latest_snapshot_at LIMIT 1) m
+				WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
+			UNION ALL
+			SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
+					m.video_views, m.deleted
+				FROM targets t CROSS JOIN LATERAL (SELECT * FROM metric_snapshots p
+					WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1) m
+				WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
+					AND (t.latest_snapshot_at IS NULL OR t.latest_snapshot_at > $4)`
+		}
 		args = append(args, s.ts(*latestAsOf))
 	}
 	rows, err = s.r.QueryContext(ctx, readings, args...)
@@ -296,7 +376,7 @@ func (s *Store) PostReadings(ctx context.Context, workspaceID, postID string, li
 		return nil, notFound("post", postID)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT m.target_id, t.external_id, m.at, m.impressions, m.reach, m.likes, m.comments,
-			m.shares, m.saves, m.clicks, m.video_views, m.deleted
+			m.shares, m.saves, m.clicks, m.video_views, m.deleted, m.poll
 		FROM targets t JOIN metric_snapshots m ON m.target_id = t.id
 		WHERE t.post_id = $1 AND t.workspace_id = $2
 		ORDER BY m.target_id, m.at, m.id LIMIT $3`, postID, workspaceID, limit)
@@ -309,8 +389,13 @@ func (s *Store) PostReadings(ctx context.Context, workspaceID, postID string, li
 	for rows.Next() {
 		var m rythme.Metrics
 		var deleted any
+		var poll string
 		if err := rows.Scan(&m.TargetID, &m.ExternalID, timeCol{&m.At}, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4],
-			&vals[5], &vals[6], &vals[7], &deleted); err != nil {
+			&vals[5], &vals[6], &vals[7], &deleted, &poll); err != nil {
+			return nil, s.fail("post readings", err)
+		}
+		var err error
+		if m.Poll, err = parsePollResults(poll); err != nil {
 			return nil, s.fail("post readings", err)
 		}
 		m.Deleted = truthy(deleted)

@@ -23,27 +23,9 @@ var migrations embed.FS
 // one migrates, the others wait and then find nothing to do.
 // https://pkg.go.dev/github.com/pressly/goose/v3/lock#NewPostgresSessionLocker
 func (s *Store) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	p, err := s.provider(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
-	}
-	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if s.dialect == DialectPostgres {
-		dialect = goose.DialectPostgres
-		id, err := s.lockID(ctx)
-		if err != nil {
-			return err
-		}
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return fmt.Errorf("sqlstore: migrate: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, s.w, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
+		return err
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
@@ -56,6 +38,34 @@ func (s *Store) migrate(ctx context.Context) error {
 			slog.Duration("took", r.Duration))
 	}
 	return nil
+}
+
+// provider is goose's migration provider for this store's dialect, with
+// the session lock on PostgreSQL.
+func (s *Store) provider(ctx context.Context) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == DialectPostgres {
+		dialect = goose.DialectPostgres
+		id, err := s.lockID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, s.w, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	return p, nil
 }
 
 // lockID is the advisory lock id for migrations: one per database and

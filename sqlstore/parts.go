@@ -14,12 +14,13 @@ const insertPartSQL = `INSERT INTO target_parts (target_id, idx, external_id, ur
 	SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM targets WHERE id = $1)
 	ON CONFLICT (target_id, idx) DO NOTHING`
 
-// SaveTargetPart records a thread part that is on the network, whatever
-// the target's state: saving it again is a no-op, another external id at
-// the same index ECONFLICT, no such target ENOTFOUND.
+// SaveTargetPart records a thread part (or, at rythme.FirstCommentIndex,
+// the first comment) that is on the network, whatever the target's state:
+// saving it again is a no-op, another external id at the same index
+// ECONFLICT, no such target ENOTFOUND.
 func (s *Store) SaveTargetPart(ctx context.Context, targetID string, p rythme.TargetPart) error {
-	if p.Index < 0 || p.ExternalID == "" {
-		return rythme.Invalid(rythme.FieldError{Field: "part", Message: "needs an index of 0 or more and an external id"})
+	if p.Index < rythme.FirstCommentIndex || p.ExternalID == "" {
+		return rythme.Invalid(rythme.FieldError{Field: "part", Message: "needs an index of -1 (the first comment) or more and an external id"})
 	}
 	n, err := s.insertPart(ctx, s.w, targetID, p)
 	if err != nil || n == 1 {
@@ -32,6 +33,9 @@ func (s *Store) SaveTargetPart(ctx context.Context, targetID string, p rythme.Ta
 	}
 	if err != nil {
 		return s.fail("save target part", err)
+	}
+	if ext != p.ExternalID && p.Index == rythme.FirstCommentIndex {
+		return rythme.Errorf(rythme.ECONFLICT, "the first comment of target %s is already recorded as %s, not %s", targetID, ext, p.ExternalID)
 	}
 	if ext != p.ExternalID {
 		return rythme.Errorf(rythme.ECONFLICT, "part %d of target %s is already recorded as %s, not %s", p.Index+1, targetID, ext, p.ExternalID)
@@ -49,7 +53,7 @@ func (s *Store) insertPart(ctx context.Context, x execer, targetID string, p ryt
 	return res.RowsAffected()
 }
 
-// loadParts fills the Parts of targets, in one query.
+// loadParts fills the Parts (and Comment) of targets, in one query.
 func loadParts(ctx context.Context, q execer, targets []*rythme.Target) error {
 	if len(targets) == 0 {
 		return nil
@@ -62,7 +66,7 @@ func loadParts(ctx context.Context, q execer, targets []*rythme.Target) error {
 			continue
 		}
 		byID[t.ID] = t
-		t.Parts = nil
+		t.Parts, t.Comment = nil, nil
 		args = append(args, t.ID)
 		marks = append(marks, "$"+strconv.Itoa(len(args)))
 	}
@@ -79,6 +83,10 @@ func loadParts(ctx context.Context, q execer, targets []*rythme.Target) error {
 			return err
 		}
 		t := byID[id]
+		if p.Index == rythme.FirstCommentIndex {
+			t.Comment = &p
+			continue
+		}
 		t.Parts = append(t.Parts, p)
 	}
 	return rows.Err()

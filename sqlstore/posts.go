@@ -16,17 +16,23 @@ import (
 )
 
 const postCols = `id, workspace_id, content, scheduled_at, timezone, tags, author, created_by, created_at, updated_at, media, thread, review, campaign_id, format,
-	plan_item, challenge_week, series_id, occurrence_at, detached`
+	plan_item, challenge_week, series_id, occurrence_at, detached, author_member_id, origin, first_comment, poll`
 
 func scanPost(sc scanner) (*rythme.Post, error) {
 	p := &rythme.Post{}
-	var tags, media, thread string
+	var tags, media, thread, poll string
+	var authorMember sql.NullString
 	if err := sc.Scan(&p.ID, &p.WorkspaceID, &p.Content, timeCol{&p.ScheduledAt}, &p.Timezone, &tags,
 		&p.Author, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &media, &thread, &p.Review,
-		&p.CampaignID, &p.Format, &p.PlanItem, &p.ChallengeWeek, &p.SeriesID, nullTimeCol{&p.OccurrenceAt}, &p.Detached); err != nil {
+		&p.CampaignID, &p.Format, &p.PlanItem, &p.ChallengeWeek, &p.SeriesID, nullTimeCol{&p.OccurrenceAt}, &p.Detached,
+		&authorMember, &p.Origin, &p.FirstComment, &poll); err != nil {
 		return nil, err
 	}
+	p.AuthorMemberID = authorMember.String
 	var err error
+	if p.Poll, err = parsePoll(poll); err != nil {
+		return nil, err
+	}
 	if p.Tags, err = parseTags(tags); err != nil {
 		return nil, err
 	}
@@ -137,7 +143,7 @@ func (s *Store) insertPost(ctx context.Context, tx *sql.Tx, p *rythme.Post) erro
 // insertPostSQL inserts a post; an occurrence already materialised
 // (posts_occurrence) is skipped: no row.
 const insertPostSQL = `INSERT INTO posts (` + postCols + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 	ON CONFLICT (series_id, occurrence_at) WHERE series_id <> '' DO NOTHING`
 
 // postArgs normalises p (normPost) and returns the arguments of
@@ -156,9 +162,13 @@ func (s *Store) postArgs(p *rythme.Post) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	poll, err := pollText(p.Poll)
+	if err != nil {
+		return nil, err
+	}
 	return []any{p.ID, p.WorkspaceID, p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author,
 		p.CreatedBy, s.ts(p.CreatedAt), s.ts(p.UpdatedAt), media, thread, p.Review, p.CampaignID, p.Format,
-		p.PlanItem, p.ChallengeWeek, p.SeriesID, s.tsPtr(p.OccurrenceAt), p.Detached}, nil
+		p.PlanItem, p.ChallengeWeek, p.SeriesID, s.tsPtr(p.OccurrenceAt), p.Detached, nullString(p.AuthorMemberID), p.Origin, p.FirstComment, poll}, nil
 }
 
 // insertPostBatch is CreatePost's insertPost on PostgreSQL, in one round
@@ -227,9 +237,9 @@ func (s *Store) insertPostBatch(ctx context.Context, p *rythme.Post) error {
 // has one; one of the FROM clauses below completes it.
 const insertTargetSQL = `INSERT INTO targets (id, post_id, workspace_id, account_id, position,
 		network, content, status, version, queued_version, scheduled_at, external_id, url, last_error,
-		attempts, lease_until, published_at, created_at, updated_at, slotted)
+		attempts, lease_until, published_at, created_at, updated_at, slotted, in_reply_to)
 	SELECT $1, $2, $3, a.id, $4, CASE WHEN $5 = '' THEN a.network ELSE $5 END, $6, $7, $8, $9, $10,
-		$11, $12, $13, $14, $15, $16, $17, $18, $20`
+		$11, $12, $13, $14, $15, $16, $17, $18, $20, $21`
 
 const (
 	// insertTargetFrom inserts no row when the account is not the
@@ -243,7 +253,7 @@ const (
 func (s *Store) targetArgs(t *rythme.Target, pos int) []any {
 	return []any{t.ID, t.PostID, t.WorkspaceID, pos, t.Network, t.Content, string(t.Status), t.Version,
 		t.QueuedVersion, s.ts(t.ScheduledAt), t.ExternalID, t.URL, t.LastError, t.Attempts,
-		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID, t.Slotted}
+		s.tsPtr(t.LeaseUntil), s.tsPtr(t.PublishedAt), s.ts(t.CreatedAt), s.ts(t.UpdatedAt), t.AccountID, t.Slotted, t.InReplyTo}
 }
 
 // noAccount is the error of the target at pos whose account is not the
@@ -350,11 +360,15 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, fn func(
 		if err != nil {
 			return err
 		}
+		poll, err := pollText(p.Poll)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET content = $1, scheduled_at = $2, timezone = $3,
 			tags = $4, author = $5, updated_at = $6, media = $7, thread = $8, review = $9, format = $10, plan_item = $11,
-			occurrence_at = $12, detached = $13 WHERE id = $14 AND workspace_id = $15`,
+			occurrence_at = $12, detached = $13, first_comment = $16, poll = $17 WHERE id = $14 AND workspace_id = $15`,
 			p.Content, s.ts(p.ScheduledAt), p.Timezone, tags, p.Author, s.ts(p.UpdatedAt), media, thread, p.Review,
-			p.Format, p.PlanItem, s.tsPtr(p.OccurrenceAt), p.Detached, p.ID, p.WorkspaceID); err != nil {
+			p.Format, p.PlanItem, s.tsPtr(p.OccurrenceAt), p.Detached, p.ID, p.WorkspaceID, p.FirstComment, poll); err != nil {
 			return err
 		}
 		if err := s.insertEvents(ctx, tx, p); err != nil {
@@ -479,4 +493,12 @@ func (s *Store) PostEvents(ctx context.Context, workspaceID, postID string) ([]r
 		out = append(out, ev)
 	}
 	return out, s.fail("post events", rows.Err())
+}
+
+// nullString is NULL for "" (a column that names something only sometimes).
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }

@@ -15,7 +15,7 @@ import (
 // order; tcols is the same with the t. alias.
 const targetCols = `id, post_id, workspace_id, account_id, network, content, status, version,
 	queued_version, scheduled_at, external_id, url, last_error, attempts, lease_until, published_at,
-	created_at, updated_at`
+	created_at, updated_at, in_reply_to`
 
 var tcols = "t." + strings.Join(strings.Split(strings.ReplaceAll(targetCols, "\n\t", " "), ", "), ", t.")
 
@@ -24,19 +24,21 @@ var tcols = "t." + strings.Join(strings.Split(strings.ReplaceAll(targetCols, "\n
 // https://sqlite.org/lang_returning.html (limitations, item 6)
 const postText = `(SELECT p.content FROM posts p WHERE p.id = targets.post_id),
 	(SELECT p.media FROM posts p WHERE p.id = targets.post_id),
-	(SELECT p.thread FROM posts p WHERE p.id = targets.post_id)`
+	(SELECT p.thread FROM posts p WHERE p.id = targets.post_id),
+	(SELECT p.first_comment FROM posts p WHERE p.id = targets.post_id),
+	(SELECT p.poll FROM posts p WHERE p.id = targets.post_id)`
 
 // scanTarget scans targetCols and then, when withText, the post's content,
 // from which it fills Text.
 func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
 	t := &rythme.Target{}
-	var status, postContent, postMedia, postThread string
+	var status, postContent, postMedia, postThread, postPoll string
 	dest := []any{&t.ID, &t.PostID, &t.WorkspaceID, &t.AccountID, &t.Network, &t.Content, &status,
 		&t.Version, &t.QueuedVersion, timeCol{&t.ScheduledAt}, &t.ExternalID, &t.URL, &t.LastError,
 		&t.Attempts, nullTimeCol{&t.LeaseUntil}, nullTimeCol{&t.PublishedAt}, timeCol{&t.CreatedAt},
-		timeCol{&t.UpdatedAt}}
+		timeCol{&t.UpdatedAt}, &t.InReplyTo}
 	if withText {
-		dest = append(dest, &postContent, &postMedia, &postThread)
+		dest = append(dest, &postContent, &postMedia, &postThread, &t.CommentText, &postPoll)
 	}
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
@@ -56,6 +58,9 @@ func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
 		if len(thread) > 0 {
 			t.Thread = thread
 		}
+		if t.Poll, err = parsePoll(postPoll); err != nil {
+			return nil, err
+		}
 	}
 	t.Status = rythme.TargetStatus(status)
 	t.Text = t.Content
@@ -67,7 +72,7 @@ func scanTarget(sc scanner, withText bool) (*rythme.Target, error) {
 
 // GetTarget returns a target with Text filled; ENOTFOUND if none.
 func (s *Store) GetTarget(ctx context.Context, id string) (*rythme.Target, error) {
-	t, err := scanTarget(s.r.QueryRowContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread
+	t, err := scanTarget(s.r.QueryRowContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread, p.first_comment, p.poll
 		FROM targets t JOIN posts p ON p.id = t.post_id WHERE t.id = $1`, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("target", id)
@@ -76,6 +81,44 @@ func (s *Store) GetTarget(ctx context.Context, id string) (*rythme.Target, error
 		err = loadParts(ctx, s.r, []*rythme.Target{t})
 	}
 	return t, s.fail("get target", err)
+}
+
+// getTargetsBatch is how many ids one GetTargets query carries.
+const getTargetsBatch = 500
+
+// GetTargets returns the targets of ids that exist, with Text and Parts.
+func (s *Store) GetTargets(ctx context.Context, ids []string) ([]*rythme.Target, error) {
+	out := make([]*rythme.Target, 0, len(ids))
+	for off := 0; off < len(ids); off += getTargetsBatch {
+		chunk := ids[off:min(len(ids), off+getTargetsBatch)]
+		marks := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			marks[i], args[i] = "$"+strconv.Itoa(i+1), id
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread, p.first_comment, p.poll
+			FROM targets t JOIN posts p ON p.id = t.post_id WHERE t.id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, s.fail("get targets", err)
+		}
+		first := len(out)
+		for rows.Next() {
+			t, err := scanTarget(rows, true)
+			if err != nil {
+				rows.Close()
+				return nil, s.fail("get targets", err)
+			}
+			out = append(out, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.fail("get targets", err)
+		}
+		if err := loadParts(ctx, s.r, out[first:]); err != nil {
+			return nil, s.fail("get targets", err)
+		}
+	}
+	return out, nil
 }
 
 // ClaimTarget moves the target from scheduled at version to publishing in
@@ -126,6 +169,26 @@ func (s *Store) FinishTarget(ctx context.Context, id string, version int, out ry
 	if !finishStatuses[out.Status] {
 		return nil, rythme.Invalid(rythme.FieldError{Field: "status", Message: "is not an outcome of an attempt"})
 	}
+	var t *rythme.Target
+	err := s.tx(ctx, "finish target", func(tx *sql.Tx) error {
+		var err error
+		if t, err = s.finishOne(ctx, tx, id, version, out); err != nil || t == nil {
+			return err
+		}
+		return loadParts(ctx, tx, []*rythme.Target{t})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, s.casFailed(ctx, "finish", id, rythme.TargetPublishing, version)
+	}
+	return t, nil
+}
+
+// finishOne is FinishTarget's compare-and-set in tx: the target after it,
+// or nil when no target is publishing at version.
+func (s *Store) finishOne(ctx context.Context, tx *sql.Tx, id string, version int, out rythme.Outcome) (*rythme.Target, error) {
 	at := out.At
 	if at.IsZero() {
 		at = time.Now()
@@ -140,45 +203,202 @@ func (s *Store) FinishTarget(ctx context.Context, id string, version int, out ry
 		publishedAt = s.ts(at)
 		metricsNext = s.ts(*rythme.NextMetricsAt(at, 0))
 	}
-	var t *rythme.Target
-	lost := false // no target publishing at version
-	err := s.tx(ctx, "finish target", func(tx *sql.Tx) error {
-		var err error
-		t, err = scanTarget(tx.QueryRowContext(ctx, `UPDATE targets SET status = $1, version = version + $2,
+	t, err := scanTarget(tx.QueryRowContext(ctx, `UPDATE targets SET status = $1, version = version + $2,
 		external_id = CASE WHEN $3 = '' THEN external_id ELSE $3 END,
 		url = CASE WHEN $4 = '' THEN url ELSE $4 END,
 		last_error = $5, published_at = COALESCE($6, published_at), lease_until = NULL, updated_at = $7,
 		metrics_next_at = COALESCE($10, metrics_next_at), metrics_step = CASE WHEN $10 IS NULL THEN metrics_step ELSE 0 END
 		WHERE id = $8 AND status = 'publishing' AND version = $9
 		RETURNING `+targetCols+`, `+postText,
-			string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version, metricsNext), true)
-		if errors.Is(err, sql.ErrNoRows) {
-			lost = true
-			return nil
+		string(out.Status), bump, out.ExternalID, out.URL, out.Error, publishedAt, s.ts(at), id, version, metricsNext), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range out.Parts {
+		if _, err := s.insertPart(ctx, tx, id, p); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return err
+	}
+	if out.Event != "" {
+		ev := rythme.PostEvent{At: at, Actor: rythme.ActorRythme, Action: "publishing", Comment: out.Event}
+		if _, err := tx.ExecContext(ctx, insertEventSQL, s.eventArgs(&rythme.Post{ID: t.PostID, WorkspaceID: t.WorkspaceID}, ev)...); err != nil {
+			return nil, err
 		}
-		for _, p := range out.Parts {
-			if _, err := s.insertPart(ctx, tx, id, p); err != nil {
-				return err
+	}
+	return t, nil
+}
+
+// FinishTargets records many outcomes in one transaction, each as
+// FinishTarget does; a target not publishing at its version gets ECONFLICT.
+func (s *Store) FinishTargets(ctx context.Context, fs []rythme.TargetFinish) ([]rythme.TargetResult, error) {
+	out := make([]rythme.TargetResult, len(fs))
+	if len(fs) == 0 {
+		return out, nil
+	}
+	err := s.tx(ctx, "finish targets", func(tx *sql.Tx) error {
+		done := make([]*rythme.Target, 0, len(fs))
+		var valid []int // the outcomes to record, by index in fs
+		for i, f := range fs {
+			out[i] = rythme.TargetResult{}
+			if !finishStatuses[f.Outcome.Status] {
+				out[i].Err = rythme.Invalid(rythme.FieldError{Field: "status", Message: "is not an outcome of an attempt"})
+				continue
+			}
+			valid = append(valid, i)
+		}
+		record := func(i int, t *rythme.Target) {
+			if t == nil {
+				out[i].Err = rythme.Errorf(rythme.ECONFLICT, "cannot finish target %s: it is not publishing at version %d", fs[i].ID, fs[i].Version)
+				return
+			}
+			out[i].Target = t
+			done = append(done, t)
+		}
+		if s.dialect != DialectPostgres { // in-process: a statement each costs no round trip
+			for _, i := range valid {
+				t, err := s.finishOne(ctx, tx, fs[i].ID, fs[i].Version, fs[i].Outcome)
+				if err != nil {
+					return err
+				}
+				record(i, t)
 			}
 		}
-		if out.Event != "" {
-			ev := rythme.PostEvent{At: at, Actor: rythme.ActorRythme, Action: "publishing", Comment: out.Event}
-			if _, err := tx.ExecContext(ctx, insertEventSQL, s.eventArgs(&rythme.Post{ID: t.PostID, WorkspaceID: t.WorkspaceID}, ev)...); err != nil {
+		for len(valid) > 0 && s.dialect == DialectPostgres {
+			// A round holds each target once; the rest wait for the next.
+			seen := map[string]bool{}
+			var round, later []int
+			for _, i := range valid {
+				if seen[fs[i].ID] {
+					later = append(later, i)
+					continue
+				}
+				seen[fs[i].ID] = true
+				round = append(round, i)
+			}
+			batch := make([]rythme.TargetFinish, len(round))
+			for j, i := range round {
+				batch[j] = fs[i]
+			}
+			ts, err := s.finishRound(ctx, tx, batch)
+			if err != nil {
 				return err
 			}
+			for j, i := range round {
+				record(i, ts[j])
+			}
+			valid = later
 		}
-		return loadParts(ctx, tx, []*rythme.Target{t})
+		for len(done) > 0 { // the parts, 500 targets a query
+			n := min(len(done), 500)
+			if err := loadParts(ctx, tx, done[:n]); err != nil {
+				return err
+			}
+			done = done[n:]
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if lost {
-		return nil, s.casFailed(ctx, "finish", id, rythme.TargetPublishing, version)
+	return out, nil
+}
+
+// claimBatch is how many refs one ClaimTargets statement carries.
+const claimBatch = 200
+
+// ClaimTargets claims many targets, each as ClaimTarget does, in one
+// statement per claimBatch refs; a ref listed twice is claimed once. A
+// statement that fails gives its refs the error (its claims, if it made any
+// before failing, are resolved by the reconciler when their lease ends, as
+// a ClaimTarget whose answer was lost).
+func (s *Store) ClaimTargets(ctx context.Context, refs []rythme.TargetRef, now, leaseUntil time.Time) ([]rythme.TargetResult, error) {
+	out := make([]rythme.TargetResult, len(refs))
+	type key struct {
+		id      string
+		version int
 	}
-	return t, nil
+	first := map[key]int{} // the index that gets a target claimed in the batch
+	for off := 0; off < len(refs); off += claimBatch {
+		chunk := refs[off:min(len(refs), off+claimBatch)]
+		for i, r := range chunk {
+			if _, ok := first[key{r.ID, r.Version}]; !ok {
+				first[key{r.ID, r.Version}] = off + i
+			}
+		}
+		q, args := s.claimQuery(chunk, now, leaseUntil)
+		claimed, err := s.claimChunk(ctx, q, args)
+		if err != nil { // this chunk's refs get the error; earlier chunks keep their claims
+			for i := range chunk {
+				out[off+i].Err = err
+			}
+			continue
+		}
+		for _, t := range claimed {
+			if i, ok := first[key{t.ID, t.Version}]; ok {
+				out[i].Target = t
+			}
+		}
+	}
+	for i, r := range refs {
+		if out[i].Target == nil && out[i].Err == nil {
+			out[i].Err = rythme.Errorf(rythme.ECONFLICT, "cannot claim target %s: it is not scheduled at version %d", r.ID, r.Version)
+		}
+	}
+	return out, nil
+}
+
+// claimQuery is one ClaimTargets statement for refs: on PostgreSQL the
+// refs go as two arrays (one plan whatever their number), elsewhere as a
+// list of conditions.
+func (s *Store) claimQuery(refs []rythme.TargetRef, now, leaseUntil time.Time) (string, []any) {
+	const set = `UPDATE targets SET status = 'publishing', attempts = attempts + 1, lease_until = $1, updated_at = $2 `
+	args := []any{s.ts(leaseUntil), s.ts(now)}
+	if s.dialect == DialectPostgres {
+		ids, versions := make([]string, len(refs)), make([]int64, len(refs))
+		for i, r := range refs {
+			ids[i], versions[i] = r.ID, int64(r.Version)
+		}
+		return set + `FROM unnest($3::text[], $4::bigint[]) AS r(rid, rversion)
+		WHERE status = 'scheduled' AND id = r.rid AND version = r.rversion
+		RETURNING ` + targetCols + `, ` + postText, append(args, ids, versions)
+	}
+	var sb strings.Builder
+	sb.WriteString(set + `WHERE status = 'scheduled' AND (`)
+	for i, r := range refs {
+		if i > 0 {
+			sb.WriteString(" OR ")
+		}
+		sb.WriteString("(id = $" + strconv.Itoa(len(args)+1) + " AND version = $" + strconv.Itoa(len(args)+2) + ")")
+		args = append(args, r.ID, r.Version)
+	}
+	sb.WriteString(`) RETURNING ` + targetCols + `, ` + postText)
+	return sb.String(), args
+}
+
+// claimChunk runs one ClaimTargets statement and loads the parts of what
+// it claimed.
+func (s *Store) claimChunk(ctx context.Context, q string, args []any) ([]*rythme.Target, error) {
+	rows, err := s.w.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail("claim targets", err)
+	}
+	var claimed []*rythme.Target
+	for rows.Next() {
+		t, err := scanTarget(rows, true)
+		if err != nil {
+			rows.Close()
+			return nil, s.fail("claim targets", err)
+		}
+		claimed = append(claimed, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("claim targets", err)
+	}
+	return claimed, s.fail("claim targets", loadParts(ctx, s.w, claimed))
 }
 
 // DueTargetsLimit is DueTargets' page size when limit is not positive.
@@ -244,7 +464,7 @@ func (s *Store) ExpiredLeases(ctx context.Context, now time.Time, limit int) ([]
 	if limit <= 0 {
 		limit = DueTargetsLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread
+	rows, err := s.r.QueryContext(ctx, `SELECT `+tcols+`, p.content, p.media, p.thread, p.first_comment, p.poll
 		FROM targets t JOIN posts p ON p.id = t.post_id
 		WHERE t.status = 'publishing' AND t.lease_until < $1
 		ORDER BY t.lease_until, t.id LIMIT $2`, s.ts(now), limit)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -102,6 +104,20 @@ func (s *Store) listWebhooks(ctx context.Context, op string, tolerant bool, wher
 // ListWebhooks lists the workspace's webhooks, oldest first.
 func (s *Store) ListWebhooks(ctx context.Context, workspaceID string) ([]*rythme.Webhook, error) {
 	return s.listWebhooks(ctx, "list webhooks", true, `workspace_id = $1`, workspaceID)
+}
+
+// WebhooksOf lists the webhooks of several workspaces (the worker's read
+// for many events at once), oldest first.
+func (s *Store) WebhooksOf(ctx context.Context, workspaceIDs []string) ([]*rythme.Webhook, error) {
+	if len(workspaceIDs) == 0 {
+		return []*rythme.Webhook{}, nil
+	}
+	marks := make([]string, len(workspaceIDs))
+	args := make([]any, len(workspaceIDs))
+	for i, id := range workspaceIDs {
+		marks[i], args[i] = "$"+strconv.Itoa(i+1), id
+	}
+	return s.listWebhooks(ctx, "webhooks of workspaces", false, `workspace_id IN (`+strings.Join(marks, ", ")+`)`, args...)
 }
 
 // WebhooksFor lists the workspace's webhooks subscribed to event.

@@ -109,6 +109,7 @@ type tab struct {
 
 // newTab opens a tab in the browser's zone and en-US locale; at the end of
 // the test it fails on any uncaught exception or CSP violation of the page.
+// Every tab has a browser context, and so cookies, of its own.
 func newTab(t *testing.T) *tab {
 	t.Helper()
 	path := chromiumPath(t)
@@ -116,8 +117,11 @@ func newTab(t *testing.T) *tab {
 	if shared.err != nil {
 		t.Fatalf("browser: %v", shared.err)
 	}
-	ctx, cancel := chromedp.NewContext(shared.ctx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute) // a safety net against hangs, not an assertion
+	// Each tab in a browser context of its own: cookies are per host, not
+	// per port, so tabs sharing one would share (and clear) each other's
+	// session cookies on 127.0.0.1.
+	ctx, cancel := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute) // a safety net against hangs, not an assertion
 	tb := &tab{t: t, ctx: ctx}
 	t.Cleanup(func() {
 		tb.mu.Lock()
@@ -140,6 +144,15 @@ func newTab(t *testing.T) *tab {
 	}); err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	tb.call(func(ctx context.Context) error {
+		if err := chromedp.Do(ctx); err != nil { // opens the tab and its context
+			return err
+		}
+		// Downloads (the CSV buttons) are refused here too.
+		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorDeny, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID})
+		return err
+	})
 	tb.call(func(ctx context.Context) error {
 		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: browserZone})
 		return err

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -242,7 +244,7 @@ func TestCalendarWeek(t *testing.T) {
 		return days
 	}
 	days := week("2026-10-05", "2026-10-12")
-	if got := days[1].Posts; len(got) != 1 || !slices.Equal(got[0].Badges, []string{"mastodon · published", "bluesky · published"}) {
+	if got := days[1].Posts; len(got) != 1 || !slices.Equal(got[0].Badges, []string{"Mastodon · Published", "Bluesky · Published"}) {
 		t.Errorf("October 6 in the week view: %+v", got)
 	}
 	tb.click("#cal-next")
@@ -279,10 +281,10 @@ func TestPostDetails(t *testing.T) {
 		t.Errorf("content %q, want %q", got, late.Content)
 	}
 	type row struct {
-		Network, Account, Status, URL, Error string
+		Network, Title, Account, Status, URL, Error string
 	}
 	rows := eval[[]row](tb, `[...document.querySelectorAll("#post-targets tbody tr")].map((tr) => ({
-		Network: tr.cells[0].textContent, Account: tr.cells[1].textContent, Status: tr.dataset.status,
+		Network: tr.dataset.network, Title: tr.cells[0].textContent, Account: tr.cells[1].textContent, Status: tr.dataset.status,
 		URL: tr.querySelector("a.target-url")?.href || "", Error: tr.querySelector(".last-error")?.textContent || "",
 	}))`)
 	if len(rows) != len(late.Targets) {
@@ -295,9 +297,10 @@ func TestPostDetails(t *testing.T) {
 			continue
 		}
 		r := rows[i]
-		want := row{Network: tg.Network, Account: "@ada", Status: string(tg.Status), URL: tg.URL, Error: tg.LastError}
+		// The network by its title, as GET /v1/networks gives it.
+		want := row{Network: tg.Network, Title: "Mastodon", Account: "@ada", Status: string(tg.Status), URL: tg.URL, Error: tg.LastError}
 		if tg.Network == "bluesky" {
-			want.Account = "@team.bsky.social"
+			want.Title, want.Account = "Bluesky", "@team.bsky.social"
 		}
 		if r != want {
 			t.Errorf("row %+v, want %+v", r, want)
@@ -310,6 +313,65 @@ func TestPostDetails(t *testing.T) {
 	tb.screenshot("post-details")
 	tb.click("#post-dialog .dialog-close button")
 	tb.waitFor(`!document.querySelector("#post-dialog").open`)
+
+	// The launch's readings: a chart and a table per published target,
+	// every reading of GET /v1/posts/{id}/metrics with its figures.
+	launch := f.Posts["launch"]
+	var want struct {
+		Data []struct {
+			TargetID string            `json:"target_id"`
+			Sources  map[string]string `json:"sources"`
+			Readings []struct {
+				At       string `json:"at"`
+				Likes    *int64 `json:"likes"`
+				Comments *int64 `json:"comments"`
+				Shares   *int64 `json:"shares"`
+				Reach    *int64 `json:"reach"`
+			} `json:"readings"`
+		} `json:"data"`
+	}
+	if code := f.getJSON(t, "/v1/posts/"+launch.ID+"/metrics", &want); code != http.StatusOK || len(want.Data) != 2 {
+		t.Fatalf("GET metrics: %d %+v", code, want)
+	}
+	tb.click(fmt.Sprintf(`#calendar .post[data-post-id="%s"]`, launch.ID))
+	tb.waitFor(`document.querySelectorAll("#post-readings .target-readings").length === 2`)
+	points := 0
+	for _, tg := range want.Data {
+		box := fmt.Sprintf(`#post-readings .target-readings[data-target-id="%s"]`, tg.TargetID)
+		for _, fig := range []string{"likes", "comments", "shares", "reach"} {
+			shown := eval[[]string](tb, fmt.Sprintf(`[...document.querySelectorAll('%s td[data-figure="%s"]')].map((td) => td.dataset.value)`, box, fig))
+			var api []string
+			for _, r := range tg.Readings {
+				v := map[string]*int64{"likes": r.Likes, "comments": r.Comments, "shares": r.Shares, "reach": r.Reach}[fig]
+				if v == nil {
+					api = append(api, "")
+				} else {
+					api = append(api, strconv.FormatInt(*v, 10))
+				}
+			}
+			if !slices.Equal(shown, api) {
+				t.Errorf("target %s %s: table shows %v, the API says %v", tg.TargetID, fig, shown, api)
+			}
+		}
+		// The chart: a point per reading for likes (series a), at its time.
+		got := eval[[]string](tb, fmt.Sprintf(`[...document.querySelectorAll('%s svg.line-chart circle.point.a')].map((c) => c.dataset.date + "=" + c.dataset.value)`, box))
+		var wantPts []string
+		for _, r := range tg.Readings {
+			wantPts = append(wantPts, r.At+"="+strconv.FormatInt(*r.Likes, 10))
+		}
+		if !slices.Equal(got, wantPts) {
+			t.Errorf("target %s: likes chart %v, want %v", tg.TargetID, got, wantPts)
+		}
+		points += len(got)
+		if src := tg.Sources["likes"]; src == "" || !strings.Contains(eval[string](tb, fmt.Sprintf(`document.querySelector('%s .sources').textContent`, box)), src) {
+			t.Errorf("target %s: the source of likes (%q) is not shown", tg.TargetID, src)
+		}
+	}
+	if points != 3 {
+		t.Errorf("%d points charted, want 3 (two readings on Mastodon, one on Bluesky)", points)
+	}
+	eval[bool](tb, `(document.querySelector("#post-readings").scrollIntoView(), true)`)
+	tb.screenshot("post-readings")
 }
 
 func TestAccounts(t *testing.T) {
@@ -323,14 +385,33 @@ func TestAccounts(t *testing.T) {
 	tb.waitFor(`document.querySelector("#accounts")`)
 	got := eval[[]string](tb, `[...document.querySelectorAll("#accounts tbody tr")].map((tr) =>
 		tr.dataset.network + " " + tr.cells[1].querySelector("a").textContent + " " + tr.cells[2].querySelector(".badge").textContent).sort()`)
-	want := []string{"bluesky @team.bsky.social (Team bsky) connected", "mastodon @ada (Team mast) connected"}
+	// The status in words, not the API's value.
+	want := []string{"bluesky @team.bsky.social (Team bsky) Connected", "mastodon @ada (Team mast) Connected"}
 	if !slices.Equal(got, want) {
 		t.Errorf("accounts %v, want %v", got, want)
 	}
 	if eval[string](tb, `document.querySelector('#nav a[aria-current="page"]').dataset.route`) != "accounts" {
 		t.Error("the nav does not mark the current page")
 	}
+	// Poll now: the reads are queued and their time shown; asked again
+	// within 5 minutes, the page says to wait.
+	mast := fmt.Sprintf(`#accounts tr[data-account-id="%s"]`, f.Accounts["mast"].ID)
+	tb.click(mast + " button.poll-now")
+	tb.waitFor(`/^Reads at /.test(document.querySelector('` + mast + ` .poll-status').textContent)`)
 	tb.screenshot("accounts")
+	tb.click(mast + " button.poll-now")
+	tb.waitFor(`/try again in/.test(document.querySelector('` + mast + ` .poll-status').textContent)`)
+	if n := eval[int](tb, `document.querySelectorAll("#accounts button.poll-now").length`); n != 2 {
+		t.Errorf("%d Poll now buttons, want one per connected account (2)", n)
+	}
+	// History: the Mastodon account's import is shown; the Bluesky one's
+	// is asked for, and shows running.
+	if got := eval[string](tb, `document.querySelector('`+mast+` .history-status').textContent`); !strings.HasPrefix(got, "History: 0 posts imported") {
+		t.Errorf("Mastodon's history %q", got)
+	}
+	bsky := fmt.Sprintf(`#accounts tr[data-account-id="%s"]`, f.Accounts["bsky"].ID)
+	tb.click(bsky + " button.import-history")
+	tb.waitFor(`/^History: importing/.test(document.querySelector('` + bsky + ` .history-status').textContent)`)
 }
 
 func TestCampaigns(t *testing.T) {
@@ -344,7 +425,7 @@ func TestCampaigns(t *testing.T) {
 	}
 	rows := eval[[]string](tb, `[...document.querySelectorAll("#campaign-list tbody tr")].map((tr) =>
 		tr.dataset.campaignId + " " + [...tr.cells].map((c) => c.textContent).join("|"))`)
-	if want := []string{f.Campaign.ID + " Launch week|rythme 1.0|2026-10-05|themed week|active"}; !slices.Equal(rows, want) {
+	if want := []string{f.Campaign.ID + " Launch week|rythme 1.0|2026-10-05|Themed week|Active"}; !slices.Equal(rows, want) {
 		t.Errorf("campaign list %q, want %q", rows, want)
 	}
 	tb.screenshot("campaigns")
@@ -412,7 +493,8 @@ func TestEmptyWorkspace(t *testing.T) {
 	tb.screenshot("no-campaigns")
 	tb.do("open a campaign", chromedp.Evaluate[chromedp.Void](`location.hash = "#/campaigns/cmp_unknown"`))
 	tb.waitFor(`document.querySelector("#campaign .empty-state, #campaign .error-box")`)
-	if msg := eval[string](tb, `document.querySelector("#campaign").textContent`); !strings.Contains(msg, "cmp_unknown") {
+	// Said in words: the raw id is not repeated to the reader.
+	if msg := eval[string](tb, `document.querySelector("#campaign").textContent`); !strings.Contains(msg, "no such campaign") || strings.Contains(msg, "cmp_") {
 		t.Errorf("unknown campaign: %q", msg)
 	}
 	tb.click(`#nav a[data-route="accounts"]`)

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,38 +13,20 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/api"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/connectors/bluesky"
+	"github.com/rythmehq/rythme/connectors/mastodon"
+	"github.com/rythmehq/rythme/media"
+	"github.com/rythmehq/rythme/password"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 	"github.com/rythmehq/rythme/telemetry"
+	"github.com/rythmehq/rythme/worker"
 )
-
-// fakeConnector is a network the API knows by name; the tests never
-// publish through it (they write outcomes to the store directly).
-type fakeConnector struct{ name, title string }
-
-var _ connectors.Connector = fakeConnector{}
-
-func (f fakeConnector) Info() rythme.Network {
-	return rythme.Network{Name: f.name, Title: f.title, Auth: "oauth2", MaxLength: 500, Metrics: true}
-}
-func (fakeConnector) Validate(string) []string { return nil }
-func (fakeConnector) OAuth2Config(context.Context, connectors.ConnectParams, string, connectors.Apps) (*oauth2.Config, error) {
-	return nil, rythme.Errorf(rythme.EINVALID, "not in this test")
-}
-func (fakeConnector) Identify(context.Context, connectors.ConnectParams, *http.Client) (*connectors.Identity, error) {
-	return nil, connectors.Errorf(connectors.Permanent, "not in this test")
-}
-func (fakeConnector) Publish(context.Context, *rythme.Account, *http.Client, connectors.PublishRequest) (*connectors.Published, error) {
-	return nil, connectors.Errorf(connectors.Permanent, "not in this test")
-}
-func (fakeConnector) Idempotent(*rythme.Account) bool { return true }
-func (fakeConnector) FetchMetrics(context.Context, *rythme.Account, *http.Client, []string) ([]rythme.Metrics, error) {
-	return nil, nil
-}
 
 // nopQueue accepts publish tasks and drops them.
 type nopQueue struct{}
@@ -61,6 +45,17 @@ type fixture struct {
 	Accounts map[string]*rythme.Account
 	// SeriesID is the recurring post "november" is an occurrence of.
 	SeriesID string
+	// Member signs in with MemberPassword: an editor of "Team" and a
+	// viewer of "Empty". TeamID and EmptyID are the workspaces.
+	Member          *rythme.Member
+	MemberPassword  string
+	TeamID, EmptyID string
+	// Store is the fixture's store, for what the API cannot do (put an
+	// occurrence in the past).
+	Store rythme.Store
+	// Inbox: two comments on the launch post on Mastodon, the second
+	// flagged.
+	Inbox []*rythme.InboxItem
 }
 
 // seeded is one post of the fixture: its UTC time and, per account key,
@@ -105,7 +100,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	store := storetest.SQLite(t)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	f := &fixture{Posts: map[string]*rythme.Post{}, Accounts: map[string]*rythme.Account{}}
+	f := &fixture{Posts: map[string]*rythme.Post{}, Accounts: map[string]*rythme.Account{}, Store: store}
 
 	ws := &rythme.Workspace{ID: rythme.NewID(rythme.PrefixWorkspace), Name: "Team", CreatedAt: now}
 	must(t, store.CreateWorkspace(ctx, ws))
@@ -121,6 +116,13 @@ func newFixture(t *testing.T) *fixture {
 		ID: rythme.NewID(rythme.PrefixToken), WorkspaceID: empty.ID, Name: "empty", Role: rythme.RoleViewer,
 		Hash: rythme.HashToken(f.EmptyToken), CreatedAt: now,
 	}))
+	f.TeamID, f.EmptyID, f.MemberPassword = ws.ID, empty.ID, "correct horse battery"
+	hash, err := password.Hash(f.MemberPassword, password.Params{Time: 1, Memory: 64, Threads: 1, SaltLen: 16, KeyLen: 32})
+	must(t, err)
+	f.Member = &rythme.Member{ID: rythme.NewID(rythme.PrefixMember), Email: "ada@example.com", Name: "Ada Lovelace", PasswordHash: hash, CreatedAt: now}
+	must(t, store.CreateMember(ctx, f.Member))
+	must(t, store.AddMembership(ctx, &rythme.Membership{WorkspaceID: ws.ID, MemberID: f.Member.ID, Role: rythme.RoleEditor, CreatedAt: now}))
+	must(t, store.AddMembership(ctx, &rythme.Membership{WorkspaceID: empty.ID, MemberID: f.Member.ID, Role: rythme.RoleViewer, CreatedAt: now}))
 	for key, a := range map[string][3]string{
 		"mast": {"mastodon", "https://mastodon.example", "ada"},
 		"bsky": {"bluesky", "https://bsky.social", "team.bsky.social"},
@@ -194,9 +196,46 @@ func newFixture(t *testing.T) *fixture {
 		must(t, store.SaveAudience(ctx, f.Accounts["mast"].ID, at, s.followers, at.Add(rythme.AudienceEvery)))
 	}
 
+	// An earlier reading of the launch on Mastodon, taken off the schedule
+	// (a "Poll now"): the post's chart has two points, the reports still
+	// read the last one.
+	launch := f.Posts["launch"].Targets[0]
+	n := func(v int64) *int64 { return &v }
+	must(t, store.SaveReading(ctx, launch.ID, rythme.Metrics{At: launch.ScheduledAt.Add(30 * time.Minute),
+		Reach: n(900), Impressions: n(1300), Likes: n(40), Comments: n(8), Shares: n(12)}))
+
+	// The Mastodon account's history was imported (nothing was there).
+	_, err = store.StartHistory(ctx, f.Accounts["mast"].ID, now.Add(-rythme.HistoryWindow), now, now)
+	must(t, err)
+	_, err = store.SaveHistoryPage(ctx, f.Accounts["mast"].ID, nil, "", true, now)
+	must(t, err)
+	// Two comments on the launch post in the inbox, one flagged.
+	launchTarget := f.Posts["launch"].Targets[0]
+	for i, text := range []string{"Congratulations on the launch!", "Buy followers at spam.example"} {
+		it := &rythme.InboxItem{WorkspaceID: ws.ID, AccountID: f.Accounts["mast"].ID, Network: "mastodon",
+			ExternalID: fmt.Sprintf("11300000000000010%d", i), Kind: rythme.InboxComment, TargetID: launchTarget.ID,
+			PostID: f.Posts["launch"].ID, InReplyTo: launchTarget.ExternalID,
+			Author: rythme.InboxAuthor{Handle: fmt.Sprintf("fan%d@social.example", i), DisplayName: fmt.Sprintf("Fan %d", i)},
+			Text:   text, URL: fmt.Sprintf("https://social.example/@fan%d/1", i), CreatedAt: now.Add(time.Duration(i) * time.Minute),
+			Flagged: i == 1}
+		_, err := store.SaveInboxItems(ctx, []*rythme.InboxItem{it})
+		must(t, err)
+		f.Inbox = append(f.Inbox, it)
+	}
+
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	// The real connectors (nothing is published: the queue drops tasks),
+	// so that the compose page is checked against each network's own
+	// counting and media limits.
+	mediaDir, err := media.NewDir(t.TempDir())
+	must(t, err)
 	h, err := api.New(api.Config{
-		Store: store, Connectors: connectors.NewRegistry(fakeConnector{"mastodon", "Mastodon"}, fakeConnector{"bluesky", "Bluesky"}),
-		Queue: nopQueue{}, Metrics: telemetry.New(), PublicURL: "http://rythme.test",
+		Store: store, Connectors: connectors.NewRegistry(mastodon.New(), bluesky.New(bluesky.Config{})),
+		Media: mediaDir, MediaSigner: media.NewSigner([]byte("browser-test-media-signing-key-0123456789")),
+		Queue: nopQueue{}, Polls: worker.NewPollRequests(rdb, nil),
+		History: worker.NewHistoryRequests(rdb, store, nil), Metrics: telemetry.New(), PublicURL: "http://rythme.test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	must(t, err)
@@ -267,6 +306,24 @@ func (f *fixture) get(t *testing.T, path string) (int, []byte) {
 	body, err := io.ReadAll(res.Body)
 	must(t, err)
 	return res.StatusCode, body
+}
+
+// getCSV calls the API for CSV (Accept: text/csv) and returns its rows.
+func (f *fixture) getCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, f.URL+path, nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+f.Token)
+	req.Header.Set("Accept", "text/csv")
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("GET %s as CSV: %d %s", path, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(res.Body).ReadAll()
+	must(t, err)
+	return rows
 }
 
 // getJSON calls the API; it returns the status and decodes a 200 answer

@@ -17,12 +17,14 @@ import (
 // compareAnswer is GET /v1/reports/compare's JSON.
 type compareAnswer struct {
 	A struct {
-		Spec  string
-		Posts int
+		Spec         string
+		Posts        int
+		Publications int
 	} `json:"a"`
 	B struct {
-		Spec  string
-		Posts int
+		Spec         string
+		Posts        int
+		Publications int
 	} `json:"b"`
 	Denominator string `json:"denominator"`
 	Rows        []struct {
@@ -133,6 +135,72 @@ func checkCompare(t *testing.T, tb *tab, want compareAnswer) {
 	}
 }
 
+// checkSameEverywhere reads the comparison of query three ways — the
+// API's JSON (exact), its CSV and the page's table (both rounded to 2
+// decimals, changes to 1) — and checks every indicator says the same in
+// all three: the CSV cell is the JSON value rounded, and the page shows
+// the CSV's number.
+func checkSameEverywhere(t *testing.T, f *fixture, tb *tab, query string, want compareAnswer) {
+	t.Helper()
+	table := f.getCSV(t, "/v1/reports/compare?"+query)
+	if len(table) < len(want.Rows)+1 {
+		t.Fatalf("CSV has %d lines for %d rows", len(table), len(want.Rows))
+	}
+	shown := eval[[]shownRow](tb, compareRowsJS)
+	if len(shown) != len(want.Rows) {
+		t.Fatalf("%d rows shown, the API gave %d", len(shown), len(want.Rows))
+	}
+	round := func(v *float64, places int) string {
+		if v == nil {
+			return ""
+		}
+		p := math.Pow(10, float64(places))
+		r := math.Round(*v*p) / p
+		if r == 0 {
+			r = 0
+		}
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	// pageNumber turns the page's text ("1,000", "9.58 %", "+139.6 %",
+	// "−12.5 %", "—") into the plain number a CSV cell holds.
+	pageNumber := func(text string) string {
+		if text == "—" {
+			return ""
+		}
+		text = strings.NewReplacer(",", "", " %", "", "+", "", "−", "-").Replace(text)
+		v, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			return "unreadable " + text
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	for i, r := range want.Rows {
+		line := table[i+1]
+		if line[0] != r.Indicator || shown[i].Indicator != r.Indicator {
+			t.Errorf("row %d: CSV %q, page %q, JSON %q", i, line[0], shown[i].Indicator, r.Indicator)
+			continue
+		}
+		for _, c := range []struct {
+			side    string
+			json    *float64
+			places  int
+			csvCell string
+			page    string
+		}{
+			{"A", r.A, 2, line[1], shown[i].AText},
+			{"B", r.B, 2, line[2], shown[i].BText},
+			{"change", r.ChangePct, 1, line[3], shown[i].ChangeTx},
+		} {
+			if want := round(c.json, c.places); c.csvCell != want {
+				t.Errorf("%s %s: CSV %q, JSON %v rounded is %q", r.Indicator, c.side, c.csvCell, fv(c.json), want)
+			}
+			if got := pageNumber(c.page); got != c.csvCell {
+				t.Errorf("%s %s: the page shows %q (%s), the CSV %q", r.Indicator, c.side, c.page, got, c.csvCell)
+			}
+		}
+	}
+}
+
 func fv(v *float64) any {
 	if v == nil {
 		return nil
@@ -174,17 +242,35 @@ func TestCompare(t *testing.T) {
 	if got := eval[[]string](tb, `[document.querySelector("#cohort-a").value, document.querySelector("#cohort-b").value]`); !slices.Equal(got, []string{a, b}) {
 		t.Errorf("cohort inputs %v", got)
 	}
-	for id, want := range map[string]string{"#cohort-a-summary": fmt.Sprintf("A: %s — %s", a, posts(want.A.Posts)), "#cohort-b-summary": fmt.Sprintf("B: %s — %s", b, posts(want.B.Posts))} {
+	for id, want := range map[string]string{"#cohort-a-summary": fmt.Sprintf("A: %s — %s", a, counted(want.A.Posts, want.A.Publications)), "#cohort-b-summary": fmt.Sprintf("B: %s — %s", b, counted(want.B.Posts, want.B.Publications))} {
 		if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q).textContent`, id)); got != want {
 			t.Errorf("%s: %q, want %q", id, got, want)
 		}
 	}
 	checkCompare(t, tb, want)
+	checkSameEverywhere(t, f, tb, url.Values{"a": {a}, "b": {b}, "tz": {browserZone}}.Encode(), want)
 	if want.Denominator != "" && eval[string](tb, `document.querySelector("#denominator")?.textContent || ""`) == "" {
 		t.Error("the denominator is not explained")
 	}
 	tb.screenshot("compare")
 	csvDownload(t, tb, "/v1/reports/compare?")
+	// Each cohort's readings, as CSV: the export of GET /v1/reports/readings.
+	for side, spec := range map[string]string{"a": a, "b": b} {
+		btn := fmt.Sprintf(`.readings-csv[data-side="%s"] button.csv`, side)
+		want := "/v1/reports/readings?" + url.Values{"cohort": {spec}, "tz": {browserZone}}.Encode()
+		if href := eval[string](tb, `document.querySelector('`+btn+`').dataset.href`); href != want {
+			t.Errorf("readings of %s: %q, want %q", side, href, want)
+		}
+		tb.click(btn)
+		status := fmt.Sprintf(`document.querySelector('.readings-csv[data-side="%s"] .csv-status').textContent`, side)
+		tb.waitFor(`/^(Downloaded|CSV failed)/.test(` + status + `)`)
+		if msg := eval[string](tb, status); !strings.HasPrefix(msg, "Downloaded readings-"+side+".csv") {
+			t.Errorf("readings of %s: %q", side, msg)
+		}
+	}
+	if rows := f.getCSV(t, "/v1/reports/readings?"+url.Values{"cohort": {b}, "tz": {browserZone}}.Encode()); len(rows) < 2 {
+		t.Errorf("readings of B: %d CSV lines, want the header and a reading per target at least", len(rows))
+	}
 
 	// Another cohort, typed into the form.
 	tb.do("cohort B", chromedp.SetValue(chromedp.CSS("#cohort-b"), "tag:launch+network:bluesky"), chromedp.Click(chromedp.CSS("#compare-form button[type=submit]")))
@@ -195,6 +281,7 @@ func TestCompare(t *testing.T) {
 	var want2 compareAnswer
 	f.getJSON(t, "/v1/reports/compare?"+url.Values{"a": {a}, "b": {"tag:launch+network:bluesky"}, "tz": {browserZone}}.Encode(), &want2)
 	checkCompare(t, tb, want2)
+	checkSameEverywhere(t, f, tb, url.Values{"a": {a}, "b": {"tag:launch+network:bluesky"}, "tz": {browserZone}}.Encode(), want2)
 
 	// An invalid cohort: the API's message and field errors are shown.
 	tb.do("bad cohort", chromedp.SetValue(chromedp.CSS("#cohort-a"), "bogus:1"), chromedp.Click(chromedp.CSS("#compare-form button[type=submit]")))
@@ -219,9 +306,10 @@ func TestLeaderboard(t *testing.T) {
 	f.requireEndpoint(t, "/v1/reports/leaderboard?from=2026-09-01&to=2026-10-31")
 
 	type lbRow struct {
-		Rank   int    `json:"rank"`
-		Author string `json:"author"`
-		Posts  int    `json:"posts"`
+		Rank         int    `json:"rank"`
+		Author       string `json:"author"`
+		Posts        int    `json:"posts"`
+		Publications int    `json:"publications"`
 	}
 	get := func(from, to string) []lbRow {
 		t.Helper()
@@ -234,7 +322,8 @@ func TestLeaderboard(t *testing.T) {
 	shown := func() []lbRow {
 		t.Helper()
 		raw := eval[json.RawMessage](tb, `[...document.querySelectorAll("#leaderboard tbody tr")].map((tr) => ({
-			rank: Number(tr.cells[0].textContent), author: tr.cells[1].textContent, posts: Number(tr.cells[2].textContent)}))`)
+			rank: Number(tr.cells[0].textContent), author: tr.cells[1].textContent, posts: Number(tr.cells[2].textContent),
+			publications: Number(tr.cells[3].textContent)}))`)
 		var rows []lbRow
 		must(t, json.Unmarshal(raw, &rows))
 		return rows
@@ -264,7 +353,8 @@ func TestLeaderboard(t *testing.T) {
 	} else {
 		b, _ := json.Marshal(want)
 		tb.waitFor(`JSON.stringify([...document.querySelectorAll("#leaderboard tbody tr")].map((tr) => ({
-			rank: Number(tr.cells[0].textContent), author: tr.cells[1].textContent, posts: Number(tr.cells[2].textContent)}))) === ` + strconv.Quote(string(b)))
+			rank: Number(tr.cells[0].textContent), author: tr.cells[1].textContent, posts: Number(tr.cells[2].textContent),
+			publications: Number(tr.cells[3].textContent)}))) === ` + strconv.Quote(string(b)))
 	}
 	if got := shown(); !slices.Equal(got, want) {
 		t.Errorf("leaderboard from 2026-10-10 shows %+v, the API says %+v", got, want)
@@ -280,8 +370,8 @@ func TestBestTimes(t *testing.T) {
 	var want struct {
 		Basis string `json:"basis"`
 		Cells []struct {
-			Weekday, Hour, Posts int
-			EngagementRate       *float64 `json:"engagement_rate_pct"`
+			Weekday, Hour, Posts, Publications int
+			EngagementRate                     *float64 `json:"engagement_rate_pct"`
 		}
 	}
 	if code := f.getJSON(t, path, &want); code != http.StatusOK {
@@ -300,8 +390,8 @@ func TestBestTimes(t *testing.T) {
 		withPosts++
 		sel := fmt.Sprintf(`document.querySelector('svg.heat-grid rect.cell[data-weekday="%d"][data-hour="%d"]').dataset`, c.Weekday, c.Hour)
 		ds := eval[map[string]string](tb, `({...`+sel+`})`)
-		if ds["posts"] != strconv.Itoa(c.Posts) || !sameValue(ds["rate"], c.EngagementRate) {
-			t.Errorf("cell %d/%d shows %v, the API says %d posts at %v", c.Weekday, c.Hour, ds, c.Posts, fv(c.EngagementRate))
+		if ds["posts"] != strconv.Itoa(c.Posts) || ds["publications"] != strconv.Itoa(c.Publications) || !sameValue(ds["rate"], c.EngagementRate) {
+			t.Errorf("cell %d/%d shows %v, the API says %d posts, %d publications at %v", c.Weekday, c.Hour, ds, c.Posts, c.Publications, fv(c.EngagementRate))
 		}
 	}
 	if withPosts == 0 {
@@ -321,10 +411,14 @@ func TestBestTimes(t *testing.T) {
 	csvDownload(t, tb, "/v1/reports/best-times?")
 }
 
-// posts is how the page counts posts.
-func posts(n int) string {
-	if n == 1 {
-		return "1 post"
+// counted is how the page counts posts and publications ("1 post, 2
+// publications").
+func counted(posts, publications int) string {
+	plural := func(n int, word string) string {
+		if n == 1 {
+			return "1 " + word
+		}
+		return strconv.Itoa(n) + " " + word + "s"
 	}
-	return strconv.Itoa(n) + " posts"
+	return plural(posts, "post") + ", " + plural(publications, "publication")
 }

@@ -1,14 +1,21 @@
 // Package web is rythme's dashboard: a page served by rythme itself (plain
 // HTML, CSS and JavaScript modules embedded in the binary; no CDN, no
-// external font, no build step) that signs in with an API token and shows,
+// external font, no build step) that signs a member in (email and
+// password; the session is an HttpOnly cookie) or takes an API token, and
+// shows,
 // through the public /v1 API only: the editorial calendar (month and week
 // views, each target's status), the campaigns, the comparison of two
 // cohorts (a table and SVG charts), the leaderboard, the best times to post
-// and the connected accounts. Reports download as CSV.
+// and the connected accounts. Reports download as CSV. It also writes:
+// compose and edit a post (#/compose), the approval queue (#/review), and
+// rescheduling on the calendar by drag and drop or keyboard. The pages that
+// write use Preact with htm, vendored unmodified from npm under
+// static/assets/vendor (see its README).
 //
 // It serves static files only: it never reads the store, never sees a
-// token on the server side (the page keeps it in the browser's
-// sessionStorage) and never loads anything from another origin. The page
+// token on the server side (the page keeps an API token in the browser's
+// sessionStorage; a session cookie is the API's business) and never loads
+// anything from another origin. The page
 // must never render API data as markup (no innerHTML: DOM nodes and
 // textContent only) nor need inline script or style, so that the
 // Content-Security-Policy set here holds.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -111,5 +112,54 @@ func TestCleanupSweepReseals(t *testing.T) {
 	got, err := s.GetAccount(t.Context(), ws.ID, acc.ID)
 	if err != nil || got.Token.AccessToken != "at" {
 		t.Fatalf("after the sweep, without the old key: %+v %v", got, err)
+	}
+}
+
+// The cleanup sweep keeps the readings in bounds: on PostgreSQL the months
+// ahead get their partitions, and past the retention a month keeps each
+// target's last reading of each day (on SQLite, the same rows go).
+func TestCleanupSweepReadings(t *testing.T) {
+	t.Parallel()
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			s := b.Open(t)
+			e := newEnv(t, s)
+			ctx := context.Background()
+			now := e.clock.Now()
+			p := e.post(t, "read often", now.Add(time.Hour))
+			tg := p.Targets[0]
+			// Two readings on one day four months ago, one this month.
+			old := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, time.UTC).AddDate(0, -4, 0)
+			for _, at := range []time.Time{old, old.Add(time.Hour), now} {
+				if err := s.SaveReading(ctx, tg.ID, rythme.Metrics{At: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := &worker.Cleaner{Store: s, Clock: e.clock, Logger: quiet, ReadingsRetention: 5}
+			if st, err := c.Run(ctx); err != nil || st.Readings != 0 {
+				t.Fatalf("sweep with 5 months kept = %+v, %v; want nothing compacted", st, err)
+			}
+			c.ReadingsRetention = 4
+			st, err := c.Run(ctx)
+			if err != nil || st.Readings != 1 {
+				t.Fatalf("sweep with 4 months kept = %+v, %v; want 1 reading compacted away", st, err)
+			}
+			rs, err := s.PostReadings(ctx, e.ws.ID, p.ID, 0)
+			if err != nil || len(rs) != 2 || !rs[0].At.Equal(old.Add(time.Hour)) {
+				t.Fatalf("readings after the sweep: %+v, %v; want the old day's last and this month's", rs, err)
+			}
+			parts, err := s.ReadingPartitions(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Name == "postgres" {
+				ahead := "metric_snapshots_p" + time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, worker.ReadingsAhead, 0).Format("200601")
+				compacted := "metric_snapshots_p" + old.Format("200601") + "_daily"
+				if !slices.Contains(parts, ahead) || !slices.Contains(parts, compacted) {
+					t.Fatalf("partitions %v: want %s (ahead) and %s (compacted)", parts, ahead, compacted)
+				}
+			}
+		})
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors"
 )
 
@@ -35,7 +34,7 @@ func NewLimitsTask() *asynq.Task {
 // server that cannot be read keeps its last limits; the next sweep tries
 // again.
 type LimitsSweeper struct {
-	Store      rythme.Store
+	Store      LimitsStore
 	Connectors *connectors.Registry
 	HTTPClient *http.Client
 	Clock      Clock

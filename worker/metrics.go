@@ -31,6 +31,9 @@ type PollAccountPayload struct {
 	AccountID string              `json:"account_id"`
 	Due       []rythme.MetricsDue `json:"due"`
 	Audience  bool                `json:"audience"`
+	// Now: read every post of the account still on its reading schedule,
+	// due or not (a member asked: PollRequests); Due is then unused.
+	Now bool `json:"now,omitempty"`
 }
 
 // NewPollTask returns the sweep task (one at a time across workers).
@@ -49,7 +52,7 @@ func NewPollTask() *asynq.Task {
 // and an account whose reads keep failing says so (its last_metrics_error,
 // and account.metrics_failing once).
 type Poller struct {
-	Store      rythme.Store
+	Store      PollStore
 	Connectors *connectors.Registry
 	Client     *asynq.Client
 	// Inspector lets a sweep revive an account's task id that an archived
@@ -177,6 +180,11 @@ func (p *Poller) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	if err != nil {
 		return p.networkError(ctx, log, calls, acct, err)
 	}
+	if pl.Now && conn.Info().Metrics {
+		if pl.Due, err = p.Store.ReadTargets(ctx, acct.ID, 0); err != nil {
+			return err
+		}
+	}
 	read := false
 	if len(pl.Due) > 0 && conn.Info().Metrics {
 		err := call.Do(ctx, func(acct *rythme.Account, client *http.Client) error {
@@ -220,7 +228,9 @@ func (p *Poller) calls() *AccountCalls {
 }
 
 // readPosts reads the due posts (the connector batches them as its network
-// allows) and stores each reading, moving the post to its next step.
+// allows) and stores each reading, moving the post to its next step; a
+// post read before its next reading is due (a poll on request) keeps its
+// schedule.
 func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connectors.Connector, acct *rythme.Account,
 	client *http.Client, due []rythme.MetricsDue) error {
 	ids := make([]string, len(due))
@@ -245,6 +255,12 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 		}
 		if m.At.IsZero() {
 			m.At = now
+		}
+		if d.NextAt.After(now) {
+			if err := p.Store.SaveReading(ctx, d.TargetID, m); err != nil && rythme.ErrorCode(err) != rythme.ENOTFOUND {
+				return err
+			}
+			continue
 		}
 		next := rythme.NextMetricsAt(d.PublishedAt, d.Step+1)
 		if m.Deleted {

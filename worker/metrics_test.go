@@ -29,9 +29,16 @@ type pollEnv struct {
 
 func newPollEnv(t *testing.T, posts int) *pollEnv {
 	t.Helper()
-	fn := connectortest.Start(t, connectortest.Harness{Network: "mastodon",
+	return newPollEnvOn(t, connectortest.Harness{Network: "mastodon",
 		New:    func(string) connectors.Connector { return mastodon.New() },
-		Params: func(base string) connectors.ConnectParams { return connectors.ConnectParams{"instance_url": base} }})
+		Params: func(base string) connectors.ConnectParams { return connectors.ConnectParams{"instance_url": base} }}, posts)
+}
+
+// newPollEnvOn connects alice on h's network in fakenet and publishes posts
+// posts there through the worker.
+func newPollEnvOn(t *testing.T, h connectortest.Harness, posts int) *pollEnv {
+	t.Helper()
+	fn := connectortest.Start(t, h)
 	e := newEnv(t, storetest.SQLite(t))
 	e.reg = connectors.NewRegistry(fn.Connector)
 	e.clock.Set(fn.Clock.Now())
@@ -77,7 +84,9 @@ func (pe *pollEnv) poll(t *testing.T) (int, error) {
 	return len(due), pe.poller.ProcessTask(context.Background(), asynq.NewTask(worker.TypePollAccount, b))
 }
 
-func (pe *pollEnv) requests(op string) int64 { return pe.fn.Fake.Stats().Operations["mastodon."+op] }
+func (pe *pollEnv) requests(op string) int64 {
+	return pe.fn.Fake.Stats().Operations[pe.fn.Harness.Network+"."+op]
+}
 
 func TestPollerReadsOnADecayingScheduleInBatches(t *testing.T) {
 	t.Parallel()

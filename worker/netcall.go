@@ -64,7 +64,7 @@ const (
 // The zero value of optional fields turns the matching part off: no Redis,
 // no lock (a single process); no Limits, no rate limiting.
 type AccountCalls struct {
-	Store      rythme.Store
+	Store      AccountCallsStore
 	Redis      redis.UniversalClient // the account lock (nil: none)
 	Limits     *Limits               // shared rate limits (nil: none)
 	HTTPClient *http.Client          // base client for network calls

@@ -12,7 +12,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -39,9 +41,70 @@ type DeliverPayload struct {
 // webhook, its id derived from the event's so that an event emitted twice
 // is delivered once.
 type Notifier struct {
-	Store  rythme.Store
+	Store  NotifyStore
 	Client *asynq.Client
 	Logger *slog.Logger
+
+	once    sync.Once
+	batches *batcher[string, []*rythme.Webhook] // nil: one read per event
+}
+
+// WebhookBatchStore is what a Notifier reads many workspaces' webhooks
+// with, in one statement, when its store has it: at the top of the hour,
+// thousands of post.published events share a few reads.
+type WebhookBatchStore interface {
+	WebhooksOf(ctx context.Context, workspaceIDs []string) ([]*rythme.Webhook, error)
+}
+
+// hooksFor lists the workspace's webhooks subscribed to event, read
+// together with those of concurrent events where the store allows.
+func (n *Notifier) hooksFor(ctx context.Context, workspaceID, event string) ([]*rythme.Webhook, error) {
+	n.once.Do(func() {
+		if bs, ok := n.Store.(WebhookBatchStore); ok {
+			n.batches = &batcher[string, []*rythme.Webhook]{max: maxBatch, parallel: 2, run: func(ctx context.Context, ids []string) ([][]*rythme.Webhook, error) {
+				hooks, err := bs.WebhooksOf(ctx, uniq(ids))
+				if err != nil {
+					return nil, err
+				}
+				by := map[string][]*rythme.Webhook{}
+				for _, w := range hooks {
+					by[w.WorkspaceID] = append(by[w.WorkspaceID], w)
+				}
+				out := make([][]*rythme.Webhook, len(ids))
+				for i, id := range ids {
+					out[i] = by[id]
+				}
+				return out, nil
+			}}
+		}
+	})
+	if n.batches == nil {
+		return n.Store.WebhooksFor(ctx, workspaceID, event)
+	}
+	all, err := n.batches.do(workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*rythme.Webhook
+	for _, w := range all {
+		if slices.Contains(w.Events, event) {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// uniq returns ids without repeats, in first-seen order.
+func uniq(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Emit enqueues ev for every webhook of its workspace subscribed to it.
@@ -50,7 +113,7 @@ func (n *Notifier) Emit(ctx context.Context, ev rythme.Event) {
 	if n == nil {
 		return
 	}
-	hooks, err := n.Store.WebhooksFor(ctx, ev.Workspace, ev.Type)
+	hooks, err := n.hooksFor(ctx, ev.Workspace, ev.Type)
 	if err != nil {
 		n.Logger.Warn("notify: list webhooks", slog.String("event", ev.Type), slog.Any("err", err))
 		return
@@ -89,7 +152,7 @@ func targetEvent(t *rythme.Target, acct *rythme.Account, out rythme.Outcome) (ry
 // Deliverer sends one event to one webhook: a signed POST to its URL, or a
 // message to its channel account through that network's connector.
 type Deliverer struct {
-	Store      rythme.Store
+	Store      DeliverStore
 	Connectors *connectors.Registry
 	HTTPClient *http.Client // for URLs: see GuardedClient
 	Channels   *http.Client // base client for channel connectors
@@ -201,6 +264,10 @@ func EventText(ev rythme.Event) string {
 		return "⚠️ A post to " + who + " may or may not have gone out: check the account, then resolve it in rythme. " + ev.Data.Reason
 	case rythme.EventAccountMetricsFailing:
 		return "📉 Engagement can no longer be read from " + who + "; rythme keeps trying. " + ev.Data.Reason
+	case rythme.EventCommentFlagged:
+		return "🚩 A rule flagged a comment on " + who + " from " + ev.Data.Author + " (" + ev.Data.Reason + "): " + ev.Data.URL
+	case rythme.EventCommentReceived:
+		return "💬 New on " + who + " from " + ev.Data.Author + ": " + ev.Data.URL
 	case rythme.EventAccountNeedsReconnect:
 		return "🔌 The " + who + " account needs reconnecting in rythme; its posts are held until then. " + ev.Data.Reason
 	}

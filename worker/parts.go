@@ -64,11 +64,25 @@ func (r *partRecorder) parts() []rythme.TargetPart {
 // save is the connector's PartPublished: the part is known at once, then
 // stored, insisting with backoff (the database may be restarting) up to
 // partSaveTries times, on a context a shutdown does not cut.
+//
+// A post of one part is not stored here: nothing is sent after it, and the
+// outcome that follows at once stores it (FinishTarget), so the write would
+// only double the publish's statements at the top of the hour. A post with
+// a first comment is: its comment is sent after it (comment.go).
 func (r *partRecorder) save(ctx context.Context, p connectors.Part) error {
 	tp := rythme.TargetPart{Index: p.Index, ExternalID: p.ExternalID, URL: p.URL, Ref: p.Ref, PublishedAt: r.h.Clock.Now()}
 	r.mu.Lock()
 	r.known = append(r.known, tp)
 	r.mu.Unlock()
+	if len(r.t.Thread) == 0 && r.t.CommentText == "" {
+		return nil
+	}
+	return r.store(ctx, tp, fmt.Sprintf("part %d", p.Index+1))
+}
+
+// store stores tp (a part, or the first comment: what names it in the
+// logs), insisting as save says.
+func (r *partRecorder) store(ctx context.Context, tp rythme.TargetPart, what string) error {
 	ctx = context.WithoutCancel(ctx)
 	delay := 100 * time.Millisecond
 	for try := 1; ; try++ {
@@ -80,10 +94,10 @@ func (r *partRecorder) save(ctx context.Context, p connectors.Part) error {
 			return err
 		}
 		if try == partSaveTries {
-			r.log.Error("publish: could not record a thread part; the target will be unconfirmed", slog.Int("part", p.Index+1), slog.Any("err", err))
+			r.log.Error("publish: could not record what is out; the target will be unconfirmed", slog.String("what", what), slog.Any("err", err))
 			return err
 		}
-		r.log.Warn("publish: record a thread part; will try again", slog.Int("part", p.Index+1), slog.Any("err", err))
+		r.log.Warn("publish: record what is out; will try again", slog.String("what", what), slog.Any("err", err))
 		if r.h.Clock.Sleep(ctx, delay) != nil {
 			return err
 		}
@@ -120,6 +134,9 @@ func (r *partRecorder) explain(out rythme.Outcome) rythme.Outcome {
 		listed = "no part out"
 	}
 	resumed := ""
+	if r.resumed >= n { // every part was out: the attempt was for the first comment (comment.go)
+		return out
+	}
 	if r.resumed > 0 {
 		resumed = fmt.Sprintf("resumed from part %d of %d; ", r.resumed+1, n)
 	}

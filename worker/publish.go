@@ -47,7 +47,7 @@ var RealClock Clock = realClock{}
 // claims the target by compare-and-set, calls the connector, and records
 // the outcome by kind (DESIGN.md, "Errors from connectors").
 type PublishHandler struct {
-	Store      rythme.Store
+	Store      PublishStore
 	Connectors *connectors.Registry
 	HTTPClient *http.Client // base client for network calls
 	Clock      Clock
@@ -74,6 +74,28 @@ type PublishHandler struct {
 	Media       *media.Dir
 	MediaSigner *media.Signer
 	PublicURL   string
+	// Batches, when set, write claims and outcomes together with those of
+	// the handlers running at the same time (nil: one statement each).
+	Batches *Batches
+	// InFlight, when set, bounds the network calls in flight per network,
+	// adapting the bound to what the calls show (nil: no bound but the
+	// queue's concurrency).
+	InFlight *NetworkLimits
+	// StageAhead is how long before its due time a task may be handed over
+	// (Queue.WithStageAhead): the handler holds it until due.
+	StageAhead time.Duration
+
+	// stopping ends when the worker stops (nil: never); stopNow ends it.
+	stopping context.Context
+	stopNow  context.CancelFunc
+}
+
+// stop makes held (staged) tasks go back to Redis, to come due on another
+// worker or on this one's next start.
+func (h *PublishHandler) stop() {
+	if h.stopNow != nil {
+		h.stopNow()
+	}
 }
 
 // mediaLinkTTL is how long a network may take to fetch a post's media.
@@ -103,9 +125,10 @@ func (h *PublishHandler) mediaFor(ctx context.Context, t *rythme.Target) ([]conn
 	return out, nil
 }
 
-// maxEarlyWait is the longest the handler sleeps for a task handed over
-// early; asynq is early by at most a second, so more means a clock moved.
-const maxEarlyWait = 5 * time.Second
+// earlySlack is how much earlier than StageAhead a task may be handed
+// over and still be held: asynq is early by at most a second, so more
+// means a clock moved (the task goes back until due).
+const earlySlack = 5 * time.Second
 
 // notYetError asks asynq to run the task again at a later time, without
 // counting a failed attempt.
@@ -131,7 +154,7 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	}
 	log := h.Logger.With(slog.String("target_id", p.TargetID), slog.Int("version", p.Version))
 
-	t, err := h.Store.GetTarget(ctx, p.TargetID)
+	t, err := h.getTarget(ctx, p.TargetID)
 	if rythme.ErrorCode(err) == rythme.ENOTFOUND {
 		log.Info("publish: target gone; nothing to do")
 		return nil
@@ -143,19 +166,17 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 		return nil
 	}
 
-	// Never early: asynq scores tasks in whole seconds.
-	if wait := t.ScheduledAt.Sub(h.Clock.Now()); wait > 0 {
-		if wait > maxEarlyWait {
-			return &notYetError{wait: wait}
-		}
-		if err := h.Clock.Sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
-
-	acct, err := h.Store.AccountByID(ctx, t.AccountID)
+	// The account is read before the wait: at the top of the hour only the
+	// claim is left to do. A token refreshed meanwhile by another worker is
+	// found by the call (a refused token is read again under the lock).
+	acct, err := h.account(ctx, t.AccountID)
 	if err != nil {
 		return fmt.Errorf("worker: load account: %w", err)
+	}
+	// Never early: a staged task (and asynq scores tasks in whole seconds)
+	// is held until due.
+	if err := h.holdUntilDue(ctx, t); err != nil {
+		return err
 	}
 	if conn, err := h.Connectors.Get(t.Network); err == nil && h.Limits != nil && acct.Status == rythme.AccountConnected {
 		// Wait on the queue, not on the network: another worker may have
@@ -170,8 +191,7 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 			return &rateLimitedError{wait: wait, err: fmt.Errorf("rate limit of %s reached for the account", t.Network)}
 		}
 	}
-	now := h.Clock.Now()
-	t, err = h.Store.ClaimTarget(ctx, t.ID, t.Version, now, now.Add(h.Lease))
+	t, err = h.claim(ctx, t)
 	if rythme.ErrorCode(err) == rythme.ECONFLICT {
 		log.Debug("publish: claimed elsewhere or changed")
 		return nil
@@ -183,8 +203,74 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	rec := newPartRecorder(h, log, t)
 	out, retryErr := h.publish(ctx, log, t, acct, rec)
 	out, retryErr = rec.outcome(out, retryErr)
+	var comment *rythme.TargetPart
+	if out.Status == rythme.TargetPublished { // then its first comment (comment.go)
+		out, comment, retryErr = h.firstComment(ctx, log, t, acct, rec, out)
+	}
 	h.finish(log, t, acct, out)
+	h.ownComment(ctx, log, t, acct, out, comment)
 	return retryErr
+}
+
+// holdUntilDue waits for t's due time. A task handed over too early, or
+// held when the worker stops, goes back to Redis until due, without
+// counting an attempt.
+func (h *PublishHandler) holdUntilDue(ctx context.Context, t *rythme.Target) error {
+	wait := t.ScheduledAt.Sub(h.Clock.Now())
+	if wait <= 0 {
+		return nil
+	}
+	if wait > h.StageAhead+earlySlack {
+		return &notYetError{wait: wait}
+	}
+	if h.stopping == nil {
+		return h.Clock.Sleep(ctx, wait)
+	}
+	sleep, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(h.stopping, cancel)()
+	err := h.Clock.Sleep(sleep, wait)
+	if err != nil && ctx.Err() == nil {
+		return &notYetError{wait: t.ScheduledAt.Sub(h.Clock.Now())}
+	}
+	return err
+}
+
+// getTarget reads the target, through the batches when there are.
+func (h *PublishHandler) getTarget(ctx context.Context, id string) (*rythme.Target, error) {
+	if h.Batches != nil {
+		return h.Batches.Get(id)
+	}
+	return h.Store.GetTarget(ctx, id)
+}
+
+// account reads the target's account, through the batches when there are.
+func (h *PublishHandler) account(ctx context.Context, id string) (*rythme.Account, error) {
+	if h.Batches != nil {
+		return h.Batches.Account(id)
+	}
+	return h.Store.AccountByID(ctx, id)
+}
+
+// claim moves the target from scheduled at its version to publishing,
+// through the batches when there are.
+func (h *PublishHandler) claim(ctx context.Context, t *rythme.Target) (*rythme.Target, error) {
+	if h.Batches != nil {
+		return h.Batches.Claim(t.ID, t.Version)
+	}
+	now := h.Clock.Now()
+	return h.Store.ClaimTarget(ctx, t.ID, t.Version, now, now.Add(h.Lease))
+}
+
+// finishTarget records an outcome, through the batches when there are.
+func (h *PublishHandler) finishTarget(ctx context.Context, t *rythme.Target, out rythme.Outcome) error {
+	var err error
+	if h.Batches != nil {
+		_, err = h.Batches.Finish(t.ID, t.Version, out)
+	} else {
+		_, err = h.Store.FinishTarget(ctx, t.ID, t.Version, out)
+	}
+	return err
 }
 
 // publish makes the network call and turns its result into an outcome and,
@@ -198,6 +284,11 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	}
 	if acct.Status != rythme.AccountConnected {
 		return h.outcome(t, rythme.TargetHeld, "the account needs reconnecting"), nil
+	}
+	if postOut(t) { // an earlier attempt published and stored the post: on to its first comment
+		out := h.outcome(t, rythme.TargetPublished, "")
+		out.ExternalID, out.URL = t.Parts[0].ExternalID, t.Parts[0].URL
+		return out, nil
 	}
 	// The publish call is not cut by a worker shutdown: in-flight
 	// publishes finish (bounded by PublishTimeout) and are recorded.
@@ -215,19 +306,31 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	} else if err != nil {
 		return h.retryOrFail(ctx, t, err)
 	}
-	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread,
-		Done: rec.done(), PartPublished: rec.save}
+	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread, Poll: t.Poll,
+		Done: rec.done(), PartPublished: rec.save, InReplyTo: t.InReplyTo}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())
 	}
 	var res *connectors.Published
+	var slot *Adaptive
+	if h.InFlight != nil { // wait for a slot among the network's calls in flight
+		slot = h.InFlight.Of(t.Network)
+		if err := slot.Acquire(callCtx); err != nil {
+			return h.retryOrFail(ctx, t, fmt.Errorf("waiting for a slot among %s's calls in flight: %w", t.Network, err))
+		}
+	}
+	began := time.Now()
 	err = call.Do(callCtx, func(acct *rythme.Account, client *http.Client) error {
 		req.Done = rec.done() // on a retry after a 401, parts may have gone out before the refusal
 		var err error
 		res, err = conn.Publish(callCtx, acct, client, req)
 		return err
 	})
+	if slot != nil {
+		k := connectors.KindOf(err)
+		slot.Release(time.Since(began), err != nil && (k == connectors.RateLimited || k == connectors.Retryable || k == connectors.Unknown))
+	}
 	rec.publishErr(err)
 	if err == nil {
 		call.Quota(ctx, res.QuotaResetAt)
@@ -310,7 +413,7 @@ func (h *PublishHandler) finish(log *slog.Logger, t *rythme.Target, acct *rythme
 	defer cancel()
 	delay := 100 * time.Millisecond
 	for {
-		_, err := h.Store.FinishTarget(ctx, t.ID, t.Version, out)
+		err := h.finishTarget(ctx, t, out)
 		if err == nil {
 			break
 		}

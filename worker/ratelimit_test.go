@@ -111,7 +111,7 @@ func BenchmarkLimitsRequest(b *testing.B) {
 	info := rythme.Network{Name: "bench", RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 1 << 30, PeriodSeconds: 1},
 		{Scope: "account", Requests: 30, PeriodSeconds: 1800, Method: http.MethodPost, Path: "/media"}}}
 	acct := &rythme.Account{ID: "acc_bench"}
-	defer rdb.Del(ctx, "rythme:rl:bench:0:acc_bench")
+	defer rdb.Del(ctx, "rythme:rl:{bench:acc_bench}:0")
 	for b.Loop() {
 		if _, err := limits.Request(ctx, info, acct, http.MethodGet, "/api/v1/statuses"); err != nil {
 			b.Fatal(err)

@@ -11,8 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rythmehq/rythme"
-	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
+	"github.com/rythmehq/rythme/posting"
 	"github.com/rythmehq/rythme/telemetry"
 )
 
@@ -38,7 +38,7 @@ const (
 // resolved. Any number of workers may run it at once; it only ever
 // enqueues with task ids and moves targets by compare-and-set.
 type Reconciler struct {
-	Store      rythme.Store
+	Store      ReconcileStore
 	Queue      *Queue
 	Redis      redis.UniversalClient
 	Connectors *connectors.Registry
@@ -60,11 +60,6 @@ type Reconciler struct {
 	// far ahead (0: the sweep leaves series alone).
 	SeriesHorizon time.Duration
 }
-
-// seriesSlack: a series is extended once its materialised occurrences end
-// within this of the horizon, so that a sweep does not extend every series
-// every few seconds by a few seconds.
-const seriesSlack = 24 * time.Hour
 
 // ReconcileStats says what one sweep did.
 type ReconcileStats struct {
@@ -107,7 +102,7 @@ func (r *Reconciler) Run(ctx context.Context, full bool) (ReconcileStats, error)
 	st.Full = full
 
 	if r.SeriesHorizon > 0 {
-		n, err := r.extendSeries(ctx, now)
+		n, err := r.extendSeries(ctx)
 		st.Materialised = n
 		if err != nil {
 			return st, err
@@ -169,45 +164,16 @@ func (r *Reconciler) Run(ctx context.Context, full bool) (ReconcileStats, error)
 	return st, nil
 }
 
-// extendSeries materialises the occurrences of recurring posts that come
-// within the horizon. A series that cannot be read (a rule no longer
-// valid) is logged and left; one edited meanwhile is picked up by the
-// next sweep.
-func (r *Reconciler) extendSeries(ctx context.Context, now time.Time) (int, error) {
-	until := now.Add(r.SeriesHorizon)
-	created := 0
-	for i := 0; i < maxBatchesPerSweep; i++ {
-		due, err := r.Store.SeriesDue(ctx, until.Add(-seriesSlack), r.Batch)
-		if err != nil {
-			return created, fmt.Errorf("reconcile: series due: %w", err)
-		}
-		progressed := 0
-		for _, se := range due {
-			rule, err := calendars.SeriesRule(se)
-			if err != nil {
-				r.Logger.Error("reconcile: series rule unreadable; left as is", slog.String("series_id", se.ID), slog.String("error", err.Error()))
-				continue
-			}
-			from := now
-			if se.MaterialisedUntil != nil && se.MaterialisedUntil.After(from) {
-				from = se.MaterialisedUntil.Add(time.Microsecond)
-			}
-			posts, complete := calendars.Materialise(se, rule, from, until, rythme.Actor{ID: se.CreatedBy, Name: "rythme"}, now)
-			made, err := r.Store.AddOccurrences(ctx, se, posts, until, complete)
-			if rythme.ErrorCode(err) == rythme.ECONFLICT {
-				continue // edited meanwhile: the next sweep reads it again
-			}
-			if err != nil {
-				return created, fmt.Errorf("reconcile: materialise series %s: %w", se.ID, err)
-			}
-			created += len(made)
-			progressed++
-		}
-		if len(due) < r.Batch || progressed == 0 || ctx.Err() != nil {
-			break
-		}
+// extendSeries is the series sweep (posting.SeriesSweep): it calls the
+// one implementation of making a recurring post's occurrences, which
+// editing a series in the API calls too.
+func (r *Reconciler) extendSeries(ctx context.Context) (int, error) {
+	sw := &posting.SeriesSweep{Store: r.Store, Logger: r.Logger, Now: r.Clock.Now, Horizon: r.SeriesHorizon, Batch: r.Batch}
+	n, err := sw.Run(ctx)
+	if err != nil {
+		return n, fmt.Errorf("reconcile: %w", err)
 	}
-	return created, nil
+	return n, nil
 }
 
 // resolveLease decides for a target whose worker vanished mid-publish: a
@@ -236,6 +202,14 @@ func (r *Reconciler) resolveLease(ctx context.Context, t *rythme.Target, st *Rec
 		// know they are there.
 		out.Error += "; " + listed
 		out.Event = "the worker stopped while publishing the thread: " + out.Error
+	}
+	if t.CommentText != "" && len(t.Parts) > 0 {
+		state := "not recorded as out"
+		if t.Comment != nil {
+			state = "out (" + linkOf(t.Comment.URL, t.Comment.ExternalID) + ")"
+		}
+		out.Error += "; its first comment is " + state
+		out.Event = "the worker stopped while publishing the post's first comment: " + out.Error
 	}
 	nt, err := r.Store.FinishTarget(ctx, t.ID, t.Version, out)
 	if rythme.ErrorCode(err) == rythme.ECONFLICT {

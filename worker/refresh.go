@@ -31,7 +31,7 @@ func NewRefreshTask() *asynq.Task {
 // and holds its posts. Its calls go through the call policy (AccountCalls):
 // the token endpoint's requests are rate limited like any other.
 type Refresher struct {
-	Store       rythme.Store
+	Store       RefreshStore
 	Connectors  *connectors.Registry
 	Redis       redis.UniversalClient
 	Limits      *Limits // shared rate limits (nil: none)

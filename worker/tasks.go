@@ -51,7 +51,11 @@ const MaxPublishRetries = 20
 
 // NewPublishTask returns the task for ref, due at its scheduled time on
 // its network's queue.
-func NewPublishTask(ref rythme.TargetRef) (*asynq.Task, error) {
+//
+// The task is handed to a worker stageAhead before the target is due
+// (never before now): the handler holds it until its second (see
+// DefaultStageAhead).
+func NewPublishTask(ref rythme.TargetRef, stageAhead time.Duration) (*asynq.Task, error) {
 	b, err := json.Marshal(PublishPayload{TargetID: ref.ID, Version: ref.Version})
 	if err != nil {
 		return nil, fmt.Errorf("worker: publish payload: %w", err)
@@ -59,7 +63,7 @@ func NewPublishTask(ref rythme.TargetRef) (*asynq.Task, error) {
 	return asynq.NewTask(TypePublish, b,
 		asynq.TaskID(PublishTaskID(ref.ID, ref.Version)),
 		asynq.Queue(QueueName(ref.Network)),
-		asynq.ProcessAt(ref.ScheduledAt),
+		asynq.ProcessAt(ref.ScheduledAt.Add(-max(stageAhead, 0))),
 		asynq.MaxRetry(MaxPublishRetries),
 		// asynq's own lease is renewed while the handler runs; this bounds a
 		// handler that hangs (a publish may take minutes for a video).

@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/calendars"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/media"
@@ -26,7 +25,7 @@ import (
 // Config of a worker process. Zero values take the documented defaults.
 type Config struct {
 	Redis      redis.UniversalClient // required
-	Store      rythme.Store          // required
+	Store      Store                 // required: rythme.Store is one
 	Connectors *connectors.Registry  // required
 	Metrics    *telemetry.Metrics    // optional
 	Logger     *slog.Logger          // default slog.Default()
@@ -35,8 +34,12 @@ type Config struct {
 	// PublicURL is the API's public base URL: OAuth redirect URIs are
 	// PublicURL + "/v1/oauth/{network}/callback".
 	PublicURL string
-	// Concurrency per network queue; DefaultConcurrency for the others
-	// (default 64). A task handed over early holds its slot until due.
+	// Concurrency per network queue: the publish tasks a worker holds at
+	// once; DefaultConcurrency for the others (default 10,000). A task handed
+	// over early holds its slot until due. The network calls in flight are
+	// bounded below it by an adaptive limit per network (Adaptive: from 1,024,
+	// growing while calls complete in their usual time, shrinking on
+	// overload).
 	Concurrency        map[string]int
 	DefaultConcurrency int
 	// Horizon: targets due within it are on the queue (default 1h).
@@ -58,6 +61,11 @@ type Config struct {
 	// PollInterval is how often due tasks are moved to their queue and empty
 	// queues are polled (default 100ms): it bounds lateness.
 	PollInterval time.Duration
+	// StageAhead: publish tasks reach a worker this long before they are
+	// due and wait there for their second (default DefaultStageAhead;
+	// negative: at the due time). Staged tasks hold their slots of
+	// Concurrency.
+	StageAhead time.Duration
 	// ShutdownTimeout lets in-flight publishes finish (default 40s).
 	ShutdownTimeout time.Duration
 	// RefreshInterval between refresh sweeps (default 1m); RefreshAhead:
@@ -69,6 +77,13 @@ type Config struct {
 	LimitsInterval time.Duration
 	// MetricsInterval between metrics sweeps (default 1m).
 	MetricsInterval time.Duration
+	// InboxInterval between inbox sweeps: each account's comments and
+	// mentions are read once per interval (default DefaultInboxInterval, at
+	// most MaxInboxInterval).
+	InboxInterval time.Duration
+	// NoInboxStreams turns the inbox streams off (InboxStreams): every
+	// account is polled, Mastodon's too.
+	NoInboxStreams bool
 	// AllowPrivateWebhooks lets webhooks reach loopback and private
 	// addresses (development, tests); off, they are refused (no SSRF).
 	AllowPrivateWebhooks bool
@@ -76,6 +91,10 @@ type Config struct {
 	// public links (nil: posts with media fail with a clear reason).
 	Media       *media.Dir
 	MediaSigner *media.Signer
+	// ReadingsRetention: months of engagement readings kept as taken;
+	// older ones keep each target's last reading of each day (0:
+	// DefaultReadingsRetention, 25; negative: all kept).
+	ReadingsRetention int
 }
 
 // WithDefaults returns cfg with every zero field set to its default.
@@ -90,7 +109,7 @@ func (cfg Config) WithDefaults() Config {
 		cfg.HTTPClient = connectors.NewGuardedHTTPClient(netguard.Policy{})
 	}
 	if cfg.DefaultConcurrency == 0 {
-		cfg.DefaultConcurrency = 64
+		cfg.DefaultConcurrency = 10_000
 	}
 	if cfg.Horizon == 0 {
 		cfg.Horizon = time.Hour
@@ -113,8 +132,17 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
+	switch {
+	case cfg.StageAhead == 0:
+		cfg.StageAhead = DefaultStageAhead
+	case cfg.StageAhead < 0:
+		cfg.StageAhead = 0
+	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 40 * time.Second
+	}
+	if cfg.InboxInterval <= 0 {
+		cfg.InboxInterval = DefaultInboxInterval
 	}
 	if cfg.MetricsInterval == 0 {
 		cfg.MetricsInterval = time.Minute
@@ -140,10 +168,48 @@ func (cfg Config) Validate() error {
 		return errors.New("worker: Store is required")
 	case cfg.Connectors == nil:
 		return errors.New("worker: Connectors is required")
+	case cfg.InboxInterval > MaxInboxInterval:
+		return fmt.Errorf("worker: inbox interval %s is over %s: comments would take more than 5 minutes to reach the inbox", cfg.InboxInterval, MaxInboxInterval)
 	case cfg.Lease < 2*cfg.PublishTimeout:
 		return fmt.Errorf("worker: lease %s must be at least twice the publish timeout %s", cfg.Lease, cfg.PublishTimeout)
 	}
 	return nil
+}
+
+// The inbox's freshness: a new comment reaches the inbox within 5 minutes
+// on a network that does not stream. The sweep reads each account every
+// InboxInterval, its task starting within up to 30 s of the sweep (the
+// spread), so a comment written just after a read waits at most the
+// interval plus the spread: 4 minutes plus 30 s by default, and the
+// longest interval allowed keeps that sum within 5 minutes.
+const (
+	DefaultInboxInterval = 4 * time.Minute
+	MaxInboxInterval     = 4*time.Minute + 30*time.Second
+)
+
+// The adaptive bound of a network's calls in flight starts at
+// initialInFlight (the fixed worker count it replaces) and never goes below
+// minInFlight.
+const (
+	initialInFlight = 1024
+	minInFlight     = 4
+)
+
+// appCacheTTL is how long the publish path keeps an OAuth client
+// registration it read (connectors.CacheApps).
+const appCacheTTL = time.Minute
+
+// publishDequeuers is how many asynq servers take a publish queue's tasks.
+const publishDequeuers = 4
+
+// maxConcurrency is the largest publish queue concurrency: the adaptive
+// bound's ceiling (each queue's own concurrency bounds it too).
+func maxConcurrency(cfg Config) int {
+	m := cfg.DefaultConcurrency
+	for _, n := range cfg.Concurrency {
+		m = max(m, n)
+	}
+	return m
 }
 
 // RedirectURI is the OAuth callback of a network on the API at publicURL.
@@ -164,6 +230,9 @@ type Worker struct {
 	publish    *PublishHandler
 	deliverer  *Deliverer
 	poller     *Poller
+	history    *HistoryImporter
+	inbox      *InboxPoller
+	streams    *InboxStreams
 	limits     *LimitsSweeper
 	cleaner    *Cleaner
 	servers    []*asynq.Server
@@ -177,16 +246,20 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	inspector := asynq.NewInspectorFromRedisClient(cfg.Redis)
-	q := NewQueue(client, cfg.Store, cfg.Horizon, cfg.Clock).WithInspector(inspector)
+	q := NewQueue(client, cfg.Store, cfg.Horizon, cfg.Clock).WithInspector(inspector).WithStageAhead(cfg.StageAhead)
 	w := &Worker{cfg: cfg, client: client, queue: q, enq: &enqueuer{client: client, inspector: inspector}}
 	notifier := &Notifier{Store: cfg.Store, Client: client, Logger: cfg.Logger}
 	w.publish = &PublishHandler{
 		Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock,
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout,
-		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: cfg.Store,
+		RedirectURI: func(n string) string { return RedirectURI(cfg.PublicURL, n) }, Apps: connectors.CacheApps(cfg.Store, appCacheTTL),
 		Redis: cfg.Redis, Limits: NewLimits(cfg.Redis), Notifier: notifier,
 		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,
+		Batches:    NewBatches(cfg.Store, cfg.Clock, cfg.Lease),
+		StageAhead: cfg.StageAhead,
+		InFlight:   &NetworkLimits{Initial: initialInFlight, Min: minInFlight, Max: maxConcurrency(cfg)},
 	}
+	w.publish.stopping, w.publish.stopNow = context.WithCancel(context.Background())
 	w.refresher = &Refresher{
 		Store: cfg.Store, Connectors: cfg.Connectors, Redis: cfg.Redis, Limits: w.publish.Limits, HTTPClient: cfg.HTTPClient,
 		Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI, Ahead: cfg.RefreshAhead, Notifier: notifier,
@@ -194,6 +267,15 @@ func New(cfg Config) (*Worker, error) {
 	w.poller = &Poller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Inspector: inspector, Limits: w.publish.Limits,
 		Redis: cfg.Redis, Notifier: notifier, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI,
 		Spread: min(30*time.Second, cfg.MetricsInterval/2), Batch: 20_000}
+	w.history = &HistoryImporter{Store: cfg.Store, Connectors: cfg.Connectors, Limits: w.publish.Limits, Redis: cfg.Redis,
+		Notifier: notifier, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
+	w.inbox = &InboxPoller{Store: cfg.Store, Connectors: cfg.Connectors, Client: client, Inspector: inspector, Limits: w.publish.Limits,
+		Redis: cfg.Redis, Notifier: notifier, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger,
+		RedirectURI: w.publish.RedirectURI, Spread: min(30*time.Second, cfg.InboxInterval/2)}
+	if !cfg.NoInboxStreams {
+		w.streams = &InboxStreams{Poller: w.inbox, Redis: cfg.Redis, Logger: cfg.Logger}
+		w.inbox.Streams = w.streams
+	}
 	w.limits = &LimitsSweeper{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger}
 	w.deliverer = &Deliverer{Store: cfg.Store, Connectors: cfg.Connectors, HTTPClient: GuardedClient(cfg.AllowPrivateWebhooks),
 		Channels: cfg.HTTPClient, Redis: cfg.Redis, Limits: w.publish.Limits, Clock: cfg.Clock, Logger: cfg.Logger, RedirectURI: w.publish.RedirectURI}
@@ -202,7 +284,7 @@ func New(cfg Config) (*Worker, error) {
 		Metrics: cfg.Metrics, Logger: cfg.Logger, Horizon: cfg.Horizon, FullEvery: cfg.FullReconcileEvery,
 		Batch: 1000, FullLimit: 100_000, Notifier: notifier, SeriesHorizon: max(cfg.SeriesHorizon, 0),
 	}
-	w.cleaner = &Cleaner{Store: cfg.Store, Media: cfg.Media, Clock: cfg.Clock, Logger: cfg.Logger}
+	w.cleaner = &Cleaner{Store: cfg.Store, Media: cfg.Media, Clock: cfg.Clock, Logger: cfg.Logger, ReadingsRetention: cfg.ReadingsRetention}
 	if cfg.Metrics != nil {
 		if err := RegisterQueueDepth(cfg.Metrics, cfg.Redis, cfg.Connectors); err != nil {
 			return nil, err
@@ -223,6 +305,12 @@ func RegisterQueueDepth(m *telemetry.Metrics, rdb redis.UniversalClient, reg *co
 // Queue returns the worker's queue (the API uses one of its own).
 func (w *Worker) Queue() *Queue { return w.queue }
 
+// Inbox returns the worker's inbox poller.
+func (w *Worker) Inbox() *InboxPoller { return w.inbox }
+
+// Streams returns the worker's inbox streams (nil with NoInboxStreams).
+func (w *Worker) Streams() *InboxStreams { return w.streams }
+
 // Poller returns the worker's metrics poller.
 func (w *Worker) Poller() *Poller { return w.poller }
 
@@ -240,12 +328,12 @@ func queueNames(reg *connectors.Registry) []string {
 	return names
 }
 
-func (w *Worker) server(queue string, concurrency int) *asynq.Server {
+func (w *Worker) server(queue string, concurrency int, poll time.Duration) *asynq.Server {
 	return asynq.NewServerFromRedisClient(w.cfg.Redis, asynq.Config{
 		Concurrency:              concurrency,
 		Queues:                   map[string]int{queue: 1},
-		DelayedTaskCheckInterval: w.cfg.PollInterval,
-		TaskCheckInterval:        w.cfg.PollInterval,
+		DelayedTaskCheckInterval: poll,
+		TaskCheckInterval:        poll,
 		RetryDelayFunc:           retryDelay,
 		IsFailure:                isFailure,
 		ShutdownTimeout:          w.cfg.ShutdownTimeout,
@@ -270,29 +358,49 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypeDeliverWebhook, w.deliverer)
 	mux.Handle(TypePollMetrics, w.poller)
 	mux.Handle(TypePollAccount, w.poller)
+	mux.Handle(TypeImportHistory, w.history)
+	mux.Handle(TypePollInbox, w.inbox)
+	mux.Handle(TypePollInboxAccount, w.inbox)
+	mux.Handle(TypeModerate, w.inbox)
 	mux.Handle(TypeRefreshLimits, w.limits)
 	mux.Handle(TypeCleanup, w.cleaner)
 
 	for _, name := range w.queueNames() {
-		conc := w.cfg.DefaultConcurrency
+		conc, dequeuers := w.cfg.DefaultConcurrency, publishDequeuers
 		switch name {
 		case SystemQueue:
-			conc = 2
+			conc, dequeuers = 2, 1
 		case WebhookQueue, MetricsQueue:
-			conc = 16
+			conc, dequeuers = 16, 1
 		default:
 			if n, ok := w.cfg.Concurrency[strings.TrimPrefix(name, "publish.")]; ok && n > 0 {
 				conc = n
 			}
 		}
-		srv := w.server(name, conc)
-		if err := srv.Start(mux); err != nil {
-			w.stop()
-			return fmt.Errorf("worker: start queue %s: %w", name, err)
+		// asynq's server takes its tasks one Redis round trip at a time: a
+		// publish queue has several, sharing its concurrency, so that a
+		// burst is taken as fast as the handlers take it. The first polls
+		// every PollInterval; the others join a burst within a second.
+		dequeuers = max(1, min(dequeuers, conc))
+		for i := range dequeuers {
+			poll := w.cfg.PollInterval
+			if i > 0 {
+				poll = max(poll, time.Second)
+			}
+			srv := w.server(name, max(1, conc/dequeuers), poll)
+			if err := srv.Start(mux); err != nil {
+				w.stop()
+				return fmt.Errorf("worker: start queue %s: %w", name, err)
+			}
+			w.servers = append(w.servers, srv)
 		}
-		w.servers = append(w.servers, srv)
 	}
 	w.cfg.Logger.Info("worker: started", slog.Int("queues", len(w.servers)))
+	if w.streams != nil {
+		streamsDone := make(chan struct{})
+		go func() { defer close(streamsDone); w.streams.Run(ctx) }()
+		defer func() { <-streamsDone }()
+	}
 
 	if _, err := w.reconciler.Run(ctx, true); err != nil {
 		w.cfg.Logger.Error("worker: first sweep failed; the next one will retry", slog.Any("err", err))
@@ -303,6 +411,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer refresh.Stop()
 	poll := time.NewTicker(w.cfg.MetricsInterval)
 	defer poll.Stop()
+	inbox := time.NewTicker(w.cfg.InboxInterval)
+	defer inbox.Stop()
 	limits := time.NewTicker(w.cfg.LimitsInterval)
 	defer limits.Stop()
 	w.askSweep(ctx, NewLimitsTask(), "sweep:limits") // only limits a day old are read again
@@ -320,6 +430,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.askSweep(ctx, NewRefreshTask(), "sweep:tokens")
 		case <-poll.C:
 			w.askSweep(ctx, NewPollTask(), "sweep:metrics")
+		case <-inbox.C:
+			w.askSweep(ctx, NewInboxTask(), "sweep:inbox")
 		case <-limits.C:
 			w.askSweep(ctx, NewLimitsTask(), "sweep:limits")
 		case <-cleanup.C:
@@ -338,6 +450,7 @@ func (w *Worker) askSweep(ctx context.Context, task *asynq.Task, id string) {
 }
 
 func (w *Worker) stop() {
+	w.publish.stop() // staged tasks go back to Redis at once, not after ShutdownTimeout
 	var wg sync.WaitGroup
 	for _, s := range w.servers {
 		wg.Add(1)

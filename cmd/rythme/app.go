@@ -21,6 +21,7 @@ import (
 	"github.com/rythmehq/rythme/api"
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/keyring"
+	"github.com/rythmehq/rythme/listening"
 	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/sqlstore"
 	"github.com/rythmehq/rythme/telemetry"
@@ -49,7 +50,7 @@ func openStore(ctx context.Context, cfg config, kr *keyring.Keyring, log *slog.L
 	return st, nil
 }
 
-// openRedis connects to REDIS_URL or Sentinel; with neither, and only when
+// openRedis connects to REDIS_URL, Sentinel or a Redis Cluster; with none, and only when
 // embedded is allowed, it starts an in-process Redis (safe because the
 // store is the system of record: the reconciler rebuilds the queue).
 func openRedis(ctx context.Context, cfg config, embedded bool, log *slog.Logger) (redis.UniversalClient, func(), error) {
@@ -57,6 +58,12 @@ func openRedis(ctx context.Context, cfg config, embedded bool, log *slog.Logger)
 	switch {
 	case cfg.SentinelAddrs != "":
 		c = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: cfg.SentinelMaster, SentinelAddrs: strings.Split(cfg.SentinelAddrs, ",")})
+	case cfg.ClusterAddrs != "":
+		opt, err := clusterOptions(cfg.ClusterAddrs)
+		if err != nil {
+			return nil, nil, err
+		}
+		c = redis.NewClusterClient(opt)
 	case cfg.RedisURL != "":
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -73,7 +80,7 @@ func openRedis(ctx context.Context, cfg config, embedded bool, log *slog.Logger)
 		c = redis.NewClient(&redis.Options{Addr: m.Addr(), PoolSize: 64})
 		return c, func() { c.Close(); m.Close() }, nil
 	default:
-		return nil, nil, errors.New("REDIS_URL (or REDIS_SENTINEL_ADDRS) is required: `serve` and `work` share one Redis; run `rythme` alone for the embedded mode")
+		return nil, nil, errors.New("REDIS_URL (or REDIS_SENTINEL_ADDRS, or REDIS_CLUSTER_ADDRS) is required: `serve` and `work` share one Redis; run `rythme` alone for the embedded mode")
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -83,9 +90,46 @@ func openRedis(ctx context.Context, cfg config, embedded bool, log *slog.Logger)
 	return c, func() { c.Close() }, nil
 }
 
+// clusterOptions reads REDIS_CLUSTER_ADDRS: node addresses separated by
+// commas (host:port,host:port), or a go-redis cluster URL
+// (redis://user:pass@host1:port?addr=host2:port&addr=…; rediss:// for TLS).
+// Every key rythme and asynq use together carries a hash tag (asynq's
+// "asynq:{queue}:…"; rythme's own are one key per command or script), so
+// the cluster needs no other setting.
+func clusterOptions(v string) (*redis.ClusterOptions, error) {
+	var opt *redis.ClusterOptions
+	if strings.Contains(v, "://") {
+		o, err := redis.ParseClusterURL(v)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_CLUSTER_ADDRS: %w", err)
+		}
+		opt = o
+	} else {
+		opt = &redis.ClusterOptions{}
+		for _, a := range strings.Split(v, ",") {
+			a = strings.TrimSpace(a)
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return nil, fmt.Errorf("REDIS_CLUSTER_ADDRS: %q is not host:port", a)
+			}
+			opt.Addrs = append(opt.Addrs, a)
+		}
+	}
+	// As for REDIS_URL: enough connections for every publish worker, per node.
+	opt.PoolSize = max(opt.PoolSize, 64)
+	return opt, nil
+}
+
+// bootstrapStore is what bootstrap uses of the store.
+type bootstrapStore interface {
+	Bootstrap(ctx context.Context, ws *rythme.Workspace, tok *rythme.APIToken) (bool, error)
+	TokenByHash(ctx context.Context, hash []byte) (*rythme.APIToken, error)
+	CreateFirstMember(ctx context.Context, m *rythme.Member, workspaceID string) (bool, error)
+	MemberByEmail(ctx context.Context, email string) (*rythme.Member, error)
+}
+
 // bootstrap creates the first workspace and its admin token on an empty
 // store. The token is RYTHME_BOOTSTRAP_TOKEN or a random one, logged once.
-func bootstrap(ctx context.Context, cfg config, st rythme.Store, log *slog.Logger) error {
+func bootstrap(ctx context.Context, cfg config, st bootstrapStore, log *slog.Logger) error {
 	secret := cfg.BootstrapToken
 	random := secret == ""
 	if random {
@@ -100,6 +144,9 @@ func bootstrap(ctx context.Context, cfg config, st rythme.Store, log *slog.Logge
 	created, err := st.Bootstrap(ctx, ws, tok)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if err := bootstrapAdmin(ctx, cfg, st, created, log); err != nil {
+		return err
 	}
 	if created && random {
 		log.Info("created the first workspace; its admin API token is shown this once: keep it", slog.String("workspace_id", ws.ID),
@@ -182,6 +229,15 @@ func open(ctx context.Context, cfg config, embeddedRedis bool, log *slog.Logger)
 	return c, nil
 }
 
+// stageAhead is RYTHME_STAGE_AHEAD as worker.Config takes it: 0 there means
+// the default, negative none.
+func stageAhead(cfg config) time.Duration {
+	if cfg.StageAhead <= 0 {
+		return -1
+	}
+	return cfg.StageAhead
+}
+
 func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error) {
 	conc, _ := cfg.concurrency()
 	def := conc["default"]
@@ -190,15 +246,19 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 		PublicURL: cfg.PublicURL, Concurrency: conc, DefaultConcurrency: def, Horizon: cfg.Horizon,
 		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout, PollInterval: cfg.PollInterval,
 		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, HTTPClient: c.http,
-		MetricsInterval: cfg.MetricsInterval, RefreshAhead: cfg.RefreshAhead})
+		MetricsInterval: cfg.MetricsInterval, RefreshAhead: cfg.RefreshAhead, InboxInterval: cfg.InboxInterval,
+		ReadingsRetention: cfg.ReadingsRetention, StageAhead: stageAhead(cfg), NoInboxStreams: cfg.noInboxStreams})
 }
 
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {
-	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Metrics: c.metrics, Logger: log,
+	mod, _ := q.(listening.ModerationQueue) // the worker's queue runs moderation too
+	return api.New(api.Config{Store: c.store, Connectors: c.registry, Queue: q, Moderation: mod, Metrics: c.metrics, Logger: log,
+		Polls:     worker.NewPollRequests(c.redis, nil),
+		History:   worker.NewHistoryRequests(c.redis, c.store, nil),
 		PublicURL: cfg.PublicURL, Horizon: cfg.Horizon, Media: c.media, MediaSigner: c.signer, MaxMediaBytes: cfg.MediaMaxBytes,
 		MediaQuota: cfg.MediaQuota, MediaUploadTimeout: cfg.MediaUpload,
-		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate), HTTPClient: c.http, AllowPrivateWebhooks: cfg.AllowPrivate,
-		Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
+		RateLimit: cfg.APIRate, RateBurst: int(4 * cfg.APIRate), PublicRateLimit: cfg.publicRate, HTTPClient: c.http, AllowPrivateWebhooks: cfg.AllowPrivate,
+		Mailer: newMailer(cfg), SignInLimiter: worker.NewSignInLimiter(c.redis), Ready: func(ctx context.Context) error { return c.redis.Ping(ctx).Err() }})
 }
 
 // newHTTPServer bounds what a slow or hostile client can hold: headers
@@ -264,7 +324,7 @@ func runServe(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := worker.RegisterQueueDepth(c.metrics, c.redis, c.registry); err != nil {
 		return err
 	}
-	q := worker.NewQueue(asynqClient(c.redis), c.store, cfg.Horizon, nil)
+	q := worker.NewQueue(asynqClient(c.redis), c.store, cfg.Horizon, nil).WithStageAhead(max(stageAhead(cfg), 0))
 	h, err := c.api(cfg, log, q)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rythmehq/rythme/internal/bench"
+	"github.com/rythmehq/rythme/worker"
 )
 
 // runBench parses the flags of `rythme bench` and runs the benchmark
@@ -26,10 +27,19 @@ func runBench(ctx context.Context, getenv func(string) string, args []string, st
 	fs.StringVar(&o.DatabaseURL, "database-url", firstNonEmpty(getenv("BENCH_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL for the postgres backend (a fresh schema is made and dropped)")
 	fs.StringVar(&o.RedisURL, "redis-url", firstNonEmpty(getenv("BENCH_REDIS_URL"), "redis://127.0.0.1:6379/13"), "Redis for the postgres backend: this DB is FLUSHED")
 	fs.StringVar(&o.Out, "out", "docs/benchmarks.md", "report file ('' or - for stdout only)")
-	fs.IntVar(&o.Concurrency, "concurrency", 256, "publish workers for the network queue")
-	fs.StringVar(&o.Scenarios, "scenarios", "spread,burst,metrics,load", "spread (due within the window), burst (all due at once), metrics (polling and reports, on PostgreSQL), load (API under load from a second process, then worker memory; on PostgreSQL)")
+	fs.IntVar(&o.Concurrency, "concurrency", 10000, "publish tasks the worker holds per network queue (RYTHME_CONCURRENCY; calls in flight adapt below it)")
+	fs.StringVar(&o.Scenarios, "scenarios", "spread,burst,metrics,load", "spread (due within the window), burst (all due at once), metrics (polling and reports, on PostgreSQL), load (API under load from a second process, then worker memory; on PostgreSQL), top-of-hour (one post per account, all due at the same second, with network latency, next to pgbench and redis-benchmark; on PostgreSQL); not by default: scale-queue (worker and Redis memory with -scale-posts queued), scale-readings (a comparison among -scale-readings readings), both on PostgreSQL; inbox (freshness of the inbox and requests per comment read, Mastodon streamed then polled, -inbox-duration plus one interval each, on PostgreSQL)")
+	fs.StringVar(&o.TopOfHourPosts, "toh-posts", "10000", "top-of-hour: posts (and accounts), one row per comma-separated count, e.g. 10000,100000")
+	fs.StringVar(&o.Latency, "latency", "250ms/800ms", "top-of-hour: fakenet's answer time, log-normal median/p99 (e.g. 250ms/800ms, or mastodon=250ms/800ms)")
+	fs.StringVar(&o.TopOfHourProfile, "toh-cpuprofile", "", "top-of-hour: write a CPU profile (go tool pprof) of the process from the due time until the last post is out, and where the goroutines wait 2 s after it (<file>.goroutines)")
+	fs.IntVar(&o.InboxAccounts, "inbox-accounts", 1000, "inbox: Mastodon accounts, one post each")
+	fs.DurationVar(&o.InboxDuration, "inbox-duration", 15*time.Minute, "inbox: how long fakenet's users comment before the measure")
+	fs.DurationVar(&o.InboxInterval, "inbox-interval", worker.DefaultInboxInterval, "inbox: the poll interval (RYTHME_INBOX_INTERVAL)")
+	fs.DurationVar(&o.PgbenchTime, "pgbench-time", 10*time.Second, "top-of-hour: how long pgbench runs on the same PostgreSQL")
 	fs.IntVar(&o.LoadPosts, "load-posts", 100000, "posts the load scenario creates")
 	fs.IntVar(&o.LoadConcurrency, "load-concurrency", 16, "requests the load generator keeps in flight")
+	fs.IntVar(&o.ScalePosts, "scale-posts", 1_000_000, "posts the scale-queue scenario schedules within the worker's horizon")
+	fs.IntVar(&o.ScaleReadings, "scale-readings", 10_000_000, "readings the scale-readings scenario stores before its comparison")
 	fs.StringVar(&o.CPUProfile, "load-cpuprofile", "", "write a CPU profile (go tool pprof) of the API process while the load generator runs to this file")
 	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
@@ -70,9 +80,14 @@ func startBench(ctx context.Context, sc bench.StackConfig, log *slog.Logger) (*b
 	cfg.PollInterval = 100 * time.Millisecond
 	cfg.Concurrency = fmt.Sprintf("default=%d", sc.Concurrency)
 	cfg.BootstrapToken = sc.Token
-	cfg.APIRate = -1 // the benchmark creates thousands of posts with one token
+	cfg.APIRate = -1    // the benchmark creates thousands of posts with one token
+	cfg.publicRate = -1 // and connects thousands of accounts (OAuth callbacks) from one address
 	cfg.FakenetURL = sc.FakenetURL
 	cfg.AllowNetworks = sc.AllowNetworks
+	cfg.noInboxStreams = sc.NoInboxStreams
+	if sc.InboxInterval > 0 {
+		cfg.InboxInterval = sc.InboxInterval
+	}
 	embedded := sc.Backend == "embedded"
 	if !embedded {
 		cfg.DatabaseURL, cfg.SecretKey, cfg.RedisURL = sc.DatabaseURL, newSecretKey(), sc.RedisURL

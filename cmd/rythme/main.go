@@ -8,6 +8,7 @@
 //	rythme migrate    apply the SQL migrations and exit
 //	rythme rekey      re-seal every secret with the newest key, then exit
 //	rythme bench      measure publishing lateness and throughput
+//	rythme reset-password <email>  print a one-time password reset link
 //	rythme keygen     print a new RYTHME_SECRET_KEY
 //	rythme version
 //
@@ -76,6 +77,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "bench-loadgen": // the load generator `bench` starts as a second process
 		return runLoadgen(ctx, args, stdout, stderr)
 	}
+	var positional []string
+	if cmd == "reset-password" { // rythme reset-password <email> [--name=value …]
+		var flags []string
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") {
+				flags = append(flags, a)
+			} else {
+				positional = append(positional, a)
+			}
+		}
+		args = flags
+	}
 	cfg, err := loadConfig(getenv, args)
 	if err != nil {
 		return err
@@ -97,6 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, cfg, log)
 	case "rekey":
 		return runRekey(ctx, cfg, log, stdout)
+	case "reset-password":
+		return runResetPassword(ctx, cfg, log, positional, stdout)
 	}
 	return fmt.Errorf("command %q has no runner", cmd)
 }
@@ -128,6 +143,7 @@ var commands = []command{
 	{name: "rekey", help: "re-seal every stored secret with the first RYTHME_SECRET_KEY key\n(then the older keys can be dropped); prints N of M re-sealed"},
 	{name: "bench", help: "measure lateness and throughput; writes docs/benchmarks.md (flags: -h)", ownFlags: true},
 	{name: "bench-loadgen", help: "the load generator bench starts as a second process", ownFlags: true, hidden: true},
+	{name: "reset-password", help: "print a one-time link that sets a member's password\n(rythme reset-password <email>; valid 1h)"},
 	{name: "keygen", help: "print a new RYTHME_SECRET_KEY"},
 	{name: "version", help: "print the version"},
 	{name: "help", help: "print this help (`rythme help <command>` for one command)"},

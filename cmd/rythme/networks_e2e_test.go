@@ -21,7 +21,12 @@ import (
 func TestEveryNetworkOnFakenet(t *testing.T) {
 	t.Parallel()
 	fakenet := "http://" + freeAddr(t)
-	start(t, []string{"FAKENET_ADDR=" + strings.TrimPrefix(fakenet, "http://")}, "fakenet")
+	// A fortnight of earlier posts per fakenet user (not the default 90
+	// days): every network that reads history imports some on connect,
+	// checked below, while the ten imports stay light on the embedded
+	// SQLite's single writer, which the connects this test times (10 s a
+	// call) share on a loaded 2-core machine.
+	start(t, []string{"FAKENET_ADDR=" + strings.TrimPrefix(fakenet, "http://"), "FAKENET_HISTORY_DAYS=14"}, "fakenet")
 	api := "http://" + freeAddr(t)
 	server := start(t, []string{"RYTHME_ADDR=" + strings.TrimPrefix(api, "http://"), "RYTHME_DATA=" + t.TempDir(), "RYTHME_BOOTSTRAP_TOKEN=" + adminToken,
 		"DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=", "RYTHME_FAKENET_URL=" + fakenet, "RYTHME_LOG_LEVEL=debug"})
@@ -35,6 +40,7 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 			Name          string   `json:"name"`
 			Auth          string   `json:"auth"`
 			RequiresMedia bool     `json:"requires_media"`
+			History       bool     `json:"history"`
 			MediaTypes    []string `json:"media_types"`
 		} `json:"data"`
 	}
@@ -54,6 +60,7 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 		}
 	}
 	var textTargets, videoTargets []map[string]string
+	accounts := map[string]string{} // network → account id
 	for _, n := range networks.Data {
 		var acct string
 		switch {
@@ -94,6 +101,7 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 		default:
 			t.Fatalf("network %s (%s): this test does not know how to connect it yet", n.Name, n.Auth)
 		}
+		accounts[n.Name] = acct
 		target := map[string]string{"account_id": acct}
 		if n.RequiresMedia {
 			if !slices.Contains(n.MediaTypes, "video/mp4") {
@@ -105,13 +113,18 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 		}
 	}
 
-	due := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339Nano)
+	// The video is uploaded before the due time is chosen: on a busy
+	// machine the upload alone can take longer than the margin.
+	var mediaID string
+	if len(videoTargets) > 0 {
+		mediaID = uploadVideo(t, api)
+	}
+	due := time.Now().Add(5 * time.Second).UTC().Format(time.RFC3339Nano)
 	var text, video post
 	c.call("POST", "/v1/posts", map[string]any{"content": "Our themed week starts today #rythme https://example.com/week",
 		"scheduled_at": due, "targets": textTargets}, 201, &text)
 	posts := []*post{&text}
 	if len(videoTargets) > 0 {
-		mediaID := uploadVideo(t, api)
 		c.call("POST", "/v1/posts", map[string]any{"content": "Behind the scenes #rythme", "scheduled_at": due,
 			"targets": videoTargets, "media": []string{mediaID}}, 201, &video)
 		posts = append(posts, &video)
@@ -151,6 +164,29 @@ func TestEveryNetworkOnFakenet(t *testing.T) {
 	for _, n := range networks.Data {
 		if created[n.Name] != 1 {
 			t.Errorf("%s: fakenet holds %d posts, want exactly 1 (%v)", n.Name, created[n.Name], created)
+		}
+	}
+	// Every network that reads history imported the account's earlier
+	// posts on connect; the others have no import.
+	for _, n := range networks.Data {
+		var got struct {
+			History *struct {
+				Status   string `json:"status"`
+				Imported int    `json:"imported"`
+				Error    string `json:"error"`
+			} `json:"history"`
+		}
+		for end := time.Now().Add(60 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+			c.call("GET", "/v1/accounts/"+accounts[n.Name], nil, 200, &got)
+			if got.History == nil || got.History.Status != "running" || time.Now().After(end) {
+				break
+			}
+		}
+		switch h := got.History; {
+		case !n.History && h != nil:
+			t.Errorf("%s reads no history, but its account has an import: %+v", n.Name, h)
+		case n.History && (h == nil || h.Status != "done" || h.Imported == 0):
+			t.Errorf("%s: the history import on connect is %+v, want done with earlier posts imported", n.Name, h)
 		}
 	}
 	// The credentials of every account were in requests and in the store;

@@ -77,8 +77,9 @@ func peerUp(t *testing.T, name, u string) {
 // with postgres. Loopback instance URLs are allowed, and engagement is
 // read 10, 20, 30 seconds and 1, 2 minutes after publication, a sweep a
 // second, so that a test sees readings without waiting 15 minutes; every
-// refresh sweep refreshes sessions that expire within 3 hours.
-func peerRythme(t *testing.T, dbURL string) (string, *client) {
+// refresh sweep refreshes sessions that expire within 3 hours. extra are
+// more variables (NAME=value) of the test's own.
+func peerRythme(t *testing.T, dbURL string, extra ...string) (string, *client) {
 	t.Helper()
 	if testing.Short() {
 		peerMissing(t, "-short: the peer suite starts the rythme binary; run it without -short")
@@ -88,6 +89,7 @@ func peerRythme(t *testing.T, dbURL string) (string, *client) {
 		"RYTHME_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8", "RYTHME_RECONCILE_INTERVAL=1s",
 		"RYTHME_METRICS_SCHEDULE=10s,20s,30s,1m,2m", "RYTHME_METRICS_INTERVAL=1s", "RYTHME_REFRESH_AHEAD=3h", "RYTHME_LOG_LEVEL=debug",
 		"RYTHME_FAKENET_URL="}
+	env = append(env, extra...)
 	if dbURL == "" {
 		env = append(env, "DATABASE_URL=", "REDIS_URL=", "RYTHME_SECRET_KEY=")
 	} else {
@@ -131,6 +133,10 @@ type peerPost struct {
 		URL        string `json:"url"`
 		LastError  string `json:"last_error"`
 		Attempts   int    `json:"attempts"`
+		// FirstComment is the post's first comment once out.
+		FirstComment *struct {
+			ExternalID string `json:"external_id"`
+		} `json:"first_comment"`
 	} `json:"targets"`
 }
 
@@ -427,9 +433,11 @@ func TestPeerGoToSocial(t *testing.T) {
 	} else {
 		json.Unmarshal(b, &longPost)
 	}
+	withComment := c.schedule(acct, due, text("with a first comment"), map[string]any{"first_comment": text("the first comment")})
 
 	published := map[string]peerPost{}
-	for name, p := range map[string]peerPost{"post": plain, "media": withMedia, "thread": thread, "edited": edited, "long": longPost} {
+	for name, p := range map[string]peerPost{"post": plain, "media": withMedia, "thread": thread, "edited": edited, "long": longPost,
+		"first comment": withComment} {
 		if p.ID == "" {
 			continue
 		}
@@ -471,6 +479,18 @@ func TestPeerGoToSocial(t *testing.T) {
 			p2.ID, p2.InReplyToID, p3.ID, p3.InReplyToID, p1.InReplyToID)
 	}
 	once("edited", text("edited"))
+	// The first comment: exactly one reply under the post, the one
+	// rythme stored.
+	if post, cm := once("first comment's post", text("with a first comment")), once("first comment", text("the first comment")); post != nil && cm != nil {
+		if cm.InReplyToID != post.ID {
+			t.Errorf("first comment: replies to %q, want the post %q", cm.InReplyToID, post.ID)
+		}
+		if got := published["first comment"]; got.Targets != nil {
+			if fc := got.Targets[0].FirstComment; fc == nil || fc.ExternalID != cm.ID || got.Targets[0].ExternalID != post.ID {
+				t.Errorf("first comment: rythme stored %+v for post %s, GoToSocial has %s under %s", fc, got.Targets[0].ExternalID, cm.ID, post.ID)
+			}
+		}
+	}
 	for _, gone := range []string{text("first draft"), text("cancelled")} {
 		if n := len(byText(all, gone)); n != 0 {
 			t.Errorf("GoToSocial has %d statuses %q, want none", n, gone)

@@ -130,6 +130,12 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 			langs = append(langs, l)
 		}
 	}
+	var inReplyTo *replyRef
+	if req.InReplyTo != "" && len(req.Done) == 0 {
+		if inReplyTo, err = c.replyTo(ctx, client, service, req.InReplyTo); err != nil {
+			return nil, err
+		}
+	}
 	return connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, root, prev *connectors.Part) (connectors.Part, error) {
 		rec := postRecord{Type: postCollection, Text: text, CreatedAt: c.cfg.Now().UTC().Format("2006-01-02T15:04:05.000Z"), Langs: langs}
 		var err error
@@ -143,6 +149,8 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 		}
 		if i > 0 {
 			rec.Reply = &replyRef{Root: strongRef{URI: root.ExternalID, CID: root.Ref}, Parent: strongRef{URI: prev.ExternalID, CID: prev.Ref}}
+		} else if inReplyTo != nil {
+			rec.Reply = inReplyTo // a reply from the inbox
 		}
 		rkey := ""
 		if req.IdempotencyKey != "" {

@@ -59,6 +59,11 @@ type Harness struct {
 	// webhook). The suite fails a connector that neither reads followers
 	// nor says why.
 	NoFollowers string
+	// NoHistory, for a connector that is not a connectors.HistoryReader,
+	// says why: the network's API lists no account's earlier posts
+	// (a webhook, TikTok's posting API). The suite fails a connector that
+	// neither reads history nor says why.
+	NoHistory string
 }
 
 // RedirectURI is the redirect URI the suite registers. Nothing listens

@@ -15,7 +15,7 @@ func TestAddingANetworkGuide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cited := regexp.MustCompile(`\b(?:connectors|fakenet|cmd|worker|api|internal)/[A-Za-z0-9_./-]+\.(?:go|md|json)\b`).
+	cited := regexp.MustCompile(`\b(?:connectors|fakenet|cmd|worker|api|internal|reports|posting|connecting|people)/[A-Za-z0-9_./-]+\.(?:go|md|json)\b`).
 		FindAllString(string(guide), -1)
 	if len(cited) < 20 {
 		t.Fatalf("only %d file paths found in the guide: %q", len(cited), cited)

@@ -34,6 +34,7 @@ func Run(t *testing.T, h Harness) {
 		{"Publish", testPublish},
 		{"RetrySameKey", testRetrySameKey},
 		{"ThreadResume", testThreadResume},
+		{"FirstComment", testFirstComment},
 		{"ServerIgnoresIdempotency", testServerIgnoresIdempotency},
 		{"Validate", testValidate},
 		{"Errors", testErrors},
@@ -41,6 +42,8 @@ func Run(t *testing.T, h Harness) {
 		{"Refresh", testRefresh},
 		{"FetchMetrics", testFetchMetrics},
 		{"FetchFollowers", testFetchFollowers},
+		{"ReadHistory", testReadHistory},
+		{"ReadInbox", testReadInbox},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -522,5 +525,46 @@ func testFetchFollowers(t *testing.T, e *Env) {
 	e.Clock.Advance(30 * 24 * time.Hour)
 	if later := read(); later <= first {
 		t.Errorf("followers a month later: %d, want more than %d", later, first)
+	}
+}
+
+// testReadInbox, for a connector that reads the inbox: the comments other
+// users write on a published post arrive (fakenet writes some over time),
+// each with its network id, kind, author, text and time, under the post;
+// the account's own thread part is not among them.
+func testReadInbox(t *testing.T, e *Env) {
+	r, ok := e.Connector.(connectors.InboxReader)
+	if !ok {
+		t.Skip("the connector reads no inbox")
+	}
+	c := e.Connect("alice")
+	ctx := context.Background()
+	req := connectors.PublishRequest{Text: "inbox " + e.Harness.Network, IdempotencyKey: "tgt_inbox"}
+	if e.Connector.Info().Threads {
+		req.Thread = []string{"our own second part"}
+	}
+	p, err := e.Connector.Publish(ctx, c.Account, c.Client, req)
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	e.Clock.Advance(12 * time.Hour)
+	page, err := r.ReadInbox(ctx, c.Account, c.Client, connectors.InboxRequest{Posts: []string{p.ExternalID}})
+	if err != nil {
+		t.Fatalf("ReadInbox: %v", err)
+	}
+	if len(page.Entries) == 0 {
+		t.Fatal("no comment after 12 hours: fakenet's users comment on published posts")
+	}
+	for _, en := range page.Entries {
+		if en.Text == "our own second part" {
+			t.Fatalf("the account's own thread part was read: %+v", en)
+		}
+		if en.ExternalID == "" || !en.Kind.Valid() || en.Author.Handle == "" || en.Text == "" || en.CreatedAt.IsZero() ||
+			en.CreatedAt.After(e.Clock.Now()) {
+			t.Fatalf("entry %+v", en)
+		}
+		if en.Kind != rythme.InboxMention && en.PostID != p.ExternalID {
+			t.Fatalf("a comment not under the post: %+v", en)
+		}
 	}
 }

@@ -130,7 +130,13 @@ func (c *Connector) Info() rythme.Network {
 		// worker honours them); 30 executions a minute per webhook keeps
 		// well within what webhooks are known to take.
 		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 30, PeriodSeconds: 60, Method: http.MethodPost}},
-		Docs:       "https://discord.com/developers/docs/resources/webhook#execute-webhook",
+		// https://discord.com/developers/docs/resources/poll#poll-create-request-object:
+		// a question of at most 300 characters (the post's text), up to 10
+		// answers of at most 55, a duration in hours up to 32 days
+		// (768 h), multiple choice allowed.
+		Polls: &rythme.PollLimits{MaxOptions: 10, MaxOptionLength: 55, MaxQuestionLength: 300, MinDurationMinutes: 60,
+			MaxDurationMinutes: 768 * 60, DurationStepMinutes: 60, Multiple: true},
+		Docs: "https://discord.com/developers/docs/resources/webhook#execute-webhook",
 	}
 }
 

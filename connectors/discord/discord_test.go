@@ -20,6 +20,7 @@ func harness() connectortest.Harness {
 	return connectortest.Harness{
 		Network:     "discord",
 		NoFollowers: "a Discord webhook gives no audience",
+		NoHistory:   "a Discord webhook only posts: it lists no earlier messages, and gives no engagement",
 		New: func(base string) connectors.Connector {
 			return discord.New(discord.FakenetConfig(strings.TrimSuffix(base, "/discord")))
 		},

@@ -141,6 +141,13 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 		return nil, &connectors.Error{Kind: connectors.Auth, Message: "the account's webhook URL is not valid; reconnect it"}
 	}
 	body := map[string]any{"content": req.Text, "allowed_mentions": map[string]any{"parse": []string{}}}
+	if req.Poll != nil {
+		// The text is the poll's question
+		// (https://discord.com/developers/docs/resources/poll#poll-create-request-object):
+		// not repeated as the message's content.
+		delete(body, "content")
+		body["poll"] = pollBody(req.Text, req.Poll)
+	}
 	if name := strings.TrimSpace(req.Options["username"]); name != "" {
 		if n := utf8.RuneCountInString(name); n > MaxUsername {
 			return nil, connectors.Errorf(connectors.Permanent, "the username option is %d characters; Discord takes at most %d", n, MaxUsername)
@@ -165,6 +172,17 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	}
 	out.QuotaResetAt = quotaReset(hdr, c.cfg.Now())
 	return out, nil
+}
+
+// pollBody is Discord's poll create request: question and answers as
+// poll media ({"text": …}), duration in hours, allow_multiselect.
+func pollBody(question string, p *rythme.Poll) map[string]any {
+	answers := make([]map[string]any, len(p.Options))
+	for i, o := range p.Options {
+		answers[i] = map[string]any{"poll_media": map[string]string{"text": o}}
+	}
+	return map[string]any{"question": map[string]string{"text": question}, "answers": answers,
+		"duration": (p.DurationMinutes + 59) / 60, "allow_multiselect": p.Multiple}
 }
 
 // quotaReset reads X-RateLimit-Remaining and X-RateLimit-Reset-After

@@ -65,6 +65,9 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	if acct == nil || acct.ExternalID == "" {
 		return nil, connectors.Errorf(connectors.Permanent, "the account has no Page id")
 	}
+	if req.InReplyTo != "" {
+		return c.replyToComment(ctx, client, req)
+	}
 	form := url.Values{"message": {req.Text}}
 	if link := strings.TrimSpace(req.Options["link"]); link != "" {
 		form.Set("link", link)

@@ -43,10 +43,11 @@ const DefaultVersion = "v25.0"
 const MaxMessage = 63206
 
 // Scopes are the permissions rythme asks for: list the Pages, publish as
-// them, and read their posts' engagement and insights
+// them, read their posts' engagement and insights, and answer and hide the
+// comments on them (pages_manage_engagement: the inbox)
 // (https://developers.facebook.com/docs/pages-api/posts,
 // https://developers.facebook.com/docs/permissions/).
-var Scopes = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement", "read_insights"}
+var Scopes = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement", "read_insights", "pages_manage_engagement"}
 
 // ParamPageID is the optional connect parameter naming the Page to connect.
 const ParamPageID = "page_id"

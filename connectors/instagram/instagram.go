@@ -72,7 +72,10 @@ const (
 const QuotaPosts = 50
 
 // Scopes are the Business Login permissions rythme asks for.
-var Scopes = []string{"instagram_business_basic", "instagram_business_content_publish", "instagram_business_manage_insights"}
+// instagram_business_manage_comments reads, answers, hides and deletes the
+// comments on the account's media (the inbox).
+var Scopes = []string{"instagram_business_basic", "instagram_business_content_publish", "instagram_business_manage_insights",
+	"instagram_business_manage_comments"}
 
 // Config configures the connector; zero URLs mean Meta's hosts.
 type Config struct {

@@ -23,6 +23,9 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	if acct == nil || acct.ExternalID == "" {
 		return nil, connectors.Errorf(connectors.Permanent, "the account has no Instagram user id")
 	}
+	if req.InReplyTo != "" {
+		return c.replyToComment(ctx, client, req)
+	}
 	if len(req.Media) == 0 {
 		return nil, connectors.Errorf(connectors.Permanent, "Instagram publishes only posts with an image or a video")
 	}

@@ -100,11 +100,12 @@ func (c Config) WithDefaults() Config {
 }
 
 // FakenetConfig points every URL at the LinkedIn simulated by fakenet at
-// fakenetURL (such as http://127.0.0.1:8090), with demo credentials.
+// fakenetURL (such as http://127.0.0.1:8090), with demo credentials; the
+// demo app is granted HistoryScope, as an approved partner's is.
 func FakenetConfig(fakenetURL string) Config {
 	base := strings.TrimRight(fakenetURL, "/") + "/" + Name
 	return Config{BaseURL: base, AuthURL: base + "/oauth/v2/authorization", TokenURL: base + "/oauth/v2/accessToken",
-		ClientID: "rythme-demo", ClientSecret: "rythme-demo-secret"}
+		ClientID: "rythme-demo", ClientSecret: "rythme-demo-secret", Scopes: append(append([]string(nil), DefaultScopes...), HistoryScope)}
 }
 
 // Connector is the LinkedIn connector. Create it with New.
@@ -129,7 +130,12 @@ func (c *Connector) Info() rythme.Network {
 		MaxMedia:       MaxImages,
 		MediaTypes:     []string{"image/jpeg", "image/png", "image/gif"},
 		MaxImageBytes:  MaxImageBytes,
-		Docs:           "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api",
+		// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/poll-post-api:
+		// 2 to 4 options, one day, three, a week or two; the question (the
+		// post's text) at most 140 characters, each option 30; no images.
+		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 30, MaxQuestionLength: 140, MinDurationMinutes: 1440,
+			MaxDurationMinutes: 14 * 1440, Durations: []int{1440, 3 * 1440, 7 * 1440, 14 * 1440}},
+		Docs: "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api",
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,16 +30,22 @@ func harness(mod func(*linkedin.Config)) connectortest.Harness {
 	}
 }
 
+// withComments grants the restricted permission that reads comments (an
+// app approved for it), so that the suite's ReadInbox has something to read.
+func withComments(c *linkedin.Config) {
+	c.Scopes = append(slices.Clone(linkedin.DefaultScopes), linkedin.ScopeReadComments)
+}
+
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	connectortest.Run(t, harness(nil))
+	connectortest.Run(t, harness(withComments))
 }
 
 // An app not approved for programmatic refresh tokens gets none: the
 // suite's no-refresh path.
 func TestConformanceWithoutRefreshTokens(t *testing.T) {
 	t.Parallel()
-	h := harness(func(c *linkedin.Config) { c.ClientID = "norefresh-app" })
+	h := harness(func(c *linkedin.Config) { withComments(c); c.ClientID = "norefresh-app" })
 	h.Refresh = false
 	connectortest.Run(t, h)
 }
@@ -254,5 +261,32 @@ func TestOrganizationAuthorOption(t *testing.T) {
 		connectors.PublishRequest{Text: "bad", Options: map[string]string{"visibility": "friends"}})
 	if connectors.KindOf(err) != connectors.Permanent {
 		t.Errorf("bad visibility: %v", err)
+	}
+}
+
+// TestHistoryNeedsTheRestrictedScope: listing a member's posts needs
+// r_member_social, which DefaultScopes leave out (LinkedIn grants it to
+// approved partners only): without it the import fails for good, with
+// LinkedIn's refusal.
+func TestHistoryNeedsTheRestrictedScope(t *testing.T) {
+	t.Parallel()
+	e := connectortest.Start(t, harness(func(c *linkedin.Config) { c.Scopes = linkedin.DefaultScopes }))
+	c := e.Connect("noscope")
+	hr := e.Connector.(connectors.HistoryReader)
+	_, err := hr.ReadHistory(context.Background(), c.Account, c.Client, connectors.HistoryRequest{Since: e.Clock.Now().Add(-90 * 24 * time.Hour)})
+	if ce, ok := connectors.AsError(err); !ok || ce.Kind != connectors.Permanent || ce.Status != 403 || !strings.Contains(ce.Message, linkedin.HistoryScope) {
+		t.Fatalf("ReadHistory without %s: %v, want a permanent 403", linkedin.HistoryScope, err)
+	}
+}
+
+func TestUnescapeUndoesEscape(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"Earlier post #1 of @alice, from 5 days ago.", `a \ b (c) [d] {e} <f> *g* _h_ ~i~ |j|`, "été 🎉 #tag"} {
+		if got := linkedin.Unescape(linkedin.Escape(s)); got != s {
+			t.Errorf("Unescape(Escape(%q)) = %q", s, got)
+		}
+	}
+	if got := linkedin.Unescape(`Hello @[Ada Lovelace](urn:li:person:123) {hashtag|\#|rythme}`); got != "Hello Ada Lovelace #rythme" {
+		t.Errorf("mention and hashtag template: %q", got)
 	}
 }

@@ -34,6 +34,42 @@ type distribution struct {
 type content struct {
 	Media      *image      `json:"media,omitempty"`
 	MultiImage *multiImage `json:"multiImage,omitempty"`
+	Poll       *liPoll     `json:"poll,omitempty"`
+}
+
+// liPoll is a poll post's content
+// (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/poll-post-api):
+// a question, 2 to 4 options and a duration of ONE_DAY, THREE_DAYS,
+// SEVEN_DAYS or FOURTEEN_DAYS.
+type liPoll struct {
+	Question string         `json:"question"`
+	Options  []liPollOption `json:"options"`
+	Settings liPollSettings `json:"settings"`
+}
+
+type liPollOption struct {
+	Text string `json:"text"`
+}
+
+type liPollSettings struct {
+	Duration string `json:"duration"`
+}
+
+// pollDurations are LinkedIn's poll durations, by minutes.
+var pollDurations = map[int]string{24 * 60: "ONE_DAY", 3 * 24 * 60: "THREE_DAYS", 7 * 24 * 60: "SEVEN_DAYS", 14 * 24 * 60: "FOURTEEN_DAYS"}
+
+// pollContent is req's poll as LinkedIn's content.poll: the text is also
+// the question (LinkedIn shows the commentary above it).
+func pollContent(text string, p *rythme.Poll) (*content, error) {
+	d, ok := pollDurations[p.DurationMinutes]
+	if !ok {
+		return nil, connectors.Errorf(connectors.Permanent, "a LinkedIn poll lasts 1, 3, 7 or 14 days, not %d minutes", p.DurationMinutes)
+	}
+	opts := make([]liPollOption, len(p.Options))
+	for i, o := range p.Options {
+		opts[i] = liPollOption{Text: o}
+	}
+	return &content{Poll: &liPoll{Question: text, Options: opts, Settings: liPollSettings{Duration: d}}}, nil
 }
 
 type image struct {
@@ -87,7 +123,11 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	}
 	body := postBody{Author: owner, Commentary: Escape(req.Text), Visibility: vis, LifecycleState: "PUBLISHED",
 		Distribution: distribution{FeedDistribution: "MAIN_FEED", TargetEntities: []string{}, ThirdPartyDistributionChannels: []string{}}}
-	if len(req.Media) > 0 {
+	if req.Poll != nil {
+		if body.Content, err = pollContent(req.Text, req.Poll); err != nil {
+			return nil, err
+		}
+	} else if len(req.Media) > 0 {
 		imgs, err := c.uploadImages(ctx, client, owner, req.Media)
 		if err != nil {
 			return nil, err

@@ -117,3 +117,38 @@ func (c *Connector) fromResponse(resp *http.Response) *connectors.Error {
 	}
 	return e
 }
+
+// Unescape turns the little text of a commentary back into what members
+// read: backslash escapes undone, a mention @[Name](urn) its name, a
+// hashtag template {hashtag|\#|tag} #tag
+// (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format).
+func Unescape(little string) string {
+	var b strings.Builder
+	for i := 0; i < len(little); {
+		rest := little[i:]
+		switch {
+		case rest[0] == '\\' && len(rest) > 1:
+			_, n := utf8.DecodeRuneInString(rest[1:])
+			b.WriteString(rest[1 : 1+n])
+			i += 1 + n
+			continue
+		case strings.HasPrefix(rest, "@["):
+			if name, after, ok := strings.Cut(rest[2:], "]("); ok {
+				if _, tail, ok := strings.Cut(after, ")"); ok {
+					b.WriteString(name)
+					i = len(little) - len(tail)
+					continue
+				}
+			}
+		case strings.HasPrefix(rest, `{hashtag|\#|`):
+			if tag, tail, ok := strings.Cut(rest[len(`{hashtag|\#|`):], "}"); ok {
+				b.WriteString("#" + tag)
+				i = len(little) - len(tail)
+				continue
+			}
+		}
+		b.WriteByte(little[i])
+		i++
+	}
+	return b.String()
+}

@@ -30,6 +30,44 @@ type status struct {
 	RepliesCount    int64  `json:"replies_count"`
 	ReblogsCount    int64  `json:"reblogs_count"`
 	FavouritesCount int64  `json:"favourites_count"`
+	Poll            *poll  `json:"poll"`
+}
+
+// poll is the part of https://docs.joinmastodon.org/entities/Poll/ rythme
+// reads: votes per option, votes and voters (null when the poll is not
+// multiple-choice, in older versions), whether it is over.
+type poll struct {
+	Expired     bool   `json:"expired"`
+	VotesCount  int64  `json:"votes_count"`
+	VotersCount *int64 `json:"voters_count"`
+	Options     []struct {
+		Title      string `json:"title"`
+		VotesCount *int64 `json:"votes_count"` // null while hidden
+	} `json:"options"`
+}
+
+// results turns the poll into rythme's reading of it.
+func (p *poll) results() *rythme.PollResults {
+	r := &rythme.PollResults{Options: make([]rythme.PollOptionResult, len(p.Options)), Votes: p.VotesCount,
+		Closed: p.Expired, Voters: p.VotersCount}
+	for i, o := range p.Options {
+		r.Options[i].Title = o.Title
+		if o.VotesCount != nil {
+			r.Options[i].Votes = *o.VotesCount
+		}
+	}
+	return r
+}
+
+// pollForm adds a poll to a status's form
+// (https://docs.joinmastodon.org/methods/statuses/#create: poll[options][],
+// poll[expires_in] in seconds, poll[multiple]).
+func pollForm(form url.Values, p *rythme.Poll) {
+	for _, o := range p.Options {
+		form.Add("poll[options][]", o)
+	}
+	form.Set("poll[expires_in]", strconv.Itoa(p.DurationMinutes*60))
+	form.Set("poll[multiple]", strconv.FormatBool(p.Multiple))
 }
 
 // errorMessage extracts Mastodon's {"error": …, "error_description": …}
@@ -192,6 +230,12 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 				}
 				form.Add("media_ids[]", id)
 			}
+			if req.InReplyTo != "" {
+				form.Set("in_reply_to_id", req.InReplyTo) // a reply from the inbox
+			}
+			if req.Poll != nil {
+				pollForm(form, req.Poll)
+			}
 		} else {
 			form.Set("in_reply_to_id", prev.ExternalID)
 			if key != "" {
@@ -306,6 +350,9 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *rythme.Account, clie
 		if st, ok := found[id]; ok {
 			likes, comments, shares := st.FavouritesCount, st.RepliesCount, st.ReblogsCount
 			m.Likes, m.Comments, m.Shares = &likes, &comments, &shares
+			if st.Poll != nil {
+				m.Poll = st.Poll.results()
+			}
 		} else {
 			m.Deleted = deleted[id]
 		}

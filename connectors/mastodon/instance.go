@@ -130,26 +130,18 @@ func (c *Connector) OAuth2Config(ctx context.Context, p connectors.ConnectParams
 }
 
 // app returns the registration for (inst, redirectURI), registering once.
+// Reading a registration takes no lock: every publish reads one, and all of
+// an instance's accounts share it; only registering is one at a time.
 func (c *Connector) app(ctx context.Context, inst, redirectURI string, apps connectors.Apps) (*rythme.OAuthApp, error) {
 	key := inst + " " + redirectURI
+	if app, err := c.knownApp(ctx, key, inst, redirectURI, apps); app != nil || err != nil {
+		return app, err
+	}
 	l := c.lockFor(key)
 	l.Lock()
 	defer l.Unlock()
-	if apps != nil {
-		app, err := apps.GetOAuthApp(ctx, Name, inst, redirectURI)
-		if err == nil && app != nil {
-			return app, nil
-		}
-		if err != nil && rythme.ErrorCode(err) != rythme.ENOTFOUND {
-			return nil, fmt.Errorf("mastodon: get app for %s: %w", inst, err)
-		}
-	} else {
-		c.mu.Lock()
-		app := c.apps[key]
-		c.mu.Unlock()
-		if app != nil {
-			return app, nil
-		}
+	if app, err := c.knownApp(ctx, key, inst, redirectURI, apps); app != nil || err != nil {
+		return app, err // registered while this call waited
 	}
 	app, err := c.register(ctx, inst, redirectURI)
 	if err != nil {
@@ -163,6 +155,24 @@ func (c *Connector) app(ctx context.Context, inst, redirectURI string, apps conn
 		c.mu.Lock()
 		c.apps[key] = app
 		c.mu.Unlock()
+	}
+	return app, nil
+}
+
+// knownApp is the registration already made for (inst, redirectURI), or
+// nil.
+func (c *Connector) knownApp(ctx context.Context, key, inst, redirectURI string, apps connectors.Apps) (*rythme.OAuthApp, error) {
+	if apps == nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.apps[key], nil
+	}
+	app, err := apps.GetOAuthApp(ctx, Name, inst, redirectURI)
+	if err != nil && rythme.ErrorCode(err) != rythme.ENOTFOUND {
+		return nil, fmt.Errorf("mastodon: get app for %s: %w", inst, err)
+	}
+	if err != nil {
+		return nil, nil
 	}
 	return app, nil
 }

@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strconv"
@@ -20,6 +21,9 @@ const (
 	MetaImageBytes    = "image_size_limit"
 	MetaVideoBytes    = "video_size_limit"
 	MetaPollOptions   = "max_poll_options"
+	MetaPollChars     = "max_poll_option_characters"
+	MetaPollMinSecs   = "poll_min_expiration"
+	MetaPollMaxSecs   = "poll_max_expiration"
 	// MetaLimitsAt is when the limits were last read (RFC 3339).
 	MetaLimitsAt = connectors.MetaLimitsAt
 )
@@ -45,9 +49,18 @@ type instanceInfo struct {
 			VideoSizeLimit int64 `json:"video_size_limit"`
 		} `json:"media_attachments"`
 		Polls struct {
-			MaxOptions int `json:"max_options"`
+			MaxOptions             int   `json:"max_options"`
+			MaxCharactersPerOption int   `json:"max_characters_per_option"`
+			MinExpiration          int64 `json:"min_expiration"` // seconds
+			MaxExpiration          int64 `json:"max_expiration"`
 		} `json:"polls"`
+		URLs struct {
+			Streaming string `json:"streaming"` // v2
+		} `json:"urls"`
 	} `json:"configuration"`
+	URLs struct {
+		StreamingAPI string `json:"streaming_api"` // v1
+	} `json:"urls"`
 }
 
 // readInstance is GET /api/v2/instance, or /api/v1/instance on a server
@@ -80,6 +93,12 @@ func (info *instanceInfo) limitsMeta(now time.Time) map[string]string {
 	put(MetaImageBytes, cfg.MediaAttachments.ImageSizeLimit)
 	put(MetaVideoBytes, cfg.MediaAttachments.VideoSizeLimit)
 	put(MetaPollOptions, int64(cfg.Polls.MaxOptions))
+	put(MetaPollChars, int64(cfg.Polls.MaxCharactersPerOption))
+	put(MetaPollMinSecs, cfg.Polls.MinExpiration)
+	put(MetaPollMaxSecs, cfg.Polls.MaxExpiration)
+	if s := cmp.Or(cfg.URLs.Streaming, info.URLs.StreamingAPI); s != "" && len(s) < 300 {
+		m[MetaStreamingURL] = s
+	}
 	return m
 }
 
@@ -115,6 +134,22 @@ func (c *Connector) Limits(acct *rythme.Account) rythme.Network {
 	}
 	if v := num(MetaPollOptions); v > 0 {
 		n.MaxPollOptions = int(v)
+	}
+	if n.Polls != nil {
+		pl := *n.Polls // a copy: the defaults stay as Info says
+		if v := num(MetaPollOptions); v > 0 {
+			pl.MaxOptions = int(v)
+		}
+		if v := num(MetaPollChars); v > 0 {
+			pl.MaxOptionLength = int(v)
+		}
+		if v := num(MetaPollMinSecs); v > 0 {
+			pl.MinDurationMinutes = int((v + 59) / 60) // whole minutes that reach it
+		}
+		if v := num(MetaPollMaxSecs); v > 0 {
+			pl.MaxDurationMinutes = int(v / 60)
+		}
+		n.Polls = &pl
 	}
 	return n
 }

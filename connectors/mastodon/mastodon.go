@@ -23,10 +23,17 @@ import (
 const Name = "mastodon"
 
 // Scopes are the OAuth scopes rythme asks for: enough to identify the
-// account, publish statuses and read them back
-// (https://docs.joinmastodon.org/api/oauth-scopes/). The granular scopes
-// exist since Mastodon 2.4, so older servers are not left out.
-var Scopes = []string{"read:accounts", "read:statuses", "write:statuses", "write:media"}
+// account, publish statuses and read them back, and read the account's
+// notifications, the inbox's mentions and their stream (read:notifications,
+// for GET /api/v1/notifications and the user:notification stream)
+// (https://docs.joinmastodon.org/api/oauth-scopes/). An account connected
+// before read:notifications was asked has comments only, polled, until
+// it is connected again. The granular scopes exist since Mastodon 2.4, so
+// older servers are not left out. GoToSocial checks scoped tokens since
+// 0.19.0 and knows the same granular scopes
+// (https://docs.gotosocial.org/en/latest/api/authentication/); before, any
+// token could do everything.
+var Scopes = []string{"read:accounts", "read:statuses", "read:notifications", "write:statuses", "write:media"}
 
 // Meta keys the connector writes at Identify time.
 const (
@@ -140,6 +147,13 @@ func (c *Connector) Info() rythme.Network {
 		// (POST /api/v1/media, /api/v2/media) 30 per 30 minutes.
 		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 300, PeriodSeconds: 300},
 			{Scope: "account", Requests: 30, PeriodSeconds: 1800, Method: http.MethodPost, Path: "/media"}},
+		// https://docs.joinmastodon.org/entities/Instance/#polls: Mastodon's
+		// defaults are 4 options of 50 characters, 5 minutes to a month
+		// (an instance says its own in configuration.polls); a poll and
+		// media_ids are mutually exclusive
+		// (https://docs.joinmastodon.org/methods/statuses/#create).
+		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 50, MinDurationMinutes: 5,
+			MaxDurationMinutes: 2629746 / 60, Multiple: true},
 		Docs: "https://docs.joinmastodon.org/client/intro/",
 	}
 }

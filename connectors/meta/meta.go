@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -427,4 +428,34 @@ func FollowersCount(ctx context.Context, client *http.Client, u string, now func
 		return 0, connectors.Errorf(connectors.Permanent, "the Graph answer has no followers_count")
 	}
 	return *out.FollowersCount, nil
+}
+
+// Pages reads up to max pages of the Graph API list at u (with q),
+// following paging.cursors.after, and hands each page's data to fn. An
+// object that is gone (Deleted) ends the list without an error.
+func Pages[T any](ctx context.Context, client *http.Client, u string, q url.Values, now func() time.Time, max int, fn func([]T)) error {
+	q = maps.Clone(q)
+	for range max {
+		var out struct {
+			Data   []T `json:"data"`
+			Paging struct {
+				Cursors struct {
+					After string `json:"after"`
+				} `json:"cursors"`
+			} `json:"paging"`
+		}
+		err := Get(ctx, client, u, q, now, &out)
+		if Deleted(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		fn(out.Data)
+		after := out.Paging.Cursors.After
+		if after == "" || len(out.Data) == 0 {
+			return nil
+		}
+		q.Set("after", after)
+	}
+	return nil
 }

@@ -78,6 +78,9 @@ func subreddit(acct *rythme.Account, opts map[string]string) (string, error) {
 // ("you are doing that too much. try again in 9 minutes."), whose wait is
 // read from the text.
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
+	if req.InReplyTo != "" {
+		return c.replyTo(ctx, client, req)
+	}
 	sr, err := subreddit(acct, req.Options)
 	if err != nil {
 		return nil, err

@@ -50,8 +50,10 @@ const Name = "reddit"
 const DefaultUserAgent = "server:rythme:v1 (by rythme; https://github.com/rythmehq/rythme)"
 
 // DefaultScopes: the username (identity), posting (submit), reading posts
-// back for metrics (read).
-var DefaultScopes = []string{"identity", "submit", "read"}
+// back for metrics (read), listing the user's earlier posts (history: an
+// account connected before it was asked answers 403 there, and its history
+// import stops saying so until it is reconnected).
+var DefaultScopes = []string{"identity", "submit", "read", "history"}
 
 // Config configures the connector. Zero fields take the defaults noted.
 type Config struct {
@@ -131,6 +133,10 @@ const (
 )
 
 // Info describes Reddit and its limits.
+//
+// Polls is nil: Reddit's documented API has no poll submission
+// (https://www.reddit.com/dev/api/#POST_api_submit takes the kinds link,
+// self, image, video and videogif).
 func (c *Connector) Info() rythme.Network {
 	return rythme.Network{
 		Name:           Name,

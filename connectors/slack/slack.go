@@ -54,10 +54,11 @@ const MaxText = 40000
 // chat:write.public to post in public channels without joining), find
 // the channel (channels:read), name the workspace (team:read) and read
 // reactions, whose answer also carries a thread's reply_count
-// (reactions:read). conversations.replies (channels:history) is not
-// used: Slack limits it to one call a minute for apps outside the Slack
-// Marketplace (https://docs.slack.dev/changelog/2025-05-terms-rate-limit-update-and-faq).
-var Scopes = []string{"chat:write", "chat:write.public", "channels:read", "team:read", "reactions:read"}
+// (reactions:read), and read the replies in a post's thread for the inbox
+// (channels:history, conversations.replies: Slack allows an app outside
+// its Marketplace one call a minute, so the inbox reads one thread a read;
+// https://docs.slack.dev/changelog/2025-05-terms-rate-limit-update-and-faq).
+var Scopes = []string{"chat:write", "chat:write.public", "channels:read", "team:read", "reactions:read", "channels:history"}
 
 // Meta keys written by Identify.
 const (
@@ -132,8 +133,10 @@ func (c *Connector) Info() rythme.Network {
 		ConnectParams: []string{"channel"},
 		MaxLength:     MaxText,
 		Metrics:       true,
-		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 1, Path: "chat.postMessage"}},
-		Docs:          "https://docs.slack.dev/reference/methods/chat.postMessage",
+		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 1, PeriodSeconds: 1, Path: "chat.postMessage"},
+			// conversations.replies for an app outside the Slack Marketplace.
+			{Scope: "account", Requests: 1, PeriodSeconds: 60, Path: "conversations.replies"}},
+		Docs: "https://docs.slack.dev/reference/methods/chat.postMessage",
 	}
 }
 

@@ -23,6 +23,7 @@ func harness() connectortest.Harness {
 	return connectortest.Harness{
 		Network:     "slack",
 		NoFollowers: "a Slack channel has members, not followers, and rythme reads none",
+		NoHistory:   "rythme posts to a Slack channel as an app: a channel's history is the team's conversation, not the account's posts, and Slack gives no engagement to compare",
 		New: func(base string) connectors.Connector {
 			return slack.New(slack.FakenetConfig(strings.TrimSuffix(base, "/slack")))
 		},

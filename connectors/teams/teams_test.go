@@ -20,6 +20,7 @@ func harness() connectortest.Harness {
 	return connectortest.Harness{
 		Network:     "teams",
 		NoFollowers: "a Teams webhook gives no audience",
+		NoHistory:   "a Teams incoming webhook only posts: it lists no earlier messages, and gives no engagement",
 		New: func(base string) connectors.Connector {
 			return teams.New(teams.FakenetConfig(strings.TrimSuffix(base, "/teams")))
 		},

@@ -2,6 +2,7 @@ package threads
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,6 +49,15 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 	if rc := req.Options["reply_control"]; rc != "" {
 		first.Set("reply_control", rc)
 	}
+	if req.InReplyTo != "" {
+		first.Set("reply_to_id", req.InReplyTo) // a reply from the inbox
+	}
+	if req.Poll != nil {
+		if len(req.Media) > 0 {
+			return nil, connectors.Errorf(connectors.Permanent, "a Threads poll goes on a text-only post")
+		}
+		first.Set("poll_attachment", pollAttachment(req.Poll))
+	}
 	return connectors.PublishThread(ctx, req, func(ctx context.Context, i int, text string, _, prev *connectors.Part) (connectors.Part, error) {
 		form := first
 		if i > 0 {
@@ -63,6 +73,19 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 		}
 		return p, nil
 	})
+}
+
+// pollAttachment is the poll as Threads' poll_attachment
+// (https://developers.facebook.com/documentation/threads/create-posts/polls):
+// {"option_a": …, "option_b": …, up to option_d}. Threads takes no
+// duration: the poll's DurationMinutes is not sent.
+func pollAttachment(p *rythme.Poll) string {
+	m := make(map[string]string, len(p.Options))
+	for i, o := range p.Options {
+		m["option_"+string(rune('a'+i))] = o
+	}
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
 }
 
 // post makes a container from form, waits until it is FINISHED and

@@ -62,9 +62,12 @@ const (
 )
 
 // Scopes are the permissions rythme asks for: basic access, publishing,
-// replies (threads are replies) and insights
-// (https://developers.facebook.com/docs/threads/get-started).
-var Scopes = []string{"threads_basic", "threads_content_publish", "threads_manage_replies", "threads_manage_insights"}
+// replies (threads are replies; hiding them), reading the replies to the
+// account's posts (the inbox) and insights
+// (https://developers.facebook.com/docs/threads/get-started,
+// https://developers.facebook.com/docs/threads/retrieve-and-manage-replies).
+var Scopes = []string{"threads_basic", "threads_content_publish", "threads_manage_replies", "threads_read_replies",
+	"threads_manage_insights"}
 
 // Config configures the connector; zero URLs mean Meta's hosts.
 type Config struct {
@@ -166,7 +169,11 @@ func (c *Connector) Info() rythme.Network {
 		MaxImageBytes: MaxImageBytes,
 		MaxVideoBytes: MaxVideoBytes,
 		RateLimits:    []rythme.RateLimit{{Scope: "account", Requests: QuotaPosts, PeriodSeconds: 86400, Counts: rythme.CountsPosts}},
-		Docs:          "https://developers.facebook.com/docs/threads/posts",
+		// https://developers.facebook.com/documentation/threads/create-posts/polls:
+		// a poll_attachment of 2 to 4 options of 1 to 25 characters, on
+		// text-only posts; the API takes no duration (Threads sets it).
+		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 25, DurationSetByNetwork: true},
+		Docs:  "https://developers.facebook.com/docs/threads/posts",
 	}
 }
 

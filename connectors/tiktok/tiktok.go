@@ -167,8 +167,9 @@ func (c *Connector) Info() rythme.Network {
 		RequiresMedia: true,
 		// 6 video/init calls per minute per user access token (Content
 		// Posting API rate limits); one per post.
+		// and the Display API's video list, read for history.
 		RateLimits: []rythme.RateLimit{{Scope: "account", Requests: 6, PeriodSeconds: 60,
-			Method: http.MethodPost, Path: "/post/publish/video/init/"}},
+			Method: http.MethodPost, Path: "/post/publish/video/init/"}, ListLimit},
 		Docs: "https://developers.tiktok.com/doc/content-posting-api-get-started",
 	}
 }

@@ -26,7 +26,13 @@ type lookupAnswer struct {
 		PublicMetrics map[string]int64 `json:"public_metrics"`
 		NonPublic     map[string]int64 `json:"non_public_metrics"`
 		Organic       map[string]int64 `json:"organic_metrics"`
+		Attachments   struct {
+			PollIDs []string `json:"poll_ids"`
+		} `json:"attachments"`
 	} `json:"data"`
+	Includes struct {
+		Polls []xPoll `json:"polls"`
+	} `json:"includes"`
 	Errors []struct {
 		Value      string `json:"value"`
 		ResourceID string `json:"resource_id"`
@@ -36,7 +42,8 @@ type lookupAnswer struct {
 }
 
 // FetchMetrics reads posts 100 at a time with
-// GET /2/tweets?ids=…&post.fields=public_metrics,non_public_metrics,organic_metrics
+// GET /2/tweets?ids=…&post.fields=public_metrics,non_public_metrics,organic_metrics,attachments
+// &expansions=attachments.poll_ids (a poll's votes per option, in includes.polls)
 // (the parameter is post.fields in X's OpenAPI document, which the
 // connector is checked against; docs.x.com still says tweet.fields).
 // When X refuses the private fields for the whole request, the batch is
@@ -79,8 +86,16 @@ func (c *Connector) FetchMetrics(ctx context.Context, _ *rythme.Account, client 
 				byID[id] = rythme.Metrics{ExternalID: id, At: at, Deleted: true}
 			}
 		}
+		polls := map[string]*xPoll{}
+		for i := range ans.Includes.Polls {
+			polls[ans.Includes.Polls[i].ID] = &ans.Includes.Polls[i]
+		}
 		for _, d := range ans.Data {
-			byID[d.ID] = toMetrics(d.ID, at, d.PublicMetrics, d.NonPublic, d.Organic)
+			m := toMetrics(d.ID, at, d.PublicMetrics, d.NonPublic, d.Organic)
+			if len(d.Attachments.PollIDs) > 0 && polls[d.Attachments.PollIDs[0]] != nil {
+				m.Poll = polls[d.Attachments.PollIDs[0]].results()
+			}
+			byID[d.ID] = m
 		}
 	}
 	out := make([]rythme.Metrics, 0, len(ids))
@@ -101,8 +116,31 @@ func (c *Connector) lookup(ctx context.Context, client *http.Client, ids []strin
 	if private {
 		fields += "," + privateFields
 	}
-	q := url.Values{"ids": {strings.Join(ids, ",")}, "post.fields": {fields}}
+	q := url.Values{"ids": {strings.Join(ids, ",")}, "post.fields": {fields + ",attachments"},
+		"expansions": {"attachments.poll_ids"}, "poll.fields": {"options,voting_status"}}
 	return c.do(ctx, client, http.MethodGet, c.cfg.BaseURL+"/2/tweets?"+q.Encode(), nil, out)
+}
+
+// xPoll is a poll as GET /2/tweets's includes.polls gives it
+// (https://docs.x.com/x-api/fundamentals/data-dictionary#poll): votes per
+// option, by position; X does not say how many voted.
+type xPoll struct {
+	ID      string `json:"id"`
+	Options []struct {
+		Position int    `json:"position"`
+		Label    string `json:"label"`
+		Votes    int64  `json:"votes"`
+	} `json:"options"`
+	VotingStatus string `json:"voting_status"`
+}
+
+func (p *xPoll) results() *rythme.PollResults {
+	r := &rythme.PollResults{Options: make([]rythme.PollOptionResult, len(p.Options)), Closed: p.VotingStatus == "closed"}
+	for i, o := range p.Options {
+		r.Options[i] = rythme.PollOptionResult{Title: o.Label, Votes: o.Votes}
+		r.Votes += o.Votes
+	}
+	return r
 }
 
 func toMetrics(id string, at time.Time, pub, nonPub, org map[string]int64) rythme.Metrics {

@@ -17,6 +17,14 @@ type tweetRequest struct {
 	Text  string      `json:"text"`
 	Reply *replyField `json:"reply,omitempty"`
 	Media *mediaField `json:"media,omitempty"`
+	Poll  *pollField  `json:"poll,omitempty"`
+}
+
+// pollField is a post's poll (https://docs.x.com/x-api/posts/create-post:
+// options, duration_minutes); its question is the post's text.
+type pollField struct {
+	Options         []string `json:"options"`
+	DurationMinutes int      `json:"duration_minutes"`
 }
 
 type replyField struct {
@@ -74,6 +82,12 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 			}
 			if len(mediaIDs) > 0 {
 				body.Media = &mediaField{MediaIDs: mediaIDs}
+			}
+			if req.InReplyTo != "" {
+				body.Reply = &replyField{InReplyToTweetID: req.InReplyTo} // a reply from the inbox
+			}
+			if req.Poll != nil {
+				body.Poll = &pollField{Options: req.Poll.Options, DurationMinutes: req.Poll.DurationMinutes}
 			}
 		} else {
 			body.Reply = &replyField{InReplyToTweetID: prev.ExternalID}

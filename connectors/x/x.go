@@ -46,9 +46,10 @@ import (
 const Name = "x"
 
 // DefaultScopes are the OAuth 2.0 scopes rythme asks for: read the account,
-// write and read posts, upload media, and keep access with a refresh token
+// write and read posts, upload media, hide replies to its posts
+// (tweet.moderate.write: the inbox) and keep access with a refresh token
 // (https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code#scopes).
-var DefaultScopes = []string{"tweet.read", "tweet.write", "users.read", "offline.access", "media.write"}
+var DefaultScopes = []string{"tweet.read", "tweet.write", "users.read", "offline.access", "media.write", "tweet.moderate.write"}
 
 // Limits X documents (https://docs.x.com/x-api/media/introduction,
 // https://docs.x.com/x-api/media/quickstart/best-practices).
@@ -179,7 +180,15 @@ func (c *Connector) Info() rythme.Network {
 		MaxImageBytes:   MaxImageBytes,
 		MaxAltText:      MaxAltText,
 		MaxVideoBytes:   MaxVideoBytes,
-		Docs:            "https://docs.x.com/x-api/introduction",
+		// X sends its remaining requests on every answer; the timeline that
+		// history reads is declared, so that an import's pages wait rather
+		// than earn a 429.
+		RateLimits: []rythme.RateLimit{TimelineLimit},
+		// https://docs.x.com/x-api/posts/create-post (poll): 2 to 4
+		// options of 1 to 25 characters, 5 minutes to 7 days, one choice
+		// per voter; a poll goes with no media.
+		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 25, MinDurationMinutes: 5, MaxDurationMinutes: 10080},
+		Docs:  "https://docs.x.com/x-api/introduction",
 	}
 }
 

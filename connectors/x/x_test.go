@@ -31,9 +31,10 @@ type oauth2Only struct {
 	connectors.Exchanger
 	connectors.SessionOpener
 	connectors.AudienceFetcher
+	connectors.HistoryReader
 }
 
-func oauth2Connector(c *x.Connector) connectors.Connector { return oauth2Only{c, c, c, c} }
+func oauth2Connector(c *x.Connector) connectors.Connector { return oauth2Only{c, c, c, c, c} }
 
 func harness(edit func(*x.Config)) connectortest.Harness {
 	return connectortest.Harness{
@@ -67,7 +68,7 @@ func TestInfo(t *testing.T) {
 	}
 	cfg, err := x.New(x.Config{ClientID: "id", ClientSecret: "s3cret"}).OAuth2Config(context.Background(), nil, connectortest.RedirectURI, nil)
 	if err != nil || cfg.Endpoint.AuthURL != "https://x.com/i/oauth2/authorize" || cfg.Endpoint.TokenURL != "https://api.x.com/2/oauth2/token" ||
-		cfg.Endpoint.AuthStyle != oauth2.AuthStyleInHeader || strings.Join(cfg.Scopes, " ") != "tweet.read tweet.write users.read offline.access media.write" {
+		cfg.Endpoint.AuthStyle != oauth2.AuthStyleInHeader || strings.Join(cfg.Scopes, " ") != "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write" {
 		t.Errorf("default config %+v, %v", cfg, err)
 	}
 	if s := (x.Config{ClientSecret: "s3cret"}).String(); strings.Contains(s, "s3cret") {

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rythmehq/rythme/fakenet"
 )
 
 // Options are the settings of `rythme bench`, one per flag (cmd/rythme
@@ -40,6 +42,19 @@ type Options struct {
 	LoadPosts       int           // posts the load scenario creates
 	LoadConcurrency int           // requests the load generator keeps in flight
 	CPUProfile      string        // load scenario: CPU profile of the API process while the load runs
+	ScalePosts      int           // scale-queue: posts scheduled within the worker's horizon
+	ScaleReadings   int           // scale-readings: readings stored before the comparison
+	TopOfHourPosts  string        // top-of-hour: comma-separated post counts, one row each (as many accounts)
+	Latency         string        // top-of-hour: fakenet's latency profile (fakenet.ParseLatency)
+	PgbenchTime     time.Duration // top-of-hour: how long pgbench runs
+	// TopOfHourProfile: CPU profile of this process (API, workers and
+	// fakenet) from the due time until the last post is out.
+	TopOfHourProfile string
+	// inbox: Mastodon accounts (one post each), how long fakenet's users
+	// comment, and the poll interval (RYTHME_INBOX_INTERVAL).
+	InboxAccounts int
+	InboxDuration time.Duration
+	InboxInterval time.Duration
 }
 
 // Run schedules posts due within a short window across many fakenet
@@ -89,17 +104,159 @@ func Run(ctx context.Context, o Options, startStack StartFunc, log *slog.Logger,
 			float64(r.gen.Creates)/r.gen.Elapsed.Seconds(), r.gen.P99, r.gen.Errors, r.rss>>20, r.hwm>>20, r.queued)
 		lr = &r
 	}
-	report := benchReport(o, results, mr)
+	sq, sr, err := runScale(ctx, o, want, startStack, log, stderr)
+	if err != nil {
+		return err
+	}
+	var toh string
+	if want("top-of-hour") && strings.Contains(o.Backends, "postgres") {
+		if toh, err = runTopOfHour(ctx, o, startStack, log, stderr); err != nil {
+			return err
+		}
+	}
+	var inbox []inboxResult
+	if want("inbox") && strings.Contains(o.Backends, "postgres") {
+		for _, stream := range []bool{true, false} {
+			fmt.Fprintf(stderr, "bench: inbox (stream %v): %d Mastodon accounts, comments for %s, poll interval %s…\n", stream, o.InboxAccounts, o.InboxDuration, o.InboxInterval)
+			r, err := benchInbox(ctx, o, startStack, stream, log, func(s string) { fmt.Fprintln(stderr, "bench:", s) })
+			if err != nil {
+				return fmt.Errorf("bench inbox: %w", err)
+			}
+			fmt.Fprintln(stderr, "bench:", r.summary())
+			inbox = append(inbox, r)
+		}
+	}
+	report := ""
+	if len(results) > 0 || mr != nil {
+		report = benchReport(o, results, mr)
+	}
 	if lr != nil {
 		report += loadReport(o.LoadPosts, lr)
 	}
+	if sq != nil || sr != nil {
+		report += scaleReport(sq, sr)
+	}
+	report += toh
+	if len(inbox) > 0 {
+		report += inboxReport(o, inbox)
+	}
 	fmt.Fprint(stdout, report)
 	if o.Out != "" && o.Out != "-" {
-		if err := os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
+		old, err := os.ReadFile(o.Out)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.WriteFile(o.Out, []byte(mergeReport(string(old), report)), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// runScale runs the memory-at-scale scenarios that were asked for (on
+// PostgreSQL only).
+func runScale(ctx context.Context, o Options, want func(string) bool, startStack StartFunc, log *slog.Logger, stderr io.Writer) (*scaleQueueResult, *scaleReadingsResult, error) {
+	if !strings.Contains(o.Backends, "postgres") {
+		return nil, nil, nil
+	}
+	var sq *scaleQueueResult
+	var sr *scaleReadingsResult
+	if want("scale-queue") {
+		fmt.Fprintf(stderr, "bench: scale-queue: %d posts seeded, then a worker queues them…\n", o.ScalePosts)
+		r, err := benchScaleQueue(ctx, o, startStack, log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench scale-queue: %w", err)
+		}
+		fmt.Fprintf(stderr, "bench: worker RSS %d MB (peak %d MB) with %d queued in %s; Redis +%d MB\n",
+			r.rss>>20, r.hwm>>20, r.queued, r.queueTook.Round(time.Second), r.redisBytes>>20)
+		sq = &r
+	}
+	if want("scale-readings") {
+		fmt.Fprintf(stderr, "bench: scale-readings: %d readings seeded, then a comparison over %d posts…\n", o.ScaleReadings, ComparePosts)
+		r, err := benchScaleReadings(ctx, o, startStack, log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench scale-readings: %w", err)
+		}
+		fmt.Fprintf(stderr, "bench: comparison over %d posts among %d readings: %s (query %s); %d MB on disk\n",
+			r.compared, r.readings, r.compareMedian, r.queryMedian, r.bytes>>20)
+		sr = &r
+	}
+	return sq, sr, nil
+}
+
+// runTopOfHour measures pgbench and redis-benchmark on the services, then
+// runs the top-of-hour scenario once per size, and returns its section.
+func runTopOfHour(ctx context.Context, o Options, startStack StartFunc, log *slog.Logger, stderr io.Writer) (string, error) {
+	sizes, err := tohSizes(o.TopOfHourPosts)
+	if err != nil {
+		return "", err
+	}
+	lat, err := fakenet.ParseLatency(o.Latency)
+	if err != nil {
+		return "", fmt.Errorf("-latency: %w", err)
+	}
+	fmt.Fprintf(stderr, "bench: top-of-hour: pgbench for %s on the same PostgreSQL…\n", o.PgbenchTime)
+	var base tohBaseline
+	base.pg = runPgbench(ctx, o.DatabaseURL, o.PgbenchTime)
+	fmt.Fprintf(stderr, "bench: pgbench: %s transactions/s (%s)\n", base.pg.figure(), base.pg.params)
+	base.redis = runRedisBenchmark(ctx, o.RedisURL)
+	fmt.Fprintf(stderr, "bench: redis-benchmark: SET / GET %s operations/s (%s)\n", base.redis.figure(), base.redis.params)
+	var rs []tohResult
+	for _, n := range sizes {
+		fmt.Fprintf(stderr, "bench: top-of-hour: %d accounts, one post each, all due at the same second, latency %s…\n", n, lat)
+		r, err := benchTopOfHour(ctx, o, startStack, n, lat, log, func(s string) { fmt.Fprintln(stderr, "bench:", s) })
+		if err != nil {
+			return "", fmt.Errorf("bench top-of-hour %d: %w", n, err)
+		}
+		fmt.Fprintln(stderr, "bench:", r.summary())
+		if base.pg.tps > 0 {
+			fmt.Fprintf(stderr, "bench: %.2f publishes per pgbench transaction\n", r.publishRate/base.pg.tps)
+		}
+		rs = append(rs, r)
+	}
+	return tohReport(o, rs, base), nil
+}
+
+// mergeReport puts the sections of report (the part before the first "## "
+// heading, and each "## " section) in place of the same sections of old,
+// keeping old's others: a run of some scenarios rewrites only theirs.
+func mergeReport(old, report string) string {
+	if old == "" {
+		return report
+	}
+	split := func(s string) (head string, names []string, secs map[string]string) {
+		secs = map[string]string{}
+		parts := strings.Split(s, "\n## ")
+		head = parts[0]
+		for _, p := range parts[1:] {
+			name, _, _ := strings.Cut(p, "\n")
+			names = append(names, name)
+			secs[name] = "\n## " + p
+		}
+		return head, names, secs
+	}
+	oh, on, osecs := split(old)
+	nh, nn, ns := split(report)
+	var b strings.Builder
+	if strings.HasPrefix(report, "# ") {
+		b.WriteString(nh)
+	} else {
+		b.WriteString(oh)
+	}
+	for _, name := range on {
+		if s, ok := ns[name]; ok {
+			b.WriteString(s)
+			delete(ns, name)
+		} else {
+			b.WriteString(osecs[name])
+		}
+	}
+	for _, name := range nn {
+		if s, ok := ns[name]; ok {
+			b.WriteString(s)
+		}
+	}
+	return b.String()
 }
 
 type benchScenario struct {
@@ -151,7 +308,27 @@ func benchRun(ctx context.Context, o Options, startStack StartFunc, backend stri
 			due[i] = start
 		}
 	}
-	targets := make([]string, sc.posts) // target id by post index
+	targets, rate, err := createPosts(ctx, cl, due, func(i int) string { return accounts[i%len(accounts)] })
+	if err != nil {
+		return res, err
+	}
+	res.createRate = rate
+	if time.Now().After(start) {
+		return res, fmt.Errorf("creating %d posts took past their due time; raise the lead time", sc.posts)
+	}
+	recs, err := awaitPosts(ctx, fnAddr, sc.posts, start.Add(sc.window+2*time.Minute))
+	if err != nil {
+		return res, err
+	}
+	tally(&res, recs, targets, due, start, sc.window == 0)
+	return res, nil
+}
+
+// createPosts creates one post per due time through the API, 16 requests
+// in flight, the i-th on account(i); it returns the target ids by index and
+// the posts created per second.
+func createPosts(ctx context.Context, cl *benchClient, due []time.Time, account func(int) string) ([]string, float64, error) {
+	targets := make([]string, len(due)) // target id by post index
 	t0 := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -163,10 +340,10 @@ func benchRun(ctx context.Context, o Options, startStack StartFunc, backend stri
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= sc.posts {
+				if i >= len(due) {
 					return
 				}
-				tid, err := cl.createPost(ctx, fmt.Sprintf("bench post %d of %d #rythme", i, sc.posts), due[i], accounts[i%len(accounts)])
+				tid, err := cl.createPost(ctx, fmt.Sprintf("bench post %d of %d #rythme", i, len(due)), due[i], account(i))
 				if err != nil {
 					errMu.Lock()
 					firstErr = errors.Join(firstErr, err)
@@ -179,32 +356,34 @@ func benchRun(ctx context.Context, o Options, startStack StartFunc, backend stri
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return res, fmt.Errorf("create posts: %w", firstErr)
+		return nil, 0, fmt.Errorf("create posts: %w", firstErr)
 	}
-	res.createRate = float64(sc.posts) / time.Since(t0).Seconds()
-	if time.Now().After(start) {
-		return res, fmt.Errorf("creating %d posts took past their due time; raise the lead time", sc.posts)
-	}
+	return targets, float64(len(due)) / time.Since(t0).Seconds(), nil
+}
 
-	// Wait for fakenet to receive them all (or give up).
-	deadline := start.Add(sc.window + 2*time.Minute)
-	var recs []fakenetRecord
+// awaitPosts waits for fakenet to have received n posts (or for the
+// deadline), then 2 s more for any duplicate, and returns its record.
+func awaitPosts(ctx context.Context, fnAddr string, n int, deadline time.Time) ([]fakenetRecord, error) {
 	for {
-		recs, err = fetchFakenetPosts(ctx, fnAddr)
+		recs, err := fetchFakenetPosts(ctx, fnAddr)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
-		if len(recs) >= sc.posts || time.Now().After(deadline) {
+		if len(recs) >= n || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // let any duplicate arrive
-	if recs, err = fetchFakenetPosts(ctx, fnAddr); err != nil {
-		return res, err
-	}
+	return fetchFakenetPosts(ctx, fnAddr)
+}
 
-	dueByTarget := make(map[string]time.Time, sc.posts)
+// tally measures, from fakenet's record, the lateness of each post
+// (received minus due), early, duplicate and lost posts, and publishes per
+// second: first to last received, or from the due time to the last when
+// all are due at start (burst).
+func tally(res *benchResult, recs []fakenetRecord, targets []string, due []time.Time, start time.Time, allAtOnce bool) {
+	dueByTarget := make(map[string]time.Time, len(targets))
 	for i, tid := range targets {
 		dueByTarget[tid] = due[i]
 	}
@@ -246,7 +425,7 @@ func benchRun(ctx context.Context, o Options, startStack StartFunc, backend stri
 	if n := len(late); n > 0 {
 		res.p50, res.p99, res.max = late[n*50/100], late[min(n-1, n*99/100)], late[n-1]
 		res.firstToLast = last.Sub(first)
-		if sc.window == 0 {
+		if allAtOnce {
 			// Burst: all due at once; the rate from the due time to the last.
 			res.firstToLast = last.Sub(start)
 		}
@@ -254,7 +433,6 @@ func benchRun(ctx context.Context, o Options, startStack StartFunc, backend stri
 			res.publishRate = float64(n) / res.firstToLast.Seconds()
 		}
 	}
-	return res, nil
 }
 
 type fakenetRecord struct {

@@ -31,6 +31,13 @@ type StackConfig struct {
 	AllowNetworks string
 	Concurrency   int    // publish workers per network queue
 	Token         string // RYTHME_BOOTSTRAP_TOKEN: the admin token the benchmark calls the API with
+	// NoInboxStreams turns the worker's inbox streams off (every account
+	// polled). It is on in every scenario but inbox's stream row: the
+	// publishing scenarios' figures stay those of publishing, without the
+	// read each stream makes on opening. InboxInterval, when set, is
+	// RYTHME_INBOX_INTERVAL.
+	NoInboxStreams bool
+	InboxInterval  time.Duration
 }
 
 // Stack is a rythme running in this process: the API on a free loopback
@@ -64,6 +71,7 @@ type StartFunc func(ctx context.Context, sc StackConfig, log *slog.Logger) (*Sta
 type benchStack struct {
 	*Stack
 	fakenet string // host:port
+	fn      *fakenet.Server
 	token   string
 	client  *benchClient
 	cleanup []func()
@@ -82,6 +90,12 @@ func (b *benchStack) close() {
 const benchToken = "rym_bench_admin_token_0123456789"
 
 func startBenchStack(ctx context.Context, o Options, startStack StartFunc, backend string, fakenetURL bool, log *slog.Logger) (*benchStack, error) {
+	return startBenchStackWith(ctx, o, startStack, backend, fakenetURL, log, nil)
+}
+
+// startBenchStackWith is startBenchStack with edit applied to the stack's
+// configuration (when not nil).
+func startBenchStackWith(ctx context.Context, o Options, startStack StartFunc, backend string, fakenetURL bool, log *slog.Logger, edit func(*StackConfig)) (*benchStack, error) {
 	b := &benchStack{token: benchToken}
 	fail := func(err error) (*benchStack, error) { b.close(); return nil, err }
 	tmp, err := os.MkdirTemp("", "rythme-bench-")
@@ -89,14 +103,15 @@ func startBenchStack(ctx context.Context, o Options, startStack StartFunc, backe
 		return nil, err
 	}
 	b.cleanup = append(b.cleanup, func() { os.RemoveAll(tmp) })
-	fnAddr, stopFakenet, err := startFakenet(log)
+	fn, fnAddr, stopFakenet, err := startFakenet(log)
 	if err != nil {
 		return fail(err)
 	}
-	b.fakenet = fnAddr
+	b.fakenet, b.fn = fnAddr, fn
 	b.cleanup = append(b.cleanup, stopFakenet)
 
-	sc := StackConfig{Backend: backend, DataDir: tmp, Concurrency: o.Concurrency, Token: benchToken, AllowNetworks: fakenetHost}
+	sc := StackConfig{Backend: backend, DataDir: tmp, Concurrency: o.Concurrency, Token: benchToken, AllowNetworks: fakenetHost,
+		NoInboxStreams: true}
 	if fakenetURL {
 		sc.FakenetURL = "http://" + fnAddr
 	}
@@ -122,6 +137,9 @@ func startBenchStack(ctx context.Context, o Options, startStack StartFunc, backe
 	default:
 		return fail(fmt.Errorf("unknown backend %q", backend))
 	}
+	if edit != nil {
+		edit(&sc)
+	}
 	if b.Stack, err = startStack(ctx, sc, log); err != nil {
 		return fail(err)
 	}
@@ -136,20 +154,23 @@ func startBenchStack(ctx context.Context, o Options, startStack StartFunc, backe
 	return b, nil
 }
 
+// fakenetSeed is the seed of the benchmarks' fakenet.
+const fakenetSeed = 1
+
 // fakenetHost is the address fakenet listens on.
 const fakenetHost = "127.0.0.1"
 
 // startFakenet serves fakenet on a free loopback port, with rate limits
 // out of the way of the measurement.
-func startFakenet(log *slog.Logger) (string, func(), error) {
+func startFakenet(log *slog.Logger) (*fakenet.Server, string, func(), error) {
 	ln, err := net.Listen("tcp", fakenetHost+":0")
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
-	fn := fakenet.New(fakenet.Config{Seed: 1, Logger: log, RateLimit: -1})
+	fn := fakenet.New(fakenet.Config{Seed: fakenetSeed, Logger: log, RateLimit: -1})
 	srv := &http.Server{Handler: fn.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
-	return ln.Addr().String(), func() { fn.Close(); srv.Close() }, nil
+	return fn, ln.Addr().String(), func() { fn.Close(); srv.Close() }, nil
 }
 
 // freshSchema makes a schema of its own on the PostgreSQL at dbURL and

@@ -268,6 +268,18 @@ func testAccounts(t *testing.T, s rythme.Store) {
 	_, err = s.AccountByID(ctx(t), rythme.NewID(rythme.PrefixAccount))
 	wantCode(t, err, rythme.ENOTFOUND)
 
+	// Many at once, across workspaces, those that exist.
+	many, err := s.AccountsByID(ctx(t), []string{a.ID, b.ID, rythme.NewID(rythme.PrefixAccount), a.ID})
+	must(t, err)
+	if len(many) != 2 || (many[0].ID != a.ID && many[1].ID != a.ID) || (many[0].ID != b.ID && many[1].ID != b.ID) {
+		t.Fatalf("AccountsByID = %s", dump(many))
+	}
+	for _, m := range many {
+		if m.ID == a.ID && m.Token.AccessToken != "new-access" {
+			t.Fatalf("AccountsByID does not open the token: %s", dump(m))
+		}
+	}
+
 	c := newAccount(t, s, ws.ID, "bluesky")
 	list, err := s.ListAccounts(ctx(t), ws.ID)
 	must(t, err)

@@ -37,12 +37,31 @@ func testCampaigns(t *testing.T, s rythme.Store) {
 	}
 	_, err = s.GetCampaign(ctx(t), other.ID, c.ID)
 	wantCode(t, err, rythme.ENOTFOUND)
+	if got.UTM != nil {
+		t.Fatalf("a campaign made without UTM settings has %s", dump(got.UTM))
+	}
+	// UTM settings are saved by UpdateCampaign, read back by Get and List.
+	utm := &rythme.UTMSettings{Default: rythme.UTM{Source: "{network}", Medium: "social"},
+		Networks: map[string]rythme.UTM{"bluesky": {Campaign: "{campaign}-sky"}}}
+	got.UTM = utm
+	must(t, s.UpdateCampaign(ctx(t), got))
+	again, err := s.GetCampaign(ctx(t), ws.ID, c.ID)
+	must(t, err)
+	if again.UTM == nil || again.UTM.Default != utm.Default || again.UTM.Networks["bluesky"] != utm.Networks["bluesky"] {
+		t.Fatalf("utm read back = %s", dump(again.UTM))
+	}
 	got.Status = rythme.CampaignCancelled
 	must(t, s.UpdateCampaign(ctx(t), got))
 	cs, err := s.ListCampaigns(ctx(t), ws.ID)
 	must(t, err)
-	if len(cs) != 1 || cs[0].Status != rythme.CampaignCancelled {
+	if len(cs) != 1 || cs[0].Status != rythme.CampaignCancelled || cs[0].UTM == nil || cs[0].UTM.For("bluesky").Campaign != "{campaign}-sky" {
 		t.Fatalf("campaigns = %s", dump(cs))
+	}
+	// Emptied, they are gone.
+	got.UTM = &rythme.UTMSettings{}
+	must(t, s.UpdateCampaign(ctx(t), got))
+	if again, _ = s.GetCampaign(ctx(t), ws.ID, c.ID); again.UTM != nil {
+		t.Fatalf("emptied utm read back = %s", dump(again.UTM))
 	}
 	// All or nothing: a post on another workspace's account fails the whole campaign.
 	bad := &rythme.Campaign{WorkspaceID: ws.ID, Kind: rythme.CampaignThemedWeek, Name: "Bad", Status: rythme.CampaignActive, Plan: []byte(`{}`)}

@@ -9,7 +9,8 @@ import (
 )
 
 func init() {
-	register(suiteCase{"Metrics", testMetrics}, suiteCase{"Audience", testAudience})
+	register(suiteCase{"Metrics", testMetrics}, suiteCase{"Audience", testAudience},
+		suiteCase{"ReadingOnRequest", testReadingOnRequest})
 }
 
 func i64(n int64) *int64 { return &n }
@@ -129,4 +130,67 @@ func testAudience(t *testing.T, s rythme.Store) {
 	if len(samples) != 2 || samples[0].Followers != 1200 || samples[1].Followers != 1250 || samples[1].Network != "mastodon" {
 		t.Fatalf("samples = %s", dump(samples))
 	}
+}
+
+// testReadingOnRequest: a poll on request lists the account's targets on
+// their schedule and stores readings that leave the schedule as it was.
+func testReadingOnRequest(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a, b := newAccount(t, s, ws.ID, "mastodon"), newAccount(t, s, ws.ID, "mastodon")
+	publish := func(at time.Time, acct *rythme.Account, ext string) *rythme.Target {
+		t.Helper()
+		p := newPost(t, s, ws.ID, at, acct)
+		tg := p.Targets[0]
+		_, err := s.ClaimTarget(ctx(t), tg.ID, tg.Version, at, at.Add(time.Minute))
+		must(t, err)
+		_, err = s.FinishTarget(ctx(t), tg.ID, tg.Version, rythme.Outcome{Status: rythme.TargetPublished, ExternalID: ext, URL: "u", At: at})
+		must(t, err)
+		return tg
+	}
+	pub := us(T0.Add(time.Minute))
+	older, newer := publish(pub, a, "1"), publish(pub.Add(time.Hour), a, "2")
+	publish(pub, b, "3")
+	newPost(t, s, ws.ID, T0.Add(time.Hour), a) // not published: nothing to read
+
+	got, err := s.ReadTargets(ctx(t), a.ID, 0)
+	must(t, err)
+	if len(got) != 2 || got[0].TargetID != newer.ID || got[1].TargetID != older.ID || got[1].ExternalID != "1" ||
+		got[1].Step != 0 || !got[1].NextAt.Equal(pub.Add(15*time.Minute)) || !got[1].PublishedAt.Equal(pub) {
+		t.Fatalf("read targets of account a: %s", dump(got))
+	}
+	if one, _ := s.ReadTargets(ctx(t), a.ID, 1); len(one) != 1 || one[0].TargetID != newer.ID {
+		t.Fatalf("read targets limited to 1: %s", dump(one))
+	}
+
+	// A reading on request, before the first scheduled one: stored, the
+	// schedule unchanged.
+	must(t, s.SaveReading(ctx(t), older.ID, rythme.Metrics{At: pub.Add(5 * time.Minute), Likes: i64(7)}))
+	due, err := s.DueMetrics(ctx(t), pub.Add(15*time.Minute), 10)
+	must(t, err)
+	found := false
+	for _, d := range due {
+		if d.TargetID == older.ID {
+			found = d.Step == 0 && d.NextAt.Equal(pub.Add(15*time.Minute))
+		}
+	}
+	if !found {
+		t.Fatalf("the scheduled reading moved after a reading on request: %s", dump(due))
+	}
+	latest, err := s.LatestSnapshots(ctx(t), ws.ID, T0, T0.Add(3*time.Hour), pub.Add(10*time.Minute))
+	must(t, err)
+	likes := map[string]int64{}
+	for _, l := range latest {
+		if l.Metrics.Likes != nil {
+			likes[l.TargetID] = *l.Metrics.Likes
+		}
+	}
+	if len(likes) != 1 || likes[older.ID] != 7 {
+		t.Fatalf("latest readings after a reading on request: %s", dump(latest))
+	}
+	// A deleted post is read no more, on request or on schedule.
+	must(t, s.SaveReading(ctx(t), older.ID, rythme.Metrics{At: pub.Add(6 * time.Minute), Deleted: true}))
+	if got, _ := s.ReadTargets(ctx(t), a.ID, 0); len(got) != 1 || got[0].TargetID != newer.ID {
+		t.Fatalf("read targets after a deletion: %s", dump(got))
+	}
+	wantCode(t, s.SaveReading(ctx(t), rythme.NewID(rythme.PrefixTarget), rythme.Metrics{At: pub}), rythme.ENOTFOUND)
 }

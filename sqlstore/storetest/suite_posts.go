@@ -128,6 +128,10 @@ func testListPostsFilters(t *testing.T, s rythme.Store) {
 		{"account a", rythme.PostFilter{AccountID: a.ID}, []string{p1.ID, p2.ID}},
 		{"account b held", rythme.PostFilter{AccountID: b.ID, Status: rythme.TargetHeld}, []string{p2.ID, p3.ID}},
 		{"account a held", rythme.PostFilter{AccountID: a.ID, Status: rythme.TargetHeld}, []string{}},
+		{"network bluesky", rythme.PostFilter{Network: "bluesky"}, []string{p2.ID, p3.ID}},
+		{"network mastodon scheduled", rythme.PostFilter{Network: "mastodon", Status: rythme.TargetScheduled}, []string{p1.ID, p2.ID}},
+		{"network mastodon held (one target must be both)", rythme.PostFilter{Network: "mastodon", Status: rythme.TargetHeld}, []string{}},
+		{"network unknown", rythme.PostFilter{Network: "myspace"}, []string{}},
 	} {
 		posts, next, err := s.ListPosts(ctx(t), ws.ID, tc.f)
 		must(t, err)

@@ -39,6 +39,18 @@ func testWebhooks(t *testing.T, s rythme.Store) {
 	if len(subs) != 1 || subs[0].ID != url.ID {
 		t.Fatalf("subscribers of post.failed = %s", dump(subs))
 	}
+	otherHook := &rythme.Webhook{WorkspaceID: other.ID, URL: "https://hooks.example/other", Secret: "whsec_3",
+		Events: []string{rythme.EventPostPublished}, CreatedAt: T0}
+	must(t, s.CreateWebhook(ctx(t), otherHook))
+	many, err := s.WebhooksOf(ctx(t), []string{ws.ID, other.ID, rythme.NewID(rythme.PrefixWorkspace)})
+	must(t, err)
+	if len(many) != 3 || many[0].Secret == "" {
+		t.Fatalf("webhooks of two workspaces = %s", dump(many))
+	}
+	if none, err := s.WebhooksOf(ctx(t), nil); err != nil || len(none) != 0 {
+		t.Fatalf("webhooks of no workspace = %s, %v", dump(none), err)
+	}
+	must(t, s.DeleteWebhook(ctx(t), other.ID, otherHook.ID))
 	got, err := s.GetWebhook(ctx(t), channel.ID)
 	must(t, err)
 	if got.AccountID != slack.ID || got.Secret != "whsec_2" {

@@ -1,5 +1,7 @@
-// The /v1 API client: the token lives in this tab's sessionStorage and is
-// sent only to this origin, as a bearer token.
+// The /v1 API client. A member's session is an HttpOnly cookie the
+// browser sends by itself (same origin only); an API token, when one is
+// used instead, lives in this tab's sessionStorage and is sent only to
+// this origin, as a bearer token.
 
 import { el } from "./dom.js";
 
@@ -24,24 +26,54 @@ const unauthorized = [];
 export const onUnauthorized = (fn) => unauthorized.push(fn);
 
 // request calls the API and returns the parsed JSON (or, with
-// accept "text/csv", a Blob). token overrides the stored one (sign-in
-// checks a token before keeping it).
-export async function request(path, { accept = "application/json", token } = {}) {
+// accept "text/csv", a Blob; null for 204). token overrides the stored one
+// (sign-in checks a token before keeping it). method and body make a
+// write: body is sent as JSON, or as it is when it is FormData (uploads).
+// An ApiError of a 429 carries retryAfter, in seconds. quiet: a 401 is
+// the caller's to handle (a nicety that failed), not a signal to sign out.
+export async function request(path, { accept = "application/json", token, method = "GET", body, quiet = false } = {}) {
   let res;
+  const bearer = token || getToken();
+  const headers = { Accept: accept };
+  if (bearer) headers.Authorization = "Bearer " + bearer;
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
   try {
-    res = await fetch(path, {
-      headers: { Authorization: "Bearer " + (token || getToken() || ""), Accept: accept },
-      cache: "no-store",
-    });
+    res = await fetch(path, { method, headers, body: payload, cache: "no-store", credentials: "same-origin" });
   } catch (err) {
     throw new ApiError(0, "network", "The server cannot be reached (" + err.message + ").");
   }
+  if (res.status === 204) return null;
   if (res.ok) return accept === "application/json" ? res.json() : res.blob();
-  const body = await res.json().catch(() => ({}));
-  const e = body && body.error ? body.error : {};
+  const answer = await res.json().catch(() => ({}));
+  const e = answer && answer.error ? answer.error : {};
   const apiErr = new ApiError(res.status, e.code || "http_" + res.status, e.message || "HTTP " + res.status, e.fields);
-  if (res.status === 401 && !token) unauthorized.forEach((fn) => fn(apiErr));
+  apiErr.retryAfter = Number(res.headers.get("Retry-After")) || 0;
+  if (res.status === 401 && !token && !quiet) unauthorized.forEach((fn) => fn(apiErr));
   throw apiErr;
+}
+
+// send makes a JSON request with the session cookie (sign-in, sign-out,
+// switching workspace, invitations) and returns the parsed answer, or
+// null for 204.
+export async function send(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", credentials: "same-origin" });
+  } catch (err) {
+    throw new ApiError(0, "network", "The server cannot be reached (" + err.message + ").");
+  }
+  if (res.status === 204) return null;
+  if (res.ok) return res.json();
+  const b = await res.json().catch(() => ({}));
+  const e = b && b.error ? b.error : {};
+  throw new ApiError(res.status, e.code || "http_" + res.status, e.message || "HTTP " + res.status, e.fields);
 }
 
 // query builds a query string from an object, skipping empty values.
@@ -52,12 +84,13 @@ export function query(params) {
   return s ? "?" + s : "";
 }
 
-// listAllPosts pages through GET /v1/posts for [from, to).
-export async function listAllPosts(from, to) {
+// listAllPosts pages through GET /v1/posts for [from, to), with the
+// list's other query parameters in filters (network, tag…).
+export async function listAllPosts(from, to, filters = {}) {
   const out = [];
   let cursor = "";
   for (let i = 0; i < 50; i++) {
-    const page = await request("/v1/posts" + query({ from: from.toISOString(), to: to.toISOString(), limit: 200, cursor }));
+    const page = await request("/v1/posts" + query({ ...filters, from: from.toISOString(), to: to.toISOString(), limit: 200, cursor }));
     out.push(...(page.data || []));
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
@@ -66,6 +99,18 @@ export async function listAllPosts(from, to) {
 }
 
 // timeZone is the browser's IANA zone, which every report is asked in.
+// networkTitles maps each network's name to its title ("linkedin" →
+// "LinkedIn", from GET /v1/networks), asked once; names stay when it fails.
+let titlesAsked = null;
+export function networkTitles() {
+  if (!titlesAsked) {
+    titlesAsked = request("/v1/networks", { quiet: true })
+      .then((res) => Object.fromEntries((res.data || []).map((n) => [n.name, n.title])))
+      .catch(() => { titlesAsked = null; return {}; });
+  }
+  return titlesAsked;
+}
+
 export const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 // errorBox renders an error for the user: its message and, for invalid
@@ -79,15 +124,16 @@ export function errorBox(err) {
   return box;
 }
 
-// csvButton returns a "Download CSV" button that fetches path as text/csv
-// with the token and saves it as filename.
-export function csvButton(path, filename) {
+// csvButton returns a button (labelled "Download CSV" unless label says
+// otherwise) that fetches path as text/csv with the token and saves it as
+// filename.
+export function csvButton(path, filename, label = "Download CSV") {
   const status = el("span", { class: "hint csv-status", role: "status" });
   const btn = el("button", {
     type: "button",
     class: "secondary csv",
     "data-href": path,
-    text: "Download CSV",
+    text: label,
     onclick: async () => {
       status.textContent = "Downloading…";
       try {

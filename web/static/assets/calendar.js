@@ -2,7 +2,12 @@
 // browser's time zone, each post with its targets' networks and statuses.
 
 import { el, safeURL, cssToken, ymd, parseYMD, addDays, hhmm, fill } from "./dom.js";
-import { listAllPosts, request, errorBox } from "./api.js";
+import { listAllPosts, request, errorBox, networkTitles } from "./api.js";
+import { postReadings } from "./readings.js";
+import { postExtras } from "./postextras.js";
+import { enableReschedule } from "./reschedule.js";
+import { filterBar, pickFilters, apiFilters } from "./calfilters.js";
+import { selectToggle, enableSelect } from "./calselect.js";
 
 // STATUSES are the target and post statuses the calendar knows, with the
 // legend's wording; unknown ones still render, in grey.
@@ -23,9 +28,22 @@ const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "nume
 const longFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 const weekdayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short" });
 
-// statusBadge is a coloured badge for a status.
+const LABELS = new Map(STATUSES);
+
+// statusLabel is a status in words ("Pending review"), never the API's
+// enum; an unknown one is made readable.
+export function statusLabel(status) {
+  const s = String(status || "");
+  return LABELS.get(s) || (s.charAt(0).toUpperCase() + s.slice(1)).replace(/_/g, " ");
+}
+
+// titles holds the networks' titles once renderCalendar has asked for them.
+let titles = {};
+const netTitle = (name) => titles[name] || name;
+
+// statusBadge is a coloured badge for a status, in words.
 export function statusBadge(status, text) {
-  return el("span", { class: "badge st-" + cssToken(status), dataset: { status }, text: text || status });
+  return el("span", { class: "badge st-" + cssToken(status), dataset: { status }, text: text || statusLabel(status) });
 }
 
 // mondayOf returns the Monday starting d's week, at local midnight.
@@ -47,7 +65,7 @@ function postChip(p, long, open) {
     type: "button",
     class: "post st-" + cssToken(status),
     dataset: { postId: p.id, status, scheduledAt: p.scheduled_at, seriesId: p.series_id || undefined },
-    title: status + (p.series_id ? " — recurring" : "") + " — " + p.content.slice(0, 200),
+    title: statusLabel(status) + (p.series_id ? " — recurring" : "") + " — " + p.content.slice(0, 200),
     onclick: () => open(p.id),
   },
   el("span", { class: "time", text: hhmm(when) }),
@@ -57,8 +75,8 @@ function postChip(p, long, open) {
     el("span", {
       class: "badge st-" + cssToken(t.status),
       dataset: { network: t.network, status: t.status },
-      title: t.network + ": " + t.status,
-      text: long ? t.network + " · " + t.status : t.network,
+      title: netTitle(t.network) + ": " + statusLabel(t.status),
+      text: long ? netTitle(t.network) + " · " + statusLabel(t.status) : netTitle(t.network),
     }))));
 }
 
@@ -73,9 +91,13 @@ function byDay(posts) {
   return m;
 }
 
-// renderCalendar draws the calendar for params {view, date} into view;
+// renderCalendar draws the calendar for params {view, date} and the
+// filters (account, network, tag, campaign, status) into view;
 // go(params) navigates.
-export async function renderCalendar(view, params, go) {
+export async function renderCalendar(view, params, goTo) {
+  const shown = location.hash; // what this drawing is of (data-hash, for tests and tools)
+  const filters = pickFilters(params);
+  const go = (p) => goTo({ ...filters, ...p });
   const mode = params.view === "week" ? "week" : "month";
   const anchor = parseYMD(params.date) || parseYMD(ymd(new Date()));
   let start, end, title, prev, next;
@@ -102,21 +124,26 @@ export async function renderCalendar(view, params, go) {
       el("button", { type: "button", class: "secondary", id: "cal-next", text: "Next ›", onclick: () => go({ view: mode, date: ymd(next) }) })),
     el("div", { class: "buttons segmented" },
       el("button", { type: "button", id: "cal-month", class: mode === "month" ? "active" : "secondary", text: "Month", "aria-pressed": String(mode === "month"), onclick: () => go({ view: "month", date: ymd(anchor) }) }),
-      el("button", { type: "button", id: "cal-week", class: mode === "week" ? "active" : "secondary", text: "Week", "aria-pressed": String(mode === "week"), onclick: () => go({ view: "week", date: ymd(anchor) }) })));
+      el("button", { type: "button", id: "cal-week", class: mode === "week" ? "active" : "secondary", text: "Week", "aria-pressed": String(mode === "week"), onclick: () => go({ view: "week", date: ymd(anchor) }) })),
+    selectToggle(() => go({ view: mode, date: ymd(anchor) })),
+    el("a", { class: "button-link", id: "cal-new", href: "#/compose?date=" + ymd(anchor), text: "New post" }));
   const body = el("div", { class: "cal-body", "aria-busy": "true" }, el("p", { class: "hint", text: "Loading…" }));
-  fill(view, bar, legend(), body);
+  const filterForm = filterBar(filters, STATUSES, (f) => goTo({ view: mode, date: ymd(anchor), ...f }));
+  fill(view, bar, filterForm, legend(), body);
 
   let posts;
   try {
-    posts = await listAllPosts(start, end);
+    [posts, titles] = await Promise.all([listAllPosts(start, end, apiFilters(filters)), networkTitles()]);
   } catch (err) {
     fill(body, errorBox(err));
     body.removeAttribute("aria-busy");
+    filterForm.populate();
     return;
   }
+  filterForm.populate();
   const days = byDay(posts);
   const today = ymd(new Date());
-  const grid = el("div", { class: "cal-grid " + mode, id: "calendar", dataset: { view: mode, from: ymd(start), to: ymd(end) } });
+  const grid = el("div", { class: "cal-grid " + mode, id: "calendar", dataset: { view: mode, from: ymd(start), to: ymd(end), hash: shown } });
   if (mode === "month") {
     for (let i = 0; i < 7; i++) grid.append(el("div", { class: "weekday", text: weekdayFmt.format(addDays(start, i)) }));
   }
@@ -130,8 +157,11 @@ export async function renderCalendar(view, params, go) {
     for (const p of days.get(key) || []) cell.append(postChip(p, mode === "week", openPost));
     grid.append(cell);
   }
-  fill(body, grid, el("p", { class: "hint", id: "cal-count", text: posts.length + (posts.length === 1 ? " post" : " posts") + " · times in " + Intl.DateTimeFormat().resolvedOptions().timeZone }));
+  fill(body, grid, el("p", { class: "hint", id: "cal-count", text: posts.length + (posts.length === 1 ? " post" : " posts") +
+    (Object.keys(filters).length ? " matching the filters" : "") + " · times in " + Intl.DateTimeFormat().resolvedOptions().timeZone }));
   body.removeAttribute("aria-busy");
+  enableReschedule(grid, (when) => go({ view: mode, date: ymd(grid.querySelector(`.day[data-date="${ymd(when)}"]`) ? anchor : when) }));
+  enableSelect(grid, posts, () => go({ view: mode, date: ymd(anchor) }));
 }
 
 let accountNames = null;
@@ -154,6 +184,7 @@ export async function openPost(id) {
   const dlg = document.getElementById("post-dialog");
   const body = document.getElementById("post-dialog-body");
   fill(body, el("p", { class: "hint", text: "Loading…" }));
+  body.dataset.postId = id;
   if (!dlg.open) dlg.showModal();
   let p;
   try {
@@ -163,10 +194,11 @@ export async function openPost(id) {
     return;
   }
   const rows = [];
+  titles = await networkTitles();
   for (const t of p.targets || []) {
-    const link = t.url ? safeLink(t.url) : null;
+    const link = t.url ? safeLink(t.url, "View on " + netTitle(t.network)) : null;
     rows.push(el("tr", { dataset: { targetId: t.id, network: t.network, status: t.status } },
-      el("td", { text: t.network }),
+      el("td", { text: netTitle(t.network) }),
       el("td", { text: await accountName(t.account_id) }),
       el("td", {}, statusBadge(t.status)),
       el("td", {},
@@ -179,10 +211,11 @@ export async function openPost(id) {
     el("dt", { text: "Scheduled" }), el("dd", { text: longFmt.format(new Date(p.scheduled_at)) + (p.timezone ? " (planned in " + p.timezone + ")" : "") }),
     p.author ? [el("dt", { text: "Author" }), el("dd", { text: p.author })] : null,
     p.tags && p.tags.length ? [el("dt", { text: "Tags" }), el("dd", {}, p.tags.map((t) => el("span", { class: "tag", text: t })))] : null,
-    p.series_id ? [el("dt", { text: "Recurring" }), el("dd", { id: "post-series", class: "mono",
-      text: p.series_id + (p.detached ? " (edited on its own)" : "") })] : null,
-    p.challenge_week ? [el("dt", { text: "Challenge week" }), el("dd", { id: "post-challenge-week", text: p.challenge_week })] : null,
-    el("dt", { text: "Id" }), el("dd", { class: "mono", text: p.id }));
+    p.series_id ? [el("dt", { text: "Recurring" }), el("dd", { id: "post-series" },
+      el("a", { href: "#/series/" + encodeURIComponent(p.series_id), id: "post-series-link", text: "See the series",
+        onclick: () => document.getElementById("post-dialog").close() }),
+      p.detached ? " (this one edited on its own)" : "")] : null,
+    p.challenge_week ? [el("dt", { text: "Challenge week" }), el("dd", { id: "post-challenge-week", text: p.challenge_week })] : null);
   fill(body,
     el("p", {}, statusBadge(p.status || "scheduled")),
     el("p", { class: "content", id: "post-content", text: p.content }),
@@ -191,10 +224,15 @@ export async function openPost(id) {
     el("h3", { text: "Targets" }),
     el("table", { id: "post-targets" },
       el("thead", {}, el("tr", {}, ["Network", "Account", "Status", "Post / last error", "Attempts"].map((h) => el("th", { text: h })))),
-      el("tbody", {}, rows)));
+      el("tbody", {}, rows)),
+    await postExtras(p));
+  if ((p.targets || []).some((t) => t.published_at)) {
+    const readings = await postReadings(p.id, accountName);
+    if (dlg.open && body.dataset.postId === id) body.append(readings); // not another post's dialog since
+  }
 }
 
-function safeLink(url) {
+function safeLink(url, text) {
   const href = safeURL(url);
-  return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "target-url", text: href }) : null;
+  return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "target-url", text: text || href, title: href }) : null;
 }

@@ -4,15 +4,15 @@
 // 404) the page says there are none yet.
 
 import { el, cssToken, fmtNumber, fmtChange, fill } from "./dom.js";
-import { request, query, timeZone, errorBox, csvButton } from "./api.js";
+import { request, query, timeZone, errorBox, csvButton, networkTitles } from "./api.js";
 import { statusBadge, openPost } from "./calendar.js";
+import { kindLabel, CAMPAIGN_STATES, renderCampaignNew, themedWeekForm, cloneForm, challengeSections } from "./campaignbuild.js";
+import { setStatus } from "./ui.js";
+import { utmSection } from "./utm.js";
 
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-// Fields shown on their own, left out of the detail list.
-const SHOWN = new Set(["id", "name", "title", "description", "posts", "post_ids", "workspace_id", "plan", "created_by"]);
-
-const nameOf = (c) => c.name || c.title || c.id;
+const nameOf = (c) => c.name || c.title || c.theme || "Untitled campaign";
 
 // when formats a date-time from the API, leaving other text as is.
 function when(v) {
@@ -29,9 +29,12 @@ function noCampaigns(extra) {
 
 // renderCampaigns draws the list, or one campaign when params.id is set.
 export async function renderCampaigns(view, params) {
+  if (params.id === "new") return renderCampaignNew(view, params.kind);
   if (params.id) return renderCampaign(view, params.id);
   const out = el("div", { id: "campaigns" }, el("p", { class: "hint", text: "Loading…" }));
-  fill(view, el("h2", { text: "Campaigns" }), out);
+  fill(view, el("div", { class: "toolbar" }, el("h2", { text: "Campaigns" }),
+    el("a", { class: "button-link", id: "new-themed-week", href: "#/campaigns/new?kind=themed_week", text: "New themed week" }),
+    el("a", { class: "button-link", id: "new-challenge", href: "#/campaigns/new?kind=weekly_challenge", text: "New weekly challenge" })), out);
   let res;
   try {
     res = await request("/v1/campaigns");
@@ -52,48 +55,67 @@ export async function renderCampaigns(view, params) {
       el("td", {}, el("a", { href: "#/campaigns/" + encodeURIComponent(c.id), text: nameOf(c) })),
       el("td", { text: c.theme || "—" }),
       el("td", { text: c.first_day || "—" }),
-      el("td", { text: (c.kind || "—").replace(/_/g, " ") }),
-      el("td", {}, c.status ? statusBadge(c.status) : "—"))))));
+      el("td", { text: kindLabel(c.kind) }),
+      el("td", {}, c.status ? statusBadge(c.status, CAMPAIGN_STATES[c.status]) : "—"))))));
 }
 
 async function renderCampaign(view, id) {
-  const out = el("div", { id: "campaign" }, el("p", { class: "hint", text: "Loading…" }));
+  const out = el("div", { id: "campaign", "aria-busy": "true" }, el("p", { class: "hint", text: "Loading…" }));
   fill(view, el("p", {}, el("a", { href: "#/campaigns", text: "‹ All campaigns" })), out);
   let c;
   try {
     c = await request("/v1/campaigns/" + encodeURIComponent(id));
   } catch (err) {
     fill(out, err.status === 404
-      ? noCampaigns("There is no campaign " + id + " (or this server does not manage campaigns yet).")
+      ? noCampaigns("There is no such campaign in this workspace (or this server does not manage campaigns yet).")
       : errorBox(err));
+    out.removeAttribute("aria-busy");
     return;
   }
   if (c && c.data && !c.id) c = c.data;
-  const details = [];
-  for (const [k, v] of Object.entries(c)) {
-    if (SHOWN.has(k) || v === null || v === "" || (typeof v === "object" && !Array.isArray(v))) continue;
-    const text = Array.isArray(v) ? v.filter((x) => typeof x !== "object").join(", ") : String(when(v));
-    if (!text) continue;
-    details.push(el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text }));
-  }
+  const details = [
+    el("dt", { text: "Kind" }), el("dd", { id: "campaign-kind", text: kindLabel(c.kind) }),
+    c.theme ? [el("dt", { text: "Theme" }), el("dd", { text: c.theme })] : null,
+    c.first_day ? [el("dt", { text: "First day" }), el("dd", { text: c.first_day })] : null,
+    c.timezone ? [el("dt", { text: "Time zone" }), el("dd", { text: c.timezone })] : null,
+    el("dt", { text: "State" }), el("dd", { text: CAMPAIGN_STATES[c.status] || "Active" }),
+  ];
   const posts = (Array.isArray(c.posts) ? c.posts.filter((p) => p && typeof p === "object") : [])
     .sort((a, b) => String(a.scheduled_at).localeCompare(String(b.scheduled_at)));
   const report = el("div", { id: "campaign-report" });
+  const redraw = () => renderCampaign(view, id);
+  const challenge = c.kind === "weekly_challenge";
+  const titles = await networkTitles();
+  const accounts = challenge ? [] : await request("/v1/accounts")
+    .then((r) => (r.data || []).map((a) => ({ ...a, networkTitle: titles[a.network] || a.network }))).catch(() => []);
   fill(out,
     el("h2", { id: "campaign-name", text: nameOf(c) }),
     c.description ? el("p", { class: "content", text: c.description }) : null,
     el("dl", { class: "meta" }, details),
-    el("p", {}, el("a", { class: "button-link", href: "#/compare?" + new URLSearchParams({ a: "all", b: "campaign:" + c.id }), text: "Compare this campaign with all posts" })),
-    el("h3", { text: "Posts" }),
+    el("p", {}, el("a", { class: "button-link", href: "#/compare?" + new URLSearchParams({ a: "all", b: "campaign:" + c.id }), text: "Compare this campaign with all posts" }),
+      " ", el("a", { class: "button-link secondary-link", href: "#/calendar?" + new URLSearchParams({ view: "month", date: c.first_day || "", campaign: c.id }), text: "See it on the calendar" })),
+    challenge ? await challengeSections(c, redraw) : null,
+    el("h3", { text: challenge ? "Picked and submitted posts" : "Posts" }),
     posts.length
       ? el("ul", { class: "campaign-posts" }, posts.map((p) => el("li", {},
         el("button", { type: "button", class: "post st-" + cssToken(p.status), dataset: { postId: p.id, status: p.status || "" }, onclick: () => openPost(p.id) },
           el("span", { class: "time", text: p.scheduled_at ? when(p.scheduled_at) : "" }),
-          el("span", { class: "text", text: (p.content || p.id).slice(0, 120) }),
+          el("span", { class: "text", text: (p.content || "").slice(0, 120) }),
           el("span", { class: "targets" }, (p.targets || []).map((t) =>
-            el("span", { class: "badge st-" + cssToken(t.status), dataset: { network: t.network, status: t.status }, text: t.network + " · " + t.status })))))))
+            el("span", { class: "badge st-" + cssToken(t.status), dataset: { network: t.network, status: t.status }, text: (titles[t.network] || t.network) + " · " + statusBadge(t.status).textContent })))))))
       : el("p", { class: "hint", text: "No posts in this campaign yet." }),
+    !challenge && c.plan && c.status !== "cancelled" ? el("section", { "aria-labelledby": "plan-title" },
+      el("h3", { id: "plan-title", text: "Edit the plan" }),
+      el("p", { class: "hint", text: "Saving replaces every day of the plan; posts already out stay as they are." }),
+      themedWeekForm({ ...c.plan, first_day: c.first_day, zone: c.timezone }, accounts, async (plan) => {
+        await request("/v1/campaigns/" + encodeURIComponent(c.id), { method: "PATCH", body: plan });
+        setStatus("The plan is saved.");
+        redraw();
+      }, "Save the plan")) : null,
+    !challenge ? cloneForm(c) : null,
+    await utmSection(c),
     report);
+  out.removeAttribute("aria-busy");
   renderCampaignReport(report, c.id);
 }
 
@@ -109,6 +131,7 @@ async function renderCampaignReport(box, id) {
     return;
   }
   const totals = (r.rows || []).filter((row) => !row.day);
+  const titles = await networkTitles();
   const pct = (v) => (v === null || v === undefined ? "—" : v.toFixed(2) + " %");
   fill(box,
     el("h3", { text: "Against the " + (r.days || "") + " days before" }),
@@ -117,7 +140,7 @@ async function renderCampaignReport(box, id) {
       : el("table", { class: "report", id: "campaign-totals" },
         el("thead", {}, el("tr", {}, ["Network", "Posts", "Before", "Change", "Engagement", "Before", "Change", "Rate", "Before"].map((h, i) => el("th", { class: i ? "num" : "", text: h })))),
         el("tbody", {}, totals.map((row) => el("tr", { dataset: { network: row.network } },
-          el("td", { text: row.network === "all" ? "All networks" : row.network }),
+          el("td", { text: row.network === "all" ? "All networks" : titles[row.network] || row.network }),
           el("td", { class: "num", text: fmtNumber(row.campaign?.posts) }),
           el("td", { class: "num", text: fmtNumber(row.before?.posts) }),
           el("td", { class: "num", text: fmtChange(row.posts_change_pct) }),

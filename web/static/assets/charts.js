@@ -20,11 +20,13 @@ function legend(items) {
 }
 
 // lineChart draws one line per series over the union of their x values
-// (YYYY-MM-DD dates, in order). series: [{label, cls, points: [{x, y}]}],
-// y null for no value; format formats a y value.
-export function lineChart(series, { title, format = String }) {
+// (YYYY-MM-DD dates or RFC 3339 times, in order). series: [{label, cls,
+// points: [{x, y}]}], y null for no value; format formats a y value, xFormat
+// an x value (default: dates as "Oct 3").
+export function lineChart(series, { title, format = String, xFormat }) {
   const W = 640, H = 260, L = 60, R = 20, T = 16, B = 36;
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort();
+  const xLabel = xFormat || ((x) => { const d = parseYMD(x); return d ? dayFmt.format(d) : x; });
   // x is a time scale: days apart are drawn apart in proportion.
   const ms = (x) => (parseYMD(x) || new Date(x)).getTime();
   const t0 = xs.length ? ms(xs[0]) : 0, t1 = xs.length ? ms(xs[xs.length - 1]) : 0;
@@ -45,8 +47,8 @@ export function lineChart(series, { title, format = String }) {
     const isLast = i === xs.length - 1;
     if (px - lastLabel < 56 && !(isLast && xs.length > 1 && px - lastLabel >= 40)) return;
     lastLabel = px;
-    const d = parseYMD(x);
-    chart.append(svg("text", { class: "tick", x: px, y: H - B + 18, "text-anchor": "middle", text: d ? dayFmt.format(d) : x }));
+    const anchor = isLast && xs.length > 1 ? "end" : "middle"; // the last label ends at the axis' end, not past it
+    chart.append(svg("text", { class: "tick", x: isLast && xs.length > 1 ? W - R : px, y: H - B + 18, "text-anchor": anchor, text: xLabel(x) }));
   });
   chart.append(svg("line", { class: "axis", x1: L, x2: W - R, y1: H - B, y2: H - B }));
   for (const s of series) {
@@ -60,7 +62,7 @@ export function lineChart(series, { title, format = String }) {
       chart.append(svg("circle", {
         class: "point " + s.cls, cx: p.cx, cy: p.cy, r: 4,
         dataset: { series: s.cls, date: p.x, value: p.y },
-      }, svg("title", { text: `${s.label} · ${p.x}: ${format(p.y)}` })));
+      }, svg("title", { text: `${s.label} · ${xFormat ? xFormat(p.x) : p.x}: ${format(p.y)}` })));
     }
   }
   if (xs.length === 0) {
@@ -98,7 +100,7 @@ const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 // heatGrid draws 7 rows (Monday first) × 24 hours; a cell's colour is its
 // engagement rate against the best cell; cells: [{weekday (0=Sunday),
-// hour, posts, engagement_rate_pct}].
+// hour, posts, publications, engagement_rate_pct}].
 export function heatGrid(cells, { title, format }) {
   const C = 22, L = 44, T = 22, W = L + 24 * C + 4, H = T + 7 * C + 4;
   const byKey = new Map(cells.map((c) => [c.weekday + ":" + c.hour, c]));
@@ -116,10 +118,10 @@ export function heatGrid(cells, { title, format }) {
       const rate = has ? c.engagement_rate_pct : null;
       const attrs = {
         class: "cell" + (has ? "" : " empty"), x: L + h * C + 1, y: T + row * C + 1, width: C - 2, height: C - 2, rx: 3,
-        dataset: { weekday: wd, hour: h, posts: has ? c.posts : 0, rate: rate ?? "" },
+        dataset: { weekday: wd, hour: h, posts: has ? c.posts : 0, publications: has ? c.publications ?? 0 : 0, rate: rate ?? "" },
       };
       if (has) attrs["fill-opacity"] = (0.15 + 0.85 * (max > 0 && rate ? rate / max : 0)).toFixed(3);
-      const tip = `${WEEKDAYS[wd]} ${String(h).padStart(2, "0")}:00 — ` + (has ? `${c.posts} post(s), ${format(rate)}` : "no posts");
+      const tip = `${WEEKDAYS[wd]} ${String(h).padStart(2, "0")}:00 — ` + (has ? `${c.posts} post(s), ${c.publications ?? 0} publication(s), ${format(rate)}` : "no posts");
       chart.append(svg("rect", attrs, svg("title", { text: tip })));
     }
   });

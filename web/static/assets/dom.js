@@ -20,11 +20,14 @@ function build(node, attrs, children) {
     if (v === undefined || v === null || v === false) continue;
     if (k === "class") node.setAttribute("class", v);
     else if (k === "text") node.textContent = String(v);
-    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "dataset") {
+      // An absent value sets no attribute (never data-x="undefined").
+      for (const [dk, dv] of Object.entries(v)) if (dv !== undefined && dv !== null) node.dataset[dk] = dv;
+    }
     else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }

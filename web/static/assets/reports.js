@@ -1,14 +1,16 @@
 // The report pages: comparison of two cohorts (table and charts), the
-// contributors' leaderboard, and the best times to post.
+// contributors' leaderboard beside the community's, and the best times to
+// post.
 
-import { el, ymd, addDays, fmtNumber, fmtRate, fmtChange, fill } from "./dom.js";
-import { request, query, timeZone, errorBox, csvButton } from "./api.js";
+import { el, ymd, addDays, fmtNumber, fmtRate, fmtChange, fill, safeURL } from "./dom.js";
+import { request, query, timeZone, errorBox, csvButton, networkTitles } from "./api.js";
 import { lineChart, barChart, heatGrid } from "./charts.js";
 
 // INDICATORS gives each known indicator its label and format; the API's
 // label wins when it sends one.
 const INDICATORS = {
   posts: ["Posts", fmtNumber],
+  publications: ["Publications", fmtNumber],
   engagement_rate_pct: ["Average engagement rate", fmtRate],
   pooled_engagement_rate_pct: ["Pooled engagement rate", fmtRate],
   comments_per_post: ["Comments per post", fmtNumber],
@@ -21,6 +23,10 @@ const INDICATORS = {
 
 // plural writes "1 post", "3 posts".
 const plural = (n, word) => fmtNumber(n) + " " + word + (n === 1 ? "" : "s");
+
+// counted writes "1 post, 2 publications": a post is one row of the
+// calendar, a publication that post on one account (docs/metrics.md).
+const counted = (posts, publications) => plural(posts ?? 0, "post") + ", " + plural(publications ?? 0, "publication");
 
 const indicator = (row) => {
   const [label, format] = INDICATORS[row.indicator] || [row.indicator, fmtNumber];
@@ -101,10 +107,13 @@ export async function renderCompare(view, params, go) {
   const pts = (list) => (list || []).map((p) => ({ x: p.date, y: p.engagement_rate_pct ?? null }));
   fill(out,
     el("div", { class: "cohort-summary" },
-      el("p", { id: "cohort-a-summary" }, el("span", { class: "swatch a" }), `A: ${r.a?.spec ?? params.a} — ${plural(r.a?.posts, "post")}`),
-      el("p", { id: "cohort-b-summary" }, el("span", { class: "swatch b" }), `B: ${r.b?.spec ?? params.b} — ${plural(r.b?.posts, "post")}`)),
+      el("p", { id: "cohort-a-summary" }, el("span", { class: "swatch a" }), `A: ${r.a?.spec ?? params.a} — ${counted(r.a?.posts, r.a?.publications)}`),
+      el("p", { id: "cohort-b-summary" }, el("span", { class: "swatch b" }), `B: ${r.b?.spec ?? params.b} — ${counted(r.b?.posts, r.b?.publications)}`)),
     r.denominator ? el("p", { class: "hint", id: "denominator", text: DENOMINATORS[r.denominator] || "Denominator: " + r.denominator }) : null,
-    el("div", { class: "actions" }, csvButton(path, "compare.csv")),
+    el("div", { class: "actions" }, csvButton(path, "compare.csv"),
+      ["a", "b"].map((side) => el("span", { class: "readings-csv", dataset: { side } }, csvButton(
+        "/v1/reports/readings" + query({ cohort: params[side], tz: timeZone() }), "readings-" + side + ".csv",
+        "Readings of " + side.toUpperCase() + " (CSV)")))),
     table,
     el("div", { class: "charts" },
       lineChart([
@@ -114,7 +123,9 @@ export async function renderCompare(view, params, go) {
       barChart(rows.filter((row) => row.a !== null || row.b !== null), { title: "A vs B per indicator", labels })));
 }
 
-// renderLeaderboard draws the leaderboard for params {from, to}.
+// renderLeaderboard draws, for params {from, to}, the authors'
+// leaderboard and beside it the community's: the outside people who wrote
+// most to the team's accounts.
 export async function renderLeaderboard(view, params, go) {
   const today = new Date();
   const from = el("input", { id: "lb-from", type: "date", value: params.from || ymd(addDays(today, -30)), required: true });
@@ -128,8 +139,19 @@ export async function renderLeaderboard(view, params, go) {
     go({ from: from.value, to: to.value });
   });
   const out = el("div", { id: "leaderboard-result" }, el("p", { class: "hint", text: "Loading…" }));
-  fill(view, el("h2", { text: "Leaderboard" }), form, out);
-  const path = "/v1/reports/leaderboard" + query({ from: from.value, to: to.value, tz: timeZone() });
+  const community = el("div", { id: "community-result" }, el("p", { class: "hint", text: "Loading…" }));
+  fill(view, el("h2", { text: "Leaderboard" }), form,
+    el("div", { class: "boards" },
+      el("section", { "aria-labelledby": "authors-title" }, el("h3", { id: "authors-title", text: "The team's authors" }), out),
+      el("section", { "aria-labelledby": "community-title" }, el("h3", { id: "community-title", text: "The community" }), community)));
+  const span = { from: from.value, to: to.value, tz: timeZone() };
+  await Promise.all([renderAuthors(out, span), renderCommunity(community, span)]);
+}
+
+// renderAuthors fills box with the authors ranked by the engagement their
+// posts earned.
+async function renderAuthors(out, span) {
+  const path = "/v1/reports/leaderboard" + query(span);
   const r = await fetchReport(path, out, "The leaderboard");
   if (!r) return;
   const rows = r.rows || [];
@@ -140,13 +162,47 @@ export async function renderLeaderboard(view, params, go) {
   fill(out,
     el("div", { class: "actions" }, csvButton(path, "leaderboard.csv")),
     el("table", { id: "leaderboard", class: "report" },
-      el("thead", {}, el("tr", {}, ["Rank", "Author", "Posts", "Engagement", "Engagement rate"].map((h, i) => el("th", { class: i === 1 ? "" : "num", text: h })))),
+      el("thead", {}, el("tr", {}, ["Rank", "Author", "Posts", "Publications", "Engagement", "Engagement rate"].map((h, i) => el("th", { class: i === 1 ? "" : "num", text: h })))),
       el("tbody", {}, rows.map((row) => el("tr", { dataset: { rank: row.rank } },
         el("td", { class: "num rank", text: String(row.rank) }),
         el("td", { class: "author", text: row.author || "(no author)" }),
         el("td", { class: "num", text: fmtNumber(row.posts) }),
+        el("td", { class: "num", text: fmtNumber(row.publications) }),
         el("td", { class: "num", text: fmtNumber(row.engagement) }),
         el("td", { class: "num", text: fmtRate(row.engagement_rate_pct) }))))));
+}
+
+// renderCommunity fills box with the outside people who wrote most to the
+// team's accounts (GET /v1/reports/community), and what is counted.
+async function renderCommunity(out, span) {
+  const path = "/v1/reports/community" + query(span);
+  const [r, titles] = await Promise.all([fetchReport(path, out, "The community leaderboard"), networkTitles()]);
+  if (!r) return;
+  const rows = r.rows || [];
+  const definition = el("p", { class: "hint", id: "community-definition", text: r.definition || "" });
+  if (rows.length === 0) {
+    fill(out, el("p", { class: "empty-state", text: "Nobody outside the team commented or mentioned its accounts in this span." }), definition);
+    return;
+  }
+  const person = (row) => {
+    const href = safeURL(row.profile_url);
+    const name = row.display_name || row.handle;
+    return [href ? el("a", { href, rel: "noopener noreferrer", target: "_blank", text: name }) : el("span", { text: name }),
+      el("div", { class: "who hint" }, el("span", { class: "handle", text: row.handle }), " · ",
+        el("span", { class: "network", text: titles[row.network] || row.network }))];
+  };
+  fill(out,
+    el("div", { class: "actions" }, csvButton(path, "community.csv")),
+    el("table", { id: "community", class: "report" },
+      el("thead", {}, el("tr", {}, ["Rank", "Person", "Comments", "Mentions", "Total"].map((h, i) =>
+        el("th", { class: i === 1 ? "" : "num", text: h })))),
+      el("tbody", {}, rows.map((row) => el("tr", { dataset: { rank: row.rank } },
+        el("td", { class: "num rank", text: String(row.rank) }),
+        el("td", { class: "person" }, person(row)),
+        el("td", { class: "num", title: "Comments and replies", text: fmtNumber(row.comments + row.replies) }),
+        el("td", { class: "num", text: fmtNumber(row.mentions) }),
+        el("td", { class: "num total", text: fmtNumber(row.contributions) }))))),
+    definition);
 }
 
 // renderBestTimes draws the weekday × hour heat grid.
@@ -161,11 +217,11 @@ export async function renderBestTimes(view) {
     .sort((x, y) => y.engagement_rate_pct - x.engagement_rate_pct).slice(0, 3);
   const days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   fill(out,
-    el("p", { class: "hint", text: "Average engagement rate of the posts published in each hour, in " + (r.zone || timeZone()) + ". Darker is better." }),
+    el("p", { class: "hint", text: "Average engagement rate of the publications (a post on one account) made in each hour, in " + (r.zone || timeZone()) + ". Darker is better." }),
     r.basis ? el("p", { class: "hint", id: "best-times-basis", text: DENOMINATORS[r.basis] || "Denominator: " + r.basis }) : null,
     el("div", { class: "actions" }, csvButton(path, "best-times.csv")),
     heatGrid(cells, { title: "Engagement rate by weekday and hour", format: fmtRate }),
     top.length
-      ? el("ol", { id: "best-slots" }, top.map((c) => el("li", { text: `${days[c.weekday]} ${String(c.hour).padStart(2, "0")}:00 — ${fmtRate(c.engagement_rate_pct)} over ${plural(c.posts, "post")}` })))
+      ? el("ol", { id: "best-slots" }, top.map((c) => el("li", { text: `${days[c.weekday]} ${String(c.hour).padStart(2, "0")}:00 — ${fmtRate(c.engagement_rate_pct)} over ${counted(c.posts, c.publications)}` })))
       : el("p", { class: "empty-state", text: "Not enough published posts with engagement yet." }));
 }

@@ -84,6 +84,10 @@ type PollLimits struct {
 	// WithMedia reports whether a poll may go with media files (Mastodon
 	// and X: no).
 	WithMedia bool `json:"with_media"`
+	// Results reports whether rythme reads the poll's votes back from the
+	// network (with the post's engagement readings), so that reports show
+	// votes per option and turnout.
+	Results bool `json:"results"`
 }
 
 // CheckPoll returns what l refuses of p (nil: nothing), one message each,

@@ -153,7 +153,7 @@ func (c *Connector) Info() rythme.Network {
 		// media_ids are mutually exclusive
 		// (https://docs.joinmastodon.org/methods/statuses/#create).
 		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 50, MinDurationMinutes: 5,
-			MaxDurationMinutes: 2629746 / 60, Multiple: true},
+			MaxDurationMinutes: 2629746 / 60, Multiple: true, Results: true},
 		Docs: "https://docs.joinmastodon.org/client/intro/",
 	}
 }

@@ -187,7 +187,7 @@ func (c *Connector) Info() rythme.Network {
 		// https://docs.x.com/x-api/posts/create-post (poll): 2 to 4
 		// options of 1 to 25 characters, 5 minutes to 7 days, one choice
 		// per voter; a poll goes with no media.
-		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 25, MinDurationMinutes: 5, MaxDurationMinutes: 10080},
+		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 25, MinDurationMinutes: 5, MaxDurationMinutes: 10080, Results: true},
 		Docs:  "https://docs.x.com/x-api/introduction",
 	}
 }

@@ -34,8 +34,20 @@ type Network struct {
 	Followers bool `json:"followers"`
 	// Inbox reports whether rythme reads the comments and mentions of the
 	// network's accounts into the inbox (its connector is an
-	// InboxReader); GET /v1/networks fills it.
+	// InboxReader, and the app holds any permission the network requires);
+	// GET /v1/networks fills it, with the fields below.
 	Inbox bool `json:"inbox"`
+	// InboxStreaming reports whether new comments reach the inbox as the
+	// network streams them (Mastodon's streaming API), within seconds,
+	// rather than by reading every few minutes.
+	InboxStreaming bool `json:"inbox_streaming"`
+	// InboxReply reports whether an inbox item can be answered from
+	// rythme (the reply is published as a post in its conversation).
+	InboxReply bool `json:"inbox_reply"`
+	// Moderation lists the moderation actions the network lets an account
+	// take on the comments under its posts: "hide", "unhide", "delete"
+	// (empty: none; an inbox action outside it answers 422).
+	Moderation []string `json:"moderation"`
 	// FirstComment reports whether a post can carry a first comment,
 	// published right after it (its connector is a connectors.Commenter);
 	// GET /v1/networks fills it.

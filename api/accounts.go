@@ -20,14 +20,7 @@ func (s *server) listNetworks(c *gin.Context) {
 	all := s.cfg.Connectors.All()
 	out := make([]rythme.Network, 0, len(all))
 	for _, conn := range all {
-		n := conn.Info()
-		_, n.Inbox = conn.(connectors.InboxReader)
-		n.FirstComment = connectors.CommentsOn(conn, nil)
-		if n.ConnectParams == nil {
-			n.ConnectParams = []string{}
-		}
-		n.History = connectors.HasHistory(conn)
-		n.Followers = connectors.HasFollowers(conn)
+		n := connectors.Describe(conn, nil)
 		out = append(out, n)
 	}
 	c.JSON(http.StatusOK, gin.H{"data": out})
@@ -67,12 +60,7 @@ func (s *server) accountJSON(a *rythme.Account) accountJSON {
 	}
 	out.TokenRenews = a.Token.RefreshToken != ""
 	if conn, err := s.cfg.Connectors.Get(a.Network); err == nil {
-		n := connectors.LimitsFor(conn, a)
-		if n.ConnectParams == nil {
-			n.ConnectParams = []string{}
-		}
-		n.History = connectors.HasHistory(conn)
-		n.Followers = connectors.HasFollowers(conn)
+		n := connectors.Describe(conn, a)
 		out.Limits = &n
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -217,22 +218,51 @@ func TestNetworksSayWhichHaveAnInbox(t *testing.T) {
 			instagram.New(instagram.Config{}), threads.New(threads.Config{}), reddit.New(reddit.Config{}),
 			slack.New(slack.Config{}), linkedin.New(linkedin.Config{}))
 	})
-	res := e.as(rythme.RoleViewer, "GET", "/v1/networks", nil)
-	expect(t, res, http.StatusOK)
-	var out struct {
-		Data []struct {
-			Name  string `json:"name"`
-			Inbox bool   `json:"inbox"`
-		} `json:"data"`
+	type network struct {
+		Name       string   `json:"name"`
+		Inbox      bool     `json:"inbox"`
+		Streaming  bool     `json:"inbox_streaming"`
+		Reply      bool     `json:"inbox_reply"`
+		Moderation []string `json:"moderation"`
 	}
-	res.decode(t, &out)
-	got := map[string]bool{}
-	for _, n := range out.Data {
-		got[n.Name] = n.Inbox
+	read := func(e *env) map[string]network {
+		res := e.as(rythme.RoleViewer, "GET", "/v1/networks", nil)
+		expect(t, res, http.StatusOK)
+		var out struct{ Data []network }
+		res.decode(t, &out)
+		got := map[string]network{}
+		for _, n := range out.Data {
+			got[n.Name] = n
+		}
+		return got
 	}
-	if len(got) != 8 || !got["mastodon"] || !got["instagram"] || !got["threads"] || !got["reddit"] || !got["slack"] || !got["linkedin"] ||
-		got["discord"] || got["fakenet"] {
-		t.Fatalf("inbox per network: %v", got)
+	got := read(e)
+	inbox := map[string]bool{}
+	for name, n := range got {
+		inbox[name] = n.Inbox
+	}
+	// LinkedIn reads comments only with its restricted scope, which its
+	// default configuration does not ask for.
+	if len(got) != 8 || !inbox["mastodon"] || !inbox["instagram"] || !inbox["threads"] || !inbox["reddit"] || !inbox["slack"] ||
+		inbox["linkedin"] || inbox["discord"] || inbox["fakenet"] {
+		t.Fatalf("inbox per network: %v", inbox)
+	}
+	if m := got["mastodon"]; !m.Streaming || !m.Reply || m.Moderation == nil || len(m.Moderation) != 0 {
+		t.Errorf("mastodon: %+v, want streaming, replies and no moderation", m)
+	}
+	if th := got["threads"]; th.Streaming || !th.Reply || !slices.Equal(th.Moderation, []string{"hide", "unhide"}) {
+		t.Errorf("threads: %+v, want replies, hide and unhide, no streaming", th)
+	}
+	if d := got["discord"]; d.Reply || d.Streaming || len(d.Moderation) != 0 {
+		t.Errorf("discord: %+v, want nothing of the inbox", d)
+	}
+
+	granted := newEnv(t, storetest.SQLite(t), func(c *api.Config) {
+		c.Connectors = connectors.NewRegistry(linkedin.New(linkedin.Config{
+			Scopes: append(slices.Clone(linkedin.DefaultScopes), linkedin.ScopeReadComments)}))
+	})
+	if li := read(granted)["linkedin"]; !li.Inbox {
+		t.Errorf("linkedin with %s: %+v, want an inbox", linkedin.ScopeReadComments, li)
 	}
 }
 

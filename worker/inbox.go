@@ -170,8 +170,8 @@ func (p *InboxPoller) ReadAccount(ctx context.Context, accountID string) ([]*ryt
 		return nil, nil
 	}
 	reader, ok := conn.(connectors.InboxReader)
-	if !ok {
-		return nil, nil
+	if !ok || !connectors.ReadsInbox(conn, acct) {
+		return nil, nil // nothing to read, or the network would refuse it
 	}
 	if p.Limits != nil {
 		if ttl, err := p.Limits.Blocked(ctx, acct.Network, acct.ID); err == nil && ttl > 0 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -14,6 +16,7 @@ import (
 var (
 	_ connectors.InboxReader = (*Connector)(nil)
 	_ connectors.Moderator   = (*Connector)(nil)
+	_ connectors.InboxGate   = (*Connector)(nil)
 )
 
 // ScopeReadComments is the permission that reads the comments on a
@@ -21,6 +24,19 @@ var (
 // only to approved partners, so DefaultScopes leaves it out: an app
 // approved for it adds it to Config.Scopes.
 const ScopeReadComments = HistoryScope
+
+// ReadsInbox reports whether acct's token was granted ScopeReadComments
+// (LinkedIn's token response lists the granted scopes, comma-separated;
+// a token that names none is judged by what the app asks for), or for
+// a nil acct whether the app asks for it. Without it LinkedIn answers
+// every comments read with 403, so the worker does not ask.
+func (c *Connector) ReadsInbox(acct *rythme.Account) bool {
+	granted := c.cfg.Scopes
+	if acct != nil && strings.TrimSpace(acct.Token.Scope) != "" {
+		granted = strings.FieldsFunc(acct.Token.Scope, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	return slices.Contains(granted, ScopeReadComments)
+}
 
 // Comment pages: 100 a request, at most commentPages requests a post.
 const (

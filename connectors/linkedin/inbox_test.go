@@ -86,3 +86,28 @@ func TestReadInbox(t *testing.T) {
 		t.Fatalf("without the permission: %d entries, %v", len(page.Entries), err)
 	}
 }
+
+// TestReadsInboxFollowsTheGrantedScope: an account's inbox is read only
+// when its token was granted the comments scope (or, for a token that
+// names no scope, when the app asks for it).
+func TestReadsInboxFollowsTheGrantedScope(t *testing.T) {
+	plain := linkedin.New(linkedin.Config{})
+	granted := linkedin.New(linkedin.Config{Scopes: append(slices.Clone(linkedin.DefaultScopes), linkedin.ScopeReadComments)})
+	acct := func(scope string) *rythme.Account { return &rythme.Account{Token: rythme.Token{Scope: scope}} }
+	for _, c := range []struct {
+		name string
+		conn *linkedin.Connector
+		acct *rythme.Account
+		want bool
+	}{
+		{"default app", plain, nil, false},
+		{"app asking for it", granted, nil, true},
+		{"token without it", granted, acct("openid,profile,w_member_social"), false},
+		{"token with it", plain, acct("openid,profile,w_member_social," + linkedin.ScopeReadComments), true},
+		{"token naming no scope", granted, acct(""), true},
+	} {
+		if got := connectors.ReadsInbox(c.conn, c.acct); got != c.want {
+			t.Errorf("%s: ReadsInbox = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rythmehq/rythme/fakenet/sim"
@@ -52,6 +53,7 @@ type bluesky struct {
 	lim     *sim.Limiter // every XRPC call, per IP
 	sessLim *sim.Limiter // createSession, per identifier
 	secret  []byte
+	lastTID atomic.Uint64 // the last TID newTID gave, as a number
 
 	mu       sync.Mutex
 	accounts map[string]*bskyAccount // by handle

@@ -34,7 +34,7 @@ func (b *bluesky) materialize(rec *bskyRecord) {
 		ref := map[string]string{"uri": rec.uri, "cid": rec.cid}
 		value, _ := json.Marshal(map[string]any{"$type": bskyPostCollection, "text": c.Text,
 			"createdAt": created.UTC().Format(bskyTime), "reply": map[string]any{"root": ref, "parent": ref}})
-		rkey := bskyNewTID()
+		rkey := b.newTID()
 		uri := "at://" + a.did + "/" + bskyPostCollection + "/" + rkey
 		b.records[uri] = &bskyRecord{uri: uri, cid: bskyCID("bafyrei", append([]byte(uri), value...)), did: a.did,
 			collection: bskyPostCollection, rkey: rkey, text: c.Text, value: value, created: created, sim: true}

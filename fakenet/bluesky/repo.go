@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/rivo/uniseg"
@@ -44,13 +43,21 @@ const (
 // them.
 var bskyTIDRE = regexp.MustCompile(`^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$`)
 
-var bskyClock atomic.Uint64
-
-// bskyNewTID returns a TID for now, as a PDS picks one when no rkey is
-// given.
-func bskyNewTID() string {
+// newTID returns a TID for now, as a PDS picks one when no rkey is given:
+// from the simulator's clock, so that a run with the same seed and clock
+// makes the same ids (and the same simulated comments), each after the
+// last.
+func (b *bluesky) newTID() string {
 	const alphabet = "234567abcdefghijklmnopqrstuvwxyz"
-	v := uint64(time.Now().UnixMicro())<<10 | bskyClock.Add(1)&1023
+	v := uint64(b.s.Config().Now().UnixMicro()) << 10
+	for {
+		last := b.lastTID.Load()
+		next := max(v, last+1)
+		if b.lastTID.CompareAndSwap(last, next) {
+			v = next
+			break
+		}
+	}
 	var out [13]byte
 	for i := 12; i >= 0; i-- {
 		out[i] = alphabet[v&31]
@@ -200,7 +207,7 @@ func (b *bluesky) createRecord(w http.ResponseWriter, r *http.Request, a *bskyAc
 	}
 	rkey := in.Rkey
 	if rkey == "" {
-		rkey = bskyNewTID()
+		rkey = b.newTID()
 	} else if in.Collection == bskyPostCollection && !bskyTIDRE.MatchString(rkey) {
 		refuse(http.StatusBadRequest, "InvalidRequest", "Invalid record key for app.bsky.feed.post: must be a TID")
 		return
@@ -243,7 +250,7 @@ func (b *bluesky) createRecord(w http.ResponseWriter, r *http.Request, a *bskyAc
 	rec.ID, rec.Created = uri, true
 	b.s.Record(rec)
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"uri": uri, "cid": nr.cid, "validationStatus": "valid",
-		"commit": map[string]string{"cid": bskyCID("bafyrei", []byte("commit "+uri)), "rev": bskyNewTID()}})
+		"commit": map[string]string{"cid": bskyCID("bafyrei", []byte("commit "+uri)), "rev": b.newTID()}})
 }
 
 // getRecord is com.atproto.repo.getRecord (public, as on a real PDS).
@@ -284,7 +291,7 @@ func (b *bluesky) deleteRecord(w http.ResponseWriter, r *http.Request, a *bskyAc
 		return
 	}
 	b.DeletePost("at://" + a.did + "/" + in.Collection + "/" + in.Rkey)
-	sim.WriteJSON(w, http.StatusOK, map[string]any{"commit": map[string]string{"cid": bskyCID("bafyrei", []byte(in.Rkey)), "rev": bskyNewTID()}})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"commit": map[string]string{"cid": bskyCID("bafyrei", []byte(in.Rkey)), "rev": b.newTID()}})
 }
 
 // uploadBlob is com.atproto.repo.uploadBlob: the raw bytes, typed by
@@ -443,7 +450,7 @@ func (b *bluesky) putRecord(w http.ResponseWriter, r *http.Request, a *bskyAccou
 	}
 	b.records[uri] = nr
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"uri": uri, "cid": nr.cid, "validationStatus": "valid",
-		"commit": map[string]string{"cid": bskyCID("bafyrei", []byte("commit "+uri+nr.cid)), "rev": bskyNewTID()}})
+		"commit": map[string]string{"cid": bskyCID("bafyrei", []byte("commit "+uri+nr.cid)), "rev": b.newTID()}})
 }
 
 // hiddenReplies reads the hiddenReplies of the threadgate of the thread

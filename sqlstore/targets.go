@@ -19,6 +19,10 @@ const targetCols = `id, post_id, workspace_id, account_id, network, content, sta
 
 var tcols = "t." + strings.Join(strings.Split(strings.ReplaceAll(targetCols, "\n\t", " "), ", "), ", t.")
 
+// claimedCols is targetCols qualified by the table's name, for a RETURNING
+// clause whose FROM joins posts.
+var claimedCols = "targets." + strings.Join(strings.Split(strings.ReplaceAll(targetCols, "\n\t", " "), ", "), ", targets.")
+
 // postText is the post's content, for Text, in a RETURNING clause: both
 // backends allow a scalar subquery there, which keeps a claim one statement.
 // https://sqlite.org/lang_returning.html (limitations, item 6)
@@ -361,9 +365,13 @@ func (s *Store) claimQuery(refs []rythme.TargetRef, now, leaseUntil time.Time) (
 		for i, r := range refs {
 			ids[i], versions[i] = r.ID, int64(r.Version)
 		}
-		return set + `FROM unnest($3::text[], $4::bigint[]) AS r(rid, rversion)
-		WHERE status = 'scheduled' AND id = r.rid AND version = r.rversion
-		RETURNING ` + targetCols + `, ` + postText, append(args, ids, versions)
+		// The post's fields come from a join, not postText's five
+		// sub-selects a row; the columns are qualified, since posts has
+		// some of the same names.
+		return `UPDATE targets SET status = 'publishing', attempts = targets.attempts + 1, lease_until = $1, updated_at = $2
+		FROM unnest($3::text[], $4::bigint[]) AS r(rid, rversion), posts p
+		WHERE targets.status = 'scheduled' AND targets.id = r.rid AND targets.version = r.rversion AND p.id = targets.post_id
+		RETURNING ` + claimedCols + `, p.content, p.media, p.thread, p.first_comment, p.poll`, append(args, ids, versions)
 	}
 	var sb strings.Builder
 	sb.WriteString(set + `WHERE status = 'scheduled' AND (`)
@@ -398,7 +406,16 @@ func (s *Store) claimChunk(ctx context.Context, q string, args []any) ([]*rythme
 	if err := rows.Err(); err != nil {
 		return nil, s.fail("claim targets", err)
 	}
-	return claimed, s.fail("claim targets", loadParts(ctx, s.w, claimed))
+	// A target claimed for the first time (attempts was 0: nothing ever
+	// increments it but a claim, nothing resets it) has no parts yet: only
+	// the others need the parts' query.
+	var again []*rythme.Target
+	for _, t := range claimed {
+		if t.Attempts > 1 {
+			again = append(again, t)
+		}
+	}
+	return claimed, s.fail("claim targets", loadParts(ctx, s.w, again))
 }
 
 // DueTargetsLimit is DueTargets' page size when limit is not positive.

@@ -11,6 +11,7 @@ func init() {
 	register(
 		suiteCase{"ClaimTargets", testClaimTargets},
 		suiteCase{"ClaimTargetsRace", testClaimTargetsRace},
+		suiteCase{"ClaimTargetsAgainLoadsParts", testClaimTargetsAgainLoadsParts},
 		suiteCase{"FinishTargets", testFinishTargets},
 		suiteCase{"GetTargets", testGetTargets},
 	)
@@ -219,5 +220,37 @@ func testGetTargets(t *testing.T, s rythme.Store) {
 	none, err := s.GetTargets(ctx(t), nil)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("no ids: %v %v", none, err)
+	}
+}
+
+// A target claimed again after an attempt that put part of it on the
+// network comes with those parts (the publisher skips them), as from
+// GetTarget; a first claim has none.
+func testClaimTargetsAgainLoadsParts(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	first := newPost(t, s, ws.ID, T0, a).Targets[0]
+	fresh := newPost(t, s, ws.ID, T0, a).Targets[0]
+	now, lease := T0.Add(time.Second), T0.Add(time.Minute)
+	_, err := s.ClaimTarget(ctx(t), first.ID, 1, now, lease)
+	must(t, err)
+	part := rythme.TargetPart{Index: 0, ExternalID: "109", URL: "https://example.social/@a/109", PublishedAt: now}
+	_, err = s.FinishTarget(ctx(t), first.ID, 1, rythme.Outcome{Status: rythme.TargetScheduled, At: now, Error: "timeout",
+		Parts: []rythme.TargetPart{part}})
+	must(t, err)
+	again, err := s.GetTarget(ctx(t), first.ID)
+	must(t, err)
+	res, err := s.ClaimTargets(ctx(t), []rythme.TargetRef{{ID: first.ID, Version: again.Version}, {ID: fresh.ID, Version: 1}},
+		now.Add(time.Second), lease.Add(time.Second))
+	must(t, err)
+	for _, r := range res {
+		must(t, r.Err)
+	}
+	got := res[0].Target
+	if got.Attempts != 2 || len(got.Parts) != 1 || got.Parts[0].ExternalID != "109" || got.Parts[0].URL != part.URL {
+		t.Fatalf("claimed again: attempts %d, parts %+v, want 2 and part 0 (109)", got.Attempts, got.Parts)
+	}
+	if f := res[1].Target; f.Attempts != 1 || len(f.Parts) != 0 {
+		t.Fatalf("first claim: attempts %d, parts %+v", f.Attempts, f.Parts)
 	}
 }

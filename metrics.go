@@ -34,6 +34,9 @@ type MetricsDue struct {
 	// (1 when it starts a thread: its second part); the networks count
 	// them as comments, the poller takes them off.
 	OwnReplies int `json:",omitempty"`
+	// Poll: the post carries a native poll, whose votes a network that
+	// gives no engagement may still read back (PollLimits.Results).
+	Poll bool `json:",omitempty"`
 }
 
 // Snapshot is one stored reading of a target's engagement, with what

@@ -43,9 +43,8 @@ func (s *server) pollAccount(c *gin.Context) {
 		return
 	}
 	conn, err := s.cfg.Connectors.Get(acct.Network)
-	_, audience := conn.(connectors.AudienceFetcher)
-	if err != nil || (!conn.Info().Metrics && !audience) {
-		s.fail(c, rythme.Errorf(rythme.ECONFLICT, "%s gives no engagement or follower count to read", acct.Network))
+	if err != nil || !readable(conn) {
+		s.fail(c, rythme.Errorf(rythme.ECONFLICT, "%s gives no engagement, poll votes or follower count to read", acct.Network))
 		return
 	}
 	runsAt, wait, err := s.cfg.Polls.PollNow(ctx, acct)
@@ -59,4 +58,13 @@ func (s *server) pollAccount(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"account_id": acct.ID, "runs_at": runsAt.UTC()})
+}
+
+// readable reports whether the poller reads anything of conn's accounts:
+// their posts' engagement, their polls' votes (PollLimits.Results, as
+// Discord's) or their followers.
+func readable(conn connectors.Connector) bool {
+	info := conn.Info()
+	_, audience := conn.(connectors.AudienceFetcher)
+	return info.Metrics || (info.Polls != nil && info.Polls.Results) || audience
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/api"
+	"github.com/rythmehq/rythme/connectors/discord"
+	"github.com/rythmehq/rythme/connectors/teams"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
 	"github.com/rythmehq/rythme/worker"
 )
@@ -69,4 +72,29 @@ func TestPollAccount(t *testing.T) {
 	bare := newEnv(t, storetest.SQLite(t))
 	mine := bare.account(bare.ws, "brand", rythme.AccountConnected)
 	expect(t, bare.as(rythme.RoleEditor, "POST", "/v1/accounts/"+mine.ID+"/poll", nil), http.StatusServiceUnavailable)
+}
+
+// TestPollAccountPollVotesOnly: Discord gives a webhook no engagement but
+// reads its polls' votes back, so its accounts can be read now; Teams
+// gives neither: 409.
+func TestPollAccountPollVotesOnly(t *testing.T) {
+	t.Parallel()
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	e := newEnv(t, storetest.SQLite(t), func(c *api.Config) {
+		c.Polls = worker.NewPollRequests(rdb, nil)
+		c.Connectors.Register(discord.New(discord.Config{}))
+		c.Connectors.Register(teams.New(teams.Config{}))
+	})
+	for network, want := range map[string]int{"discord": http.StatusAccepted, "teams": http.StatusConflict} {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		a := &rythme.Account{WorkspaceID: e.ws, Network: network, ExternalID: rythme.NewID("x"), Username: network + "-hook",
+			Status: rythme.AccountConnected, Token: rythme.Token{AccessToken: "https://example.invalid/hook", TokenType: "webhook"},
+			CreatedAt: now, UpdatedAt: now}
+		if err := e.store.UpsertAccount(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, e.as(rythme.RoleEditor, "POST", "/v1/accounts/"+a.ID+"/poll", nil), want)
+	}
 }

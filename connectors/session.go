@@ -148,3 +148,15 @@ func HasFollowers(c Connector) bool {
 	_, ok := c.(AudienceFetcher)
 	return ok
 }
+
+// PollReader is implemented by networks that give a poll's votes with a
+// call of its own, apart from the post's engagement (Threads: the media
+// object's poll_attachment, where FetchMetrics reads its insights): the
+// poller asks it for the posts that carry a poll only, and puts the votes
+// into their readings. FetchPolls returns one result per id, in order, nil
+// where the post has no poll (or is gone). Networks that give the votes
+// with the post (Mastodon, X, Discord) fill Metrics.Poll in FetchMetrics
+// instead.
+type PollReader interface {
+	FetchPolls(ctx context.Context, acct *rythme.Account, client *http.Client, externalIDs []string) ([]*rythme.PollResults, error)
+}

@@ -22,7 +22,8 @@ func (s *Store) DueMetrics(ctx context.Context, now time.Time, limit int) ([]ryt
 
 // dueColumns are what metricsDue scans into a MetricsDue.
 const dueColumns = `id, account_id, network, external_id, published_at, metrics_step, metrics_next_at,
-		(SELECT count(*) FROM target_parts tp WHERE tp.target_id = targets.id AND tp.idx = 1)`
+		(SELECT count(*) FROM target_parts tp WHERE tp.target_id = targets.id AND tp.idx = 1),
+		(SELECT count(*) FROM posts p WHERE p.id = targets.post_id AND p.poll <> '')`
 
 func (s *Store) metricsDue(ctx context.Context, op, query string, args ...any) ([]rythme.MetricsDue, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
@@ -34,8 +35,9 @@ func (s *Store) metricsDue(ctx context.Context, op, query string, args ...any) (
 	for rows.Next() {
 		var d rythme.MetricsDue
 		var pub, next *time.Time
+		var polls int
 		if err := rows.Scan(&d.TargetID, &d.AccountID, &d.Network, &d.ExternalID, nullTimeCol{&pub}, &d.Step,
-			nullTimeCol{&next}, &d.OwnReplies); err != nil {
+			nullTimeCol{&next}, &d.OwnReplies, &polls); err != nil {
 			return nil, s.fail(op, err)
 		}
 		if pub != nil {
@@ -44,6 +46,7 @@ func (s *Store) metricsDue(ctx context.Context, op, query string, args ...any) (
 		if next != nil {
 			d.NextAt = *next
 		}
+		d.Poll = polls > 0
 		out = append(out, d)
 	}
 	return out, s.fail(op, rows.Err())

@@ -180,15 +180,16 @@ func (p *Poller) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	if err != nil {
 		return p.networkError(ctx, log, calls, acct, err)
 	}
-	if pl.Now && conn.Info().Metrics {
+	info := conn.Info()
+	if pl.Now && ReadsPosts(info) {
 		if pl.Due, err = p.Store.ReadTargets(ctx, acct.ID, 0); err != nil {
 			return err
 		}
 	}
 	read := false
-	if len(pl.Due) > 0 && conn.Info().Metrics {
+	if due, pollsOnly := readable(info, pl.Due); len(due) > 0 {
 		err := call.Do(ctx, func(acct *rythme.Account, client *http.Client) error {
-			return p.readPosts(ctx, log, conn, acct, client, pl.Due)
+			return p.readPosts(ctx, log, conn, acct, client, due, pollsOnly)
 		})
 		if err != nil {
 			return p.networkError(ctx, log, calls, acct, err)
@@ -227,12 +228,39 @@ func (p *Poller) calls() *AccountCalls {
 		Logger: p.Logger, RedirectURI: p.RedirectURI, Apps: p.Store, Notifier: p.Notifier}
 }
 
+// ReadsPosts reports whether the poller reads a network's published
+// posts: for their engagement (Network.Metrics), or only for the votes of
+// their polls (PollLimits.Results: Discord gives no engagement to a
+// webhook, but its polls' votes).
+func ReadsPosts(info rythme.Network) bool {
+	return info.Metrics || (info.Polls != nil && info.Polls.Results)
+}
+
+// readable is what of due the network's readings cover: every post where
+// it gives engagement; else, where it reads poll votes, the posts that
+// carry a poll (pollsOnly); else none. The others are left as they were.
+func readable(info rythme.Network, due []rythme.MetricsDue) (out []rythme.MetricsDue, pollsOnly bool) {
+	switch {
+	case info.Metrics:
+		return due, false
+	case info.Polls == nil || !info.Polls.Results:
+		return nil, false
+	}
+	for _, d := range due {
+		if d.Poll {
+			out = append(out, d)
+		}
+	}
+	return out, true
+}
+
 // readPosts reads the due posts (the connector batches them as its network
 // allows) and stores each reading, moving the post to its next step; a
 // post read before its next reading is due (a poll on request) keeps its
-// schedule.
+// schedule. pollsOnly: the network gives the votes of the posts' polls and
+// nothing else, so a closed poll is read no more.
 func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connectors.Connector, acct *rythme.Account,
-	client *http.Client, due []rythme.MetricsDue) error {
+	client *http.Client, due []rythme.MetricsDue, pollsOnly bool) error {
 	ids := make([]string, len(due))
 	for i, d := range due {
 		ids[i] = d.ExternalID
@@ -243,6 +271,9 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 	}
 	if len(readings) != len(due) {
 		return fmt.Errorf("metrics: %s answered %d readings for %d posts", acct.Network, len(readings), len(due))
+	}
+	if err := p.readPolls(ctx, log, conn, acct, client, due, readings); err != nil {
+		return err
 	}
 	now := p.Clock.Now()
 	for i, d := range due {
@@ -263,7 +294,7 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 			continue
 		}
 		next := rythme.NextMetricsAt(d.PublishedAt, d.Step+1)
-		if m.Deleted {
+		if m.Deleted || (pollsOnly && m.Poll != nil && m.Poll.Closed) {
 			next = nil
 		}
 		if err := p.Store.SaveMetrics(ctx, d, m, next); err != nil && rythme.ErrorCode(err) != rythme.ECONFLICT {
@@ -271,6 +302,43 @@ func (p *Poller) readPosts(ctx context.Context, log *slog.Logger, conn connector
 		}
 	}
 	log.Debug("metrics: read", slog.Int("posts", len(due)))
+	return nil
+}
+
+// readPolls reads, where the network gives a poll's votes with a call of
+// its own (connectors.PollReader), the votes of the due posts that carry a
+// poll and are not gone, into their readings. A refusal of the poll read
+// alone (a Permanent error) is logged and the engagement kept; a wait, a
+// token refused or a failure to retry fail the whole read, as any call.
+func (p *Poller) readPolls(ctx context.Context, log *slog.Logger, conn connectors.Connector, acct *rythme.Account,
+	client *http.Client, due []rythme.MetricsDue, readings []rythme.Metrics) error {
+	pr, ok := conn.(connectors.PollReader)
+	if !ok {
+		return nil
+	}
+	var ids []string
+	var at []int
+	for i, d := range due {
+		if d.Poll && !readings[i].Deleted && readings[i].Poll == nil {
+			ids, at = append(ids, d.ExternalID), append(at, i)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	polls, err := pr.FetchPolls(ctx, acct, client, ids)
+	if connectors.KindOf(err) == connectors.Permanent {
+		log.Warn("metrics: the network refused the polls' votes; the engagement is kept", slog.Any("err", err))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if len(polls) != len(ids) {
+		return fmt.Errorf("metrics: %s answered %d polls for %d posts", acct.Network, len(polls), len(ids))
+	}
+	for j, i := range at {
+		readings[i].Poll = polls[j]
+	}
 	return nil
 }
 

@@ -25,6 +25,7 @@ type pollEnv struct {
 	fn     *connectortest.Env
 	acct   *rythme.Account
 	poller *worker.Poller
+	posts  map[string]string // post ids by target id (publishPolls)
 }
 
 func newPollEnv(t *testing.T, posts int) *pollEnv {

@@ -9,8 +9,10 @@
 // every call (so a stored URL can never point rythme elsewhere), and
 // never logged nor returned in an error. Discord documents no idempotency
 // key for Execute Webhook (nonce and enforce_nonce belong to Create
-// Message, a bot endpoint), so Idempotent is false; webhooks read no
-// engagement, so there are no metrics.
+// Message, a bot endpoint), so Idempotent is false. A webhook reads no
+// engagement, so Info().Metrics is false; it reads its own messages back
+// (Get Webhook Message), and with them the votes of their polls
+// (FetchMetrics, poll.go).
 //
 // Publish options (PublishRequest.Options):
 //
@@ -134,8 +136,9 @@ func (c *Connector) Info() rythme.Network {
 		// a question of at most 300 characters (the post's text), up to 10
 		// answers of at most 55, a duration in hours up to 32 days
 		// (768 h), multiple choice allowed.
+		// Votes are read back with Get Webhook Message (FetchMetrics).
 		Polls: &rythme.PollLimits{MaxOptions: 10, MaxOptionLength: 55, MaxQuestionLength: 300, MinDurationMinutes: 60,
-			MaxDurationMinutes: 768 * 60, DurationStepMinutes: 60, Multiple: true},
+			MaxDurationMinutes: 768 * 60, DurationStepMinutes: 60, Multiple: true, Results: true},
 		Docs: "https://discord.com/developers/docs/resources/webhook#execute-webhook",
 	}
 }
@@ -166,10 +169,44 @@ func (c *Connector) OpenSession(_ context.Context, _ *rythme.Account, base *http
 	return connectors.StaticSession(base), nil
 }
 
-// FetchMetrics is not supported: webhooks read no engagement
-// (Info().Metrics is false).
-func (c *Connector) FetchMetrics(context.Context, *rythme.Account, *http.Client, []string) ([]rythme.Metrics, error) {
-	return nil, connectors.Errorf(connectors.Permanent, "Discord webhooks give no metrics")
+// FetchMetrics reads each message back with Get Webhook Message
+// (GET /webhooks/{id}/{token}/messages/{message.id},
+// https://discord.com/developers/docs/resources/webhook#get-webhook-message),
+// for the votes of its poll (poll.results). A webhook reads no engagement:
+// every figure of the readings is absent and Info().Metrics is false; the
+// poller asks only for the messages that carry a poll
+// (PollLimits.Results). A message deleted (404 Unknown Message) is
+// Deleted.
+func (c *Connector) FetchMetrics(ctx context.Context, acct *rythme.Account, client *http.Client, externalIDs []string) ([]rythme.Metrics, error) {
+	if acct == nil || acct.Token.AccessToken == "" {
+		return nil, connectors.Errorf(connectors.Auth, "the account has no webhook URL; reconnect it")
+	}
+	h, err := c.ParseWebhookURL(acct.Token.AccessToken)
+	if err != nil {
+		return nil, &connectors.Error{Kind: connectors.Auth, Message: "the account's webhook URL is not valid; reconnect it"}
+	}
+	now := c.cfg.Now().UTC()
+	out := make([]rythme.Metrics, 0, len(externalIDs))
+	for _, id := range externalIDs {
+		m := rythme.Metrics{ExternalID: id, At: now}
+		if !snowflake.MatchString(id) {
+			return nil, connectors.Errorf(connectors.Permanent, "%q is not a Discord message id", id)
+		}
+		var msg struct {
+			Poll *poll `json:"poll"`
+		}
+		err := c.call(ctx, client, http.MethodGet, c.endpoint(h)+"/messages/"+id, nil, &msg)
+		switch {
+		case errors.Is(err, errUnknownMessage):
+			m.Deleted = true
+		case err != nil:
+			return nil, err
+		case msg.Poll != nil:
+			m.Poll = msg.Poll.results()
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // redact replaces the URL of a transport error (it holds the webhook

@@ -292,8 +292,12 @@ func fromResponse(resp *http.Response) *connectors.Error {
 		} else if d := resetAfter(resp.Header); d > 0 {
 			e.RetryAfter = d
 		}
+	case resp.StatusCode == http.StatusNotFound && ae.Code == codeUnknownMessage:
+		// Get Webhook Message: the message was deleted (the webhook is
+		// there, or its 404 would be Unknown Webhook).
+		e.Kind, e.Err = connectors.Permanent, errUnknownMessage
 	case resp.StatusCode == http.StatusNotFound:
-		// Every call rythme makes is on the webhook itself: 404 is
+		// Every other call rythme makes is on the webhook itself: 404 is
 		// Unknown Webhook (code 10015).
 		e.Kind = connectors.Auth
 		e.Message += " (the webhook was deleted: connect the channel again with a new webhook URL)"

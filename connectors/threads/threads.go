@@ -172,7 +172,7 @@ func (c *Connector) Info() rythme.Network {
 		// https://developers.facebook.com/documentation/threads/create-posts/polls:
 		// a poll_attachment of 2 to 4 options of 1 to 25 characters, on
 		// text-only posts; the API takes no duration (Threads sets it).
-		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 25, DurationSetByNetwork: true},
+		Polls: &rythme.PollLimits{MaxOptions: 4, MaxOptionLength: 25, DurationSetByNetwork: true, Results: true},
 		Docs:  "https://developers.facebook.com/docs/threads/posts",
 	}
 }

@@ -4,7 +4,8 @@
 // https://discord.com/developers/docs/resources/webhook (Get Webhook with
 // Token, Execute Webhook, Delete Webhook with Token),
 // https://discord.com/developers/docs/topics/rate-limits (X-RateLimit-*
-// headers, the 429 body) and
+// headers, the 429 body), Get Webhook Message (a poll's votes so far,
+// simulated from the seed: polls.go) and
 // https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
 // (the {"message","code","errors"} error shape).
 //
@@ -49,6 +50,7 @@ const (
 // Error messages and codes as Discord sends them.
 const (
 	discordUnknownWebhook = 10015
+	discordUnknownMessage = 10008
 	discordInvalidToken   = 50027
 	discordInvalidForm    = 50035
 	discordEmptyMessage   = 50006
@@ -142,11 +144,19 @@ func (d *discord) Route(method, path string) (op, pattern string, h http.Handler
 		return "create_webhook", path, d.createWebhook
 	}
 	m := discordAPIPath.FindStringSubmatch(path)
-	if m == nil || m[2] != "" {
+	if m == nil {
 		return "", "", nil
 	}
 	parts := strings.Split(strings.TrimPrefix(m[1], "/webhooks/"), "/")
 	id, token := parts[0], parts[1]
+	if msg, ok := strings.CutPrefix(m[2], "/messages/"); ok && msg != "" && !strings.Contains(msg, "/") && method == http.MethodGet {
+		return "get_message", "/api/webhooks/:id/:token/messages/:message", func(w http.ResponseWriter, r *http.Request) {
+			d.getMessage(w, r, id, token, msg)
+		}
+	}
+	if m[2] != "" {
+		return "", "", nil
+	}
 	const p = "/api/webhooks/:id/:token"
 	switch method {
 	case http.MethodGet:
@@ -356,9 +366,31 @@ func (d *discord) messageJSON(m *dMessage) map[string]any {
 		"edited_timestamp": nil, "flags": 0, "components": []any{}, "webhook_id": m.hook.id,
 	}
 	if m.poll != nil {
-		out["poll"] = m.pollJSON()
+		out["poll"] = d.pollJSON(m, d.s.Config().Now())
 	}
 	return out
+}
+
+// getMessage is Get Webhook Message
+// (https://discord.com/developers/docs/resources/webhook#get-webhook-message),
+// GET /webhooks/{id}/{token}/messages/{message.id}: a message the webhook
+// sent, as the Message object (its poll with the votes so far), or 404
+// Unknown Message when it is not the webhook's or was deleted.
+func (d *discord) getMessage(w http.ResponseWriter, _ *http.Request, id, token, msgID string) {
+	h := d.hook(w, id, token)
+	if h == nil {
+		return
+	}
+	d.mu.Lock()
+	m, ok := d.messages[msgID]
+	if !ok || m.deleted || m.hook.id != h.id {
+		d.mu.Unlock()
+		sim.WriteJSON(w, http.StatusNotFound, map[string]any{"message": "Unknown Message", "code": discordUnknownMessage})
+		return
+	}
+	out := d.messageJSON(m)
+	d.mu.Unlock()
+	sim.WriteJSON(w, http.StatusOK, out)
 }
 
 // revoke deletes every webhook of user (every user when empty), as a

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rythmehq/rythme/fakenet/sim"
 )
 
 // dPoll is a poll create request
@@ -50,16 +52,28 @@ func discordPoll(raw string) (*dPoll, map[string]any) {
 	return p, nil
 }
 
-// pollJSON is the message's poll as Discord's Message object has it
-// (https://discord.com/developers/docs/resources/poll#poll-object), with
-// no vote counted yet (rythme reads no engagement from a webhook).
-func (m *dMessage) pollJSON() map[string]any {
+// pollJSON is the message's poll at now as Discord's Message object has
+// it (https://discord.com/developers/docs/resources/poll#poll-object):
+// results.answer_counts lists the answers with votes ({id: answer_id,
+// count, me_voted}; an answer absent from it has none), is_finalized once
+// the poll has expired (Discord's final tally, done at once here). The
+// votes come from sim.PollVotesAt; with allow_multiselect a voter may
+// count on two answers. Holds d.mu.
+func (d *discord) pollJSON(m *dMessage, now time.Time) map[string]any {
+	dur := time.Duration(m.poll.Duration) * time.Hour
+	votes, _ := sim.PollVotesAt(d.s.Config().Seed, discordName, m.id, len(m.poll.Answers), m.poll.AllowMultiselect,
+		now.Sub(m.created), dur)
 	answers := make([]map[string]any, len(m.poll.Answers))
+	counts := []any{}
 	for i, a := range m.poll.Answers {
 		answers[i] = map[string]any{"answer_id": i + 1, "poll_media": map[string]string{"text": a.Media.Text}}
+		if votes[i] > 0 {
+			counts = append(counts, map[string]any{"id": i + 1, "count": votes[i], "me_voted": false})
+		}
 	}
+	expiry := m.created.Add(dur)
 	return map[string]any{"question": map[string]string{"text": m.poll.Question.Text}, "answers": answers,
-		"expiry":            m.created.Add(time.Duration(m.poll.Duration) * time.Hour).UTC().Format("2006-01-02T15:04:05.000000+00:00"),
+		"expiry":            expiry.UTC().Format("2006-01-02T15:04:05.000000+00:00"),
 		"allow_multiselect": m.poll.AllowMultiselect, "layout_type": 1,
-		"results": map[string]any{"answer_counts": []any{}, "is_finalized": false}}
+		"results": map[string]any{"answer_counts": counts, "is_finalized": !now.Before(expiry)}}
 }

@@ -150,7 +150,8 @@ func (g *Graph) PublishContainer(w http.ResponseWriter, r *http.Request, t *Toke
 			return
 		}
 	}
-	p := &Post{ID: g.NewIDLocked(), User: t.User, Text: c.Text, MediaType: c.MediaType, MediaURL: c.MediaURL, ReplyTo: c.ReplyTo, Created: now}
+	p := &Post{ID: g.NewIDLocked(), User: t.User, Text: c.Text, MediaType: c.MediaType, MediaURL: c.MediaURL, ReplyTo: c.ReplyTo, Created: now,
+		Poll: c.Poll}
 	g.posts[p.ID] = p
 	c.Published = p.ID
 	g.published[t.User] = append(g.published[t.User], now)

@@ -81,6 +81,8 @@ type Post struct {
 	ID, User, Text, MediaType, MediaURL, Link, ReplyTo string
 	Created                                            time.Time
 	Deleted                                            bool
+	// Poll is the options of the post's poll (Threads' poll_attachment).
+	Poll []string
 }
 
 // Options says how a Graph differs between the three networks.

@@ -18,6 +18,10 @@
 //   - media insights: views, likes, replies, reposts, quotes, shares
 //     https://developers.facebook.com/docs/threads/insights
 //   - replies to the account's posts, hiding them (replies.go)
+//   - polls: poll_attachment on a text container, and on the media object
+//     (GET /{threads-media-id}?fields=poll_attachment{…}) with votes
+//     simulated from the seed (polls.go)
+//     https://developers.facebook.com/documentation/threads/create-posts/polls
 //
 // Text and image containers are FINISHED at once, a video one after
 // meta.VideoProcessing on the server's clock; a media URL on the host
@@ -295,7 +299,10 @@ func (g *threads) listThreads(w http.ResponseWriter, r *http.Request, t *meta.To
 	}, []string{"id", "timestamp", "media_type"})
 }
 
-func (g *threads) getThread(w http.ResponseWriter, _ *http.Request, t *meta.Token, id string) {
+// getThread is GET /{threads-media-id}: the media object, with its
+// poll_attachment when fields asks for it and the post has a poll
+// (polls.go).
+func (g *threads) getThread(w http.ResponseWriter, r *http.Request, t *meta.Token, id string) {
 	p, ok := g.LivePost(w, id, t.User)
 	if !ok {
 		return
@@ -305,6 +312,9 @@ func (g *threads) getThread(w http.ResponseWriter, _ *http.Request, t *meta.Toke
 		"timestamp": p.Created.UTC().Format("2006-01-02T15:04:05-0700"), "is_reply": p.ReplyTo != ""}
 	if p.ReplyTo != "" {
 		out["replied_to"] = map[string]string{"id": p.ReplyTo}
+	}
+	if asked, ok := pollFieldsAsked(r.URL.Query().Get("fields")); ok && len(p.Poll) > 0 {
+		out["poll_attachment"] = g.pollAttachmentJSON(p, asked, g.s.Config().Now())
 	}
 	sim.WriteJSON(w, http.StatusOK, out)
 }

@@ -13,6 +13,7 @@ func init() {
 		suiteCase{"TargetParts", testTargetParts},
 		suiteCase{"FinishTargetWithParts", testFinishTargetWithParts},
 		suiteCase{"DueMetricsOwnReplies", testDueMetricsOwnReplies},
+		suiteCase{"DueMetricsPoll", testDueMetricsPoll},
 	)
 }
 
@@ -134,5 +135,40 @@ func testDueMetricsOwnReplies(t *testing.T, s rythme.Store) {
 	}
 	if len(due) != 2 || own[single.Targets[0].ID] != 0 || own[thread.Targets[0].ID] != 1 {
 		t.Fatalf("due %+v: want own replies 0 for the single post, 1 for the thread", due)
+	}
+}
+
+// testDueMetricsPoll: a due reading knows whether its post carries a poll
+// (a network that gives no engagement still reads a poll's votes).
+func testDueMetricsPoll(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "discord")
+	plain := newPost(t, s, ws.ID, T0, a)
+	withPoll := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws.ID, Content: "Which day?",
+		ScheduledAt: T0, Timezone: "UTC", Author: "Alice", CreatedBy: "tok_x", CreatedAt: T0, UpdatedAt: T0,
+		Poll: &rythme.Poll{Options: []string{"Monday", "Friday"}, DurationMinutes: 60},
+		Targets: []*rythme.Target{{ID: rythme.NewID(rythme.PrefixTarget), AccountID: a.ID, Network: a.Network,
+			Status: rythme.TargetScheduled, Version: 1, ScheduledAt: T0, CreatedAt: T0, UpdatedAt: T0}}}
+	must(t, s.CreatePost(ctx(t), withPoll))
+	for i, p := range []*rythme.Post{plain, withPoll} {
+		id := p.Targets[0].ID
+		_, err := s.ClaimTarget(ctx(t), id, 1, T0, T0.Add(time.Minute))
+		must(t, err)
+		_, err = s.FinishTarget(ctx(t), id, 1, rythme.Outcome{Status: rythme.TargetPublished, ExternalID: fmt.Sprint("m", i), At: T0})
+		must(t, err)
+	}
+	due, err := s.DueMetrics(ctx(t), T0.Add(time.Hour), 0)
+	must(t, err)
+	poll := map[string]bool{}
+	for _, d := range due {
+		poll[d.TargetID] = d.Poll
+	}
+	if len(due) != 2 || poll[plain.Targets[0].ID] || !poll[withPoll.Targets[0].ID] {
+		t.Fatalf("due %+v: want a poll on the second post only", due)
+	}
+	read, err := s.ReadTargets(ctx(t), a.ID, 0)
+	must(t, err)
+	if len(read) != 2 || read[0].Poll == read[1].Poll {
+		t.Fatalf("read targets %+v: want one with a poll", read)
 	}
 }

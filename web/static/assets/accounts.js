@@ -24,9 +24,12 @@ function readings(a) {
 }
 
 // pollButton asks for the account's readings now (POST
-// /v1/accounts/{id}/poll) and says when they run, or how long to wait.
+// /v1/accounts/{id}/poll) and says when they run, or how long to wait:
+// on networks with engagement readings, or whose polls' votes are read
+// back (Discord).
 function pollButton(a) {
-  if (a.status !== "connected" || !a.limits || !a.limits.metrics) return null;
+  const l = a.limits;
+  if (a.status !== "connected" || !l || !(l.metrics || (l.polls && l.polls.results))) return null;
   const note = el("div", { class: "hint poll-status", role: "status" });
   const button = el("button", { type: "button", class: "secondary poll-now", text: "Poll now" });
   button.addEventListener("click", async () => {

@@ -285,7 +285,8 @@ type MetricsStore interface {
 	ReadTargets(ctx context.Context, accountID string, limit int) ([]MetricsDue, error)
 	SaveReading(ctx context.Context, targetID string, m Metrics) error
 	// Snapshots returns every reading of the workspace's targets published
-	// in [from, to), in no particular order.
+	// in [from, to), in no particular order, each with its figures and its
+	// poll results (Metrics.Poll) where it has some.
 	Snapshots(ctx context.Context, workspaceID string, from, to time.Time) ([]Snapshot, error)
 	// LatestSnapshots is Snapshots keeping each target's last reading at
 	// or before asOf (what a comparison reads).

@@ -18,6 +18,9 @@ const (
 	IndicatorLikes           = "likes"
 	IndicatorShares          = "shares"
 	IndicatorAudienceGrowth  = "audience_growth"
+	IndicatorPolls           = "polls"
+	IndicatorPollVotes       = "poll_votes_per_poll"
+	IndicatorPollTurnout     = "poll_turnout_pct"
 )
 
 // Row is one indicator of a comparison: its value for cohort A and B and
@@ -96,6 +99,9 @@ func Compare(a, b Cohort, snapshots []Snapshot, audience []AudienceSample, asOf 
 		row(IndicatorLikes, total(pa, fLikes), total(pb, fLikes)),
 		row(IndicatorShares, total(pa, fShares), total(pb, fShares)),
 		row(IndicatorAudienceGrowth, sa.growth, sb.growth),
+		row(IndicatorPolls, ptr(float64(pa.polls)), ptr(float64(pb.polls))),
+		row(IndicatorPollVotes, pa.pollVotesPerPoll(), pb.pollVotesPerPoll()),
+		row(IndicatorPollTurnout, pa.pollTurnoutPct(), pb.pollTurnoutPct()),
 	}
 	return cmp
 }

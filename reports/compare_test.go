@@ -87,6 +87,10 @@ func TestCompare(t *testing.T) {
 		// sample only (left out): 150 − 50 = 100. B: x 1150 → 1400,
 		// instagram 450 → 470: 270. +170 %
 		{Indicator: "audience_growth", A: fl(100), B: fl(270), ChangePct: fl(170)},
+		// no poll in either: 0 polls (no change from 0), no votes nor turnout
+		{Indicator: "polls", A: fl(0), B: fl(0)},
+		{Indicator: "poll_votes_per_poll"},
+		{Indicator: "poll_turnout_pct"},
 	}
 	checkRows(t, got.Rows, want)
 
@@ -121,6 +125,9 @@ organic_reach,200,400,100
 likes,52,95,82.7
 shares,6,10,66.7
 audience_growth,100,270,170
+polls,0,0,
+poll_votes_per_poll,,,
+poll_turnout_pct,,,
 rate_basis,mixed,mixed,
 publications_without_rate,1,0,
 `
@@ -165,6 +172,9 @@ func TestCompareSpanOfPosts(t *testing.T) {
 		{Indicator: "likes", B: fl(2)},
 		{Indicator: "shares"},
 		{Indicator: "audience_growth", B: fl(12)},
+		{Indicator: "polls", A: fl(0), B: fl(0)},
+		{Indicator: "poll_votes_per_poll"},
+		{Indicator: "poll_turnout_pct"},
 	})
 	if !got.A.From.IsZero() || !got.A.To.IsZero() || got.A.Figures.Basis != reports.BasisNone {
 		t.Errorf("empty A: %+v", got.A)

@@ -147,7 +147,9 @@ func (c CampaignComparison) Table() [][]string {
 		"campaign_basis", "before_basis", "campaign_unrated", "before_unrated",
 		"campaign_likes", "before_likes", "campaign_comments", "before_comments",
 		"campaign_shares", "before_shares", "campaign_saves", "before_saves",
-		"campaign_reach", "before_reach", "campaign_impressions", "before_impressions"}}
+		"campaign_reach", "before_reach", "campaign_impressions", "before_impressions",
+		"campaign_polls", "before_polls", "campaign_poll_votes_per_poll", "before_poll_votes_per_poll",
+		"campaign_poll_turnout_pct", "before_poll_turnout_pct"}}
 	for _, r := range c.Rows {
 		day := "total"
 		if r.Day > 0 {
@@ -162,7 +164,9 @@ func (c CampaignComparison) Table() [][]string {
 			a.Basis, b.Basis, strconv.Itoa(a.Unrated), strconv.Itoa(b.Unrated),
 			fmtInt(a.Likes), fmtInt(b.Likes), fmtInt(a.Comments), fmtInt(b.Comments),
 			fmtInt(a.Shares), fmtInt(b.Shares), fmtInt(a.Saves), fmtInt(b.Saves),
-			fmtInt(a.Reach), fmtInt(b.Reach), fmtInt(a.Impressions), fmtInt(b.Impressions)})
+			fmtInt(a.Reach), fmtInt(b.Reach), fmtInt(a.Impressions), fmtInt(b.Impressions),
+			strconv.Itoa(a.Polls), strconv.Itoa(b.Polls), fmtFloat(a.PollVotesPerPoll), fmtFloat(b.PollVotesPerPoll),
+			fmtFloat(a.PollTurnoutPct), fmtFloat(b.PollTurnoutPct)})
 	}
 	return rows
 }

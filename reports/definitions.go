@@ -34,6 +34,12 @@ var Definitions = []Definition{
 	{IndicatorShares, "Shares", "count", "Total shares (reposts, reblogs, quotes) of the publications whose network gave them."},
 	{IndicatorAudienceGrowth, "Audience growth", "count",
 		"Followers at the end of the span minus followers at its start, summed over the accounts the cohort's publications went out on that have a follower count at both ends."},
+	{IndicatorPolls, "Polls", "publications",
+		"Publications in the cohort that carried a native poll whose votes rythme read back (GET /v1/networks, polls.results: Mastodon, X), at their last reading; 0 when none did."},
+	{IndicatorPollVotes, "Poll votes per poll", "count",
+		"Mean of the voters of the cohort's polls, each at its publication's last reading: how many voted where the network says (Mastodon's voters_count, for a multiple-choice poll), else the votes (one per voter when a voter has one choice); none when the cohort has no poll read."},
+	{IndicatorPollTurnout, "Poll turnout", "percent",
+		"Mean of the per-poll turnouts, each poll weighing the same: per poll, its voters × 100 ÷ its publication's reach, or ÷ impressions where the network gives no reach (as for the engagement rate); polls with neither are left out (Mastodon gives neither), and there is none when no poll is left."},
 }
 
 // DefinitionOf returns the definition of indicator, and whether it has one.

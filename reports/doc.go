@@ -44,6 +44,17 @@
 // (https://docs.x.com/x-api/fundamentals/metrics), so its publications are rated
 // on impressions. Rates are percentages: 4.5 means 4.5 %.
 //
+// # Polls
+//
+// A publication whose reading carries poll results ([rythme.PollResults]:
+// the votes of a native poll, read back where the network gives them) is a
+// poll. A set's Polls counts them (0 when there are none); its poll votes
+// per poll is the mean of their voters ([rythme.PollResults.Turnout]: the
+// voters where the network says, else the votes); its poll turnout is the
+// mean, over the polls whose publication has a reach or impressions (the
+// engagement rate's denominator), of voters × 100 ÷ that denominator. The
+// last two are nil, never 0, when no poll counts towards them.
+//
 // # Nil fields
 //
 // A nil metric means "not given", never 0. Aggregates treat it so:

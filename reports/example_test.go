@@ -52,6 +52,9 @@ func Example() {
 	// likes,60,90,50
 	// shares,8,,
 	// audience_growth,40,100,150
+	// polls,0,0,
+	// poll_votes_per_poll,,,
+	// poll_turnout_pct,,,
 	// rate_basis,impressions,reach,
 	// publications_without_rate,0,0,
 }

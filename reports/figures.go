@@ -150,6 +150,17 @@ type Figures struct {
 	Saves       *int64   `json:"saves"`
 	Clicks      *int64   `json:"clicks"`
 	VideoViews  *int64   `json:"video_views"`
+	// Polls are the publications whose reading carries poll results (a
+	// native poll whose votes were read back; 0 when none does);
+	// PollVotesPerPoll the mean of their voters (see
+	// [rythme.PollResults.Turnout]), nil when Polls is 0; PollTurnoutPct
+	// the mean of their turnouts in percent (voters × 100 ÷ reach, or ÷
+	// impressions), over TurnoutPolls, the polls with either; nil when
+	// none has (see [Definitions]).
+	Polls            int      `json:"polls"`
+	PollVotesPerPoll *float64 `json:"poll_votes_per_poll"`
+	PollTurnoutPct   *float64 `json:"poll_turnout_pct"`
+	TurnoutPolls     int      `json:"turnout_polls"`
 }
 
 // acc accumulates figures: totals and rates over publications, and the
@@ -165,6 +176,12 @@ type acc struct {
 	pooledEng, pooledDen int64
 	sum                  [nFields]int64
 	given                [nFields]int
+	// polls counts the publications with poll results, pollVoters adds up
+	// their voters; turnouts counts those with a reach (or impressions),
+	// turnoutSum adds up their turnouts in percent.
+	polls, turnouts int
+	pollVoters      int64
+	turnoutSum      float64
 }
 
 // add counts one publication of post postID, with its figures m.
@@ -187,6 +204,7 @@ func (a *acc) add(postID string, m *rythme.Metrics) {
 		bits |= 1 << fEngagement
 	}
 	a.posts[postID] = bits
+	a.addPoll(m)
 	rate, basis := rateOf(m)
 	switch basis {
 	case BasisReach:
@@ -204,6 +222,50 @@ func (a *acc) add(postID string, m *rythme.Metrics) {
 }
 
 func (a *acc) rated() int { return a.byReach + a.byImpressions }
+
+// addPoll counts the poll results of a publication's reading, if any.
+func (a *acc) addPoll(m *rythme.Metrics) {
+	if m.Poll == nil {
+		return
+	}
+	voters := m.Poll.Turnout()
+	a.polls++
+	a.pollVoters += voters
+	if den, ok := audienceOf(m); ok {
+		a.turnouts++
+		a.turnoutSum += float64(voters) * 100 / float64(den)
+	}
+}
+
+// audienceOf is what a publication's rates are divided by: its reach, or
+// its impressions where the network gives no reach (or a reach of 0); ok
+// is false when it has neither above 0.
+func audienceOf(m *rythme.Metrics) (int64, bool) {
+	switch {
+	case m.Reach != nil && *m.Reach > 0:
+		return *m.Reach, true
+	case m.Impressions != nil && *m.Impressions > 0:
+		return *m.Impressions, true
+	}
+	return 0, false
+}
+
+// pollVotesPerPoll is the mean of the polls' voters, nil without polls.
+func (a *acc) pollVotesPerPoll() *float64 {
+	if a.polls == 0 {
+		return nil
+	}
+	return ptr(float64(a.pollVoters) / float64(a.polls))
+}
+
+// pollTurnoutPct is the mean of the polls' turnouts in percent, nil when
+// no poll has a reach or impressions.
+func (a *acc) pollTurnoutPct() *float64 {
+	if a.turnouts == 0 {
+		return nil
+	}
+	return ptr(a.turnoutSum / float64(a.turnouts))
+}
 
 func (a *acc) basis() string {
 	switch {
@@ -268,6 +330,7 @@ func (a *acc) figures() Figures {
 		Engagement: a.total(fEngagement), Impressions: a.total(fImpressions), Reach: a.total(fReach),
 		Likes: a.total(fLikes), Comments: a.total(fComments), Shares: a.total(fShares),
 		Saves: a.total(fSaves), Clicks: a.total(fClicks), VideoViews: a.total(fVideoViews),
+		Polls: a.polls, PollVotesPerPoll: a.pollVotesPerPoll(), PollTurnoutPct: a.pollTurnoutPct(), TurnoutPolls: a.turnouts,
 	}
 }
 

@@ -58,6 +58,9 @@ func TestPostOnTwoNetworks(t *testing.T) {
 			{Indicator: "likes", A: fl(11), B: fl(2), ChangePct: fl(-81.8)},
 			{Indicator: "shares"},
 			{Indicator: "audience_growth"},
+			{Indicator: "polls", A: fl(0), B: fl(0)},
+			{Indicator: "poll_votes_per_poll"},
+			{Indicator: "poll_turnout_pct"},
 		})
 		if f := got.A.Figures; f.Posts != 2 || f.Publications != 3 || f.Unrated != 3 || f.Rated != 0 {
 			t.Errorf("A figures: %+v", f)

@@ -159,10 +159,12 @@ func (s *Store) IndexLatestReadings(ctx context.Context) error {
 }
 
 // Snapshots returns every reading of the workspace's targets published in
-// [from, to), with the post's author, tags and campaign, in no particular
+// [from, to), with the post's author, tags and campaign and the reading's
+// poll results (Metrics.Poll, where it has some), in no particular
 // order (sorting 100,000 rows would cost more than the reports that read
 // them, which do not depend on order). The targets' details are read once
-// each, the readings with their numbers only: most of the cost of 100,000
+// each, the readings with their numbers and their poll results only (the
+// latter parsed where a reading has some): most of the cost of 100,000
 // rows is in the strings a row carries.
 func (s *Store) Snapshots(ctx context.Context, workspaceID string, from, to time.Time) ([]rythme.Snapshot, error) {
 	return s.snapshots(ctx, workspaceID, from, to, nil)
@@ -225,7 +227,7 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		return []rythme.Snapshot{}, nil
 	}
 	readings := `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares,
-			m.saves, m.clicks, m.video_views, m.deleted
+			m.saves, m.clicks, m.video_views, m.deleted, m.poll
 		FROM metric_snapshots m JOIN targets t ON t.id = m.target_id
 		WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3`
 	args := []any{workspaceID, s.ts(from), s.ts(to)}
@@ -239,12 +241,12 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		// picks the month's partition on PostgreSQL: the reading is found
 		// in one partition's index, not looked for in every month's.
 		readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
-				m.video_views, m.deleted
+				m.video_views, m.deleted, m.poll
 			FROM targets t JOIN metric_snapshots m ON m.id = t.latest_snapshot_id AND m.at = t.latest_snapshot_at
 			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
 		UNION ALL
 		SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
-				m.video_views, m.deleted
+				m.video_views, m.deleted, m.poll
 			FROM targets t JOIN metric_snapshots m ON m.id = (SELECT p.id FROM metric_snapshots p
 				WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1)
 			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
@@ -255,13 +257,13 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 			// pointer's time names (pruned at run time); as joins, it
 			// would hash every partition of the readings instead.
 			readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
-					m.video_views, m.deleted
+					m.video_views, m.deleted, m.poll
 				FROM targets t CROSS JOIN LATERAL (SELECT * FROM metric_snapshots m
 					WHERE m.id = t.latest_snapshot_id AND m.at = t.latest_snapshot_at LIMIT 1) m
 				WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
 			UNION ALL
 			SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
-					m.video_views, m.deleted
+					m.video_views, m.deleted, m.poll
 				FROM targets t CROSS JOIN LATERAL (SELECT * FROM metric_snapshots p
 					WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1) m
 				WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
@@ -276,11 +278,15 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 	defer rows.Close()
 	out := make([]rythme.Snapshot, 0, len(targets)*4)
 	var vals [8]sql.NullInt64
+	// The poll's results are read into one reused buffer and parsed only
+	// where there are some: most readings have none ('').
+	var poll sql.RawBytes
 	for rows.Next() {
 		var tid string
 		var at time.Time
 		var deleted any
-		if err := rows.Scan(&tid, timeCol{&at}, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &vals[6], &vals[7], &deleted); err != nil {
+		if err := rows.Scan(&tid, timeCol{&at}, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &vals[6], &vals[7],
+			&deleted, &poll); err != nil {
 			return nil, s.fail("snapshots", err)
 		}
 		m := targets[tid]
@@ -291,6 +297,12 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 			Author: m.author, Tags: m.tags, CampaignID: m.campaign, PublishedAt: m.published}
 		sn.Metrics.TargetID, sn.Metrics.ExternalID, sn.Metrics.At, sn.Metrics.Deleted = tid, m.externalID, at, truthy(deleted)
 		setMetrics(&sn.Metrics, vals)
+		if len(poll) > 0 {
+			var err error
+			if sn.Metrics.Poll, err = parsePollResults(string(poll)); err != nil {
+				return nil, s.fail("snapshots", err)
+			}
+		}
 		out = append(out, sn)
 	}
 	return out, s.fail("snapshots", rows.Err())

@@ -460,6 +460,11 @@ func TestCampaigns(t *testing.T) {
 		if len(shown) == 0 {
 			t.Error("the campaign report shows no totals")
 		}
+		// No post of the campaign had a poll read: no polls table
+		// (TestCampaignPolls has one).
+		if eval[bool](tb, `!!document.querySelector("#campaign-polls")`) {
+			t.Error("a campaign without polls shows a polls table")
+		}
 	} else {
 		t.Logf("GET /v1/reports/campaigns/{id} answers %d: the report part is not checked", code)
 	}

@@ -10,7 +10,7 @@ import (
 
 func init() {
 	register(suiteCase{"Metrics", testMetrics}, suiteCase{"Audience", testAudience},
-		suiteCase{"ReadingOnRequest", testReadingOnRequest})
+		suiteCase{"ReadingOnRequest", testReadingOnRequest}, suiteCase{"SnapshotPolls", testSnapshotPolls})
 }
 
 func i64(n int64) *int64 { return &n }
@@ -193,4 +193,83 @@ func testReadingOnRequest(t *testing.T, s rythme.Store) {
 		t.Fatalf("read targets after a deletion: %s", dump(got))
 	}
 	wantCode(t, s.SaveReading(ctx(t), rythme.NewID(rythme.PrefixTarget), rythme.Metrics{At: pub}), rythme.ENOTFOUND)
+}
+
+// testSnapshotPolls: Snapshots and LatestSnapshots carry each reading's
+// poll results (nil where it has none), through both ways LatestSnapshots
+// finds a target's reading (its latest, or the last before a past asOf).
+func testSnapshotPolls(t *testing.T, s rythme.Store) {
+	ws := newWorkspace(t, s)
+	a := newAccount(t, s, ws.ID, "mastodon")
+	pub := us(T0.Add(time.Minute))
+	publish := func(ext string) *rythme.Target {
+		t.Helper()
+		p := newPost(t, s, ws.ID, T0, a)
+		tg := p.Targets[0]
+		_, err := s.ClaimTarget(ctx(t), tg.ID, tg.Version, pub, pub.Add(time.Minute))
+		must(t, err)
+		_, err = s.FinishTarget(ctx(t), tg.ID, tg.Version, rythme.Outcome{Status: rythme.TargetPublished, ExternalID: ext, URL: "u", At: pub})
+		must(t, err)
+		return tg
+	}
+	withPoll, without := publish("1"), publish("2")
+	three := int64(3)
+	early := &rythme.PollResults{Votes: 2, Options: []rythme.PollOptionResult{{Title: "Tea", Votes: 2}, {Title: "Coffee"}}}
+	late := &rythme.PollResults{Votes: 5, Voters: &three, Closed: true,
+		Options: []rythme.PollOptionResult{{Title: "Tea", Votes: 3}, {Title: "Coffee", Votes: 2}}}
+	must(t, s.SaveReading(ctx(t), withPoll.ID, rythme.Metrics{At: pub.Add(time.Hour), Likes: i64(1), Poll: early}))
+	must(t, s.SaveReading(ctx(t), withPoll.ID, rythme.Metrics{At: pub.Add(3 * time.Hour), Likes: i64(4), Poll: late}))
+	must(t, s.SaveReading(ctx(t), without.ID, rythme.Metrics{At: pub.Add(time.Hour), Likes: i64(9)}))
+
+	same := func(got, want *rythme.PollResults) bool {
+		if got == nil || want == nil {
+			return got == nil && want == nil
+		}
+		if got.Votes != want.Votes || got.Closed != want.Closed || len(got.Options) != len(want.Options) ||
+			(got.Voters == nil) != (want.Voters == nil) || (got.Voters != nil && *got.Voters != *want.Voters) {
+			return false
+		}
+		for i := range got.Options {
+			if got.Options[i] != want.Options[i] {
+				return false
+			}
+		}
+		return true
+	}
+	all, err := s.Snapshots(ctx(t), ws.ID, T0, T0.Add(time.Hour))
+	must(t, err)
+	if len(all) != 3 {
+		t.Fatalf("%d snapshots, want 3: %s", len(all), dump(all))
+	}
+	for _, sn := range all {
+		want := (*rythme.PollResults)(nil)
+		if sn.TargetID == withPoll.ID {
+			want = early
+			if sn.Metrics.At.Equal(pub.Add(3 * time.Hour)) {
+				want = late
+			}
+		}
+		if !same(sn.Metrics.Poll, want) {
+			t.Fatalf("snapshot of %s at %s: poll %s, want %s", sn.TargetID, sn.Metrics.At, dump(sn.Metrics.Poll), dump(want))
+		}
+	}
+	for _, c := range []struct {
+		asOf time.Time
+		want *rythme.PollResults
+	}{{pub.Add(4 * time.Hour), late}, {pub.Add(2 * time.Hour), early}} {
+		latest, err := s.LatestSnapshots(ctx(t), ws.ID, T0, T0.Add(time.Hour), c.asOf)
+		must(t, err)
+		if len(latest) != 2 {
+			t.Fatalf("latest as of %s: %s, want 2", c.asOf, dump(latest))
+		}
+		for _, sn := range latest {
+			want := c.want
+			if sn.TargetID == without.ID {
+				want = nil
+			}
+			if !same(sn.Metrics.Poll, want) {
+				t.Fatalf("latest of %s as of %s: poll %s, want %s", sn.TargetID, c.asOf, dump(sn.Metrics.Poll), dump(want))
+			}
+		}
+	}
 }

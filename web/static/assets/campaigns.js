@@ -149,5 +149,23 @@ async function renderCampaignReport(box, id) {
           el("td", { class: "num", text: fmtChange(row.engagement_change_pct) }),
           el("td", { class: "num", text: pct(row.campaign?.rate_pct) }),
           el("td", { class: "num", text: pct(row.before?.rate_pct) }))))),
+    pollTotals(totals, titles, pct),
     el("div", { class: "actions" }, csvButton(path, "campaign-" + id + ".csv")));
+}
+
+// pollTotals is the campaign's polls against the span before (the total
+// rows), when either side had a poll whose votes were read: how many, the
+// voters per poll and the turnout (voters ÷ reach or impressions).
+function pollTotals(totals, titles, pct) {
+  if (!totals.some((row) => row.campaign?.polls || row.before?.polls)) return null;
+  return [el("h4", { text: "Polls" }), el("table", { class: "report", id: "campaign-polls" },
+    el("thead", {}, el("tr", {}, ["Network", "Polls", "Before", "Votes per poll", "Before", "Turnout", "Before"].map((h, i) => el("th", { class: i ? "num" : "", text: h })))),
+    el("tbody", {}, totals.map((row) => el("tr", { dataset: { network: row.network } },
+      el("td", { text: row.network === "all" ? "All networks" : titles[row.network] || row.network }),
+      el("td", { class: "num", dataset: { field: "polls" }, text: fmtNumber(row.campaign?.polls ?? 0) }),
+      el("td", { class: "num", text: fmtNumber(row.before?.polls ?? 0) }),
+      el("td", { class: "num", dataset: { field: "poll_votes_per_poll" }, text: fmtNumber(row.campaign?.poll_votes_per_poll) }),
+      el("td", { class: "num", text: fmtNumber(row.before?.poll_votes_per_poll) }),
+      el("td", { class: "num", dataset: { field: "poll_turnout_pct" }, text: pct(row.campaign?.poll_turnout_pct) }),
+      el("td", { class: "num", text: pct(row.before?.poll_turnout_pct) })))))];
 }

@@ -19,6 +19,9 @@ const INDICATORS = {
   likes: ["Likes", fmtNumber],
   shares: ["Shares", fmtNumber],
   audience_growth: ["Audience growth", (v) => (v === null || v === undefined ? "—" : (v > 0 ? "+" : "") + fmtNumber(v))],
+  polls: ["Polls", fmtNumber],
+  poll_votes_per_poll: ["Poll votes per poll", fmtNumber],
+  poll_turnout_pct: ["Poll turnout", fmtRate],
 };
 
 // plural writes "1 post", "3 posts".

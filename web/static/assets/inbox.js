@@ -59,18 +59,21 @@ const eventReason = (e) => (e.action === "reply" || !e.reason ? "" : e.reason);
 
 // moderationOutcome reads an item's audit trail for the outcome of the
 // last action asked: "done", "failed" (with why) or "" while it is not in.
+// Each request gets one outcome from the worker, which may record it
+// before the API records the request itself: the last request is answered
+// when the trail's last word on the action is an outcome, or when it holds
+// as many outcomes as requests.
 function moderationOutcome(it, action) {
-  const audit = it.audit || [];
-  for (let i = audit.length - 1; i >= 0; i--) {
-    const e = audit[i];
-    if (e.action === action) return { state: "done" };
-    if (e.action === action + " failed") return { state: "failed", why: e.reason || "" };
-    if (e.action === action + " requested") break;
+  let asked = 0, answered = 0, last = null;
+  for (const e of it.audit || []) {
+    if (e.action === action + " requested") asked++;
+    else if (e.action === action || e.action === action + " failed") answered++;
+    else continue;
+    last = e;
   }
-  // The worker may have been faster than the request's own record.
-  if (action === "hide" && it.status === "hidden") return { state: "done" };
-  if (action === "unhide" && it.status !== "hidden") return { state: "done" };
-  return { state: "" };
+  if (!last || (last.action === action + " requested" && answered < asked)) return { state: "" };
+  if (last.action === action + " requested") last = [...it.audit].reverse().find((e) => e.action === action || e.action === action + " failed");
+  return last.action === action ? { state: "done" } : { state: "failed", why: last.reason || "" };
 }
 
 class Inbox extends Component {
@@ -81,7 +84,7 @@ class Inbox extends Component {
     this.state = {
       loading: true, error: null, items: [], next: "", filters, author: filters.author || "",
       role: "viewer", me: "", members: [], accounts: [], networks: {},
-      notes: {}, replies: {}, reasons: {}, busy: {}, errors: {}, done: [], confirm: "", pending: {}, history: {},
+      notes: {}, replies: {}, reasons: {}, assigning: {}, busy: {}, errors: {}, done: [], confirm: "", pending: {}, history: {},
     };
     this.timers = new Set();
   }
@@ -137,10 +140,12 @@ class Inbox extends Component {
     this.setState({ filters, author: filters.author || "" }, () => this.load());
   }
 
+  // merge puts the item as the API answered it in place of the listed one
+  // (an answer carries all a listed item has, and its notes and trail);
   // merge, say and setFor change the state from what it is at the time
   // (several may run before the page is drawn again).
   merge(item) {
-    this.setState((st) => ({ items: st.items.map((x) => (x.id === item.id ? { ...x, ...item } : x)) }));
+    this.setState((st) => ({ items: st.items.map((x) => (x.id === item.id ? item : x)) }));
   }
 
   say(text) {
@@ -173,9 +178,19 @@ class Inbox extends Component {
     }
   }
 
-  assign(it, memberID) {
+  // assign shows the member chosen at once and asks the API for it; the
+  // item as the API answers (or as it was, on a refusal) replaces it.
+  async assign(it, memberID) {
+    const chosen = this.state.assigning[it.id];
+    if (memberID === (chosen !== undefined ? chosen : it.assignee_id || "")) return;
     const m = this.state.members.find((x) => x.id === memberID);
-    this.act(it, "PATCH", "", { assignee_id: memberID || null }, m ? "Assigned to " + m.name : "Unassigned");
+    this.setFor("assigning", it.id, memberID);
+    await this.act(it, "PATCH", "", { assignee_id: memberID || null }, m ? "Assigned to " + m.name : "Unassigned");
+    this.setState((st) => {
+      const assigning = { ...st.assigning };
+      delete assigning[it.id];
+      return { assigning };
+    });
   }
 
   // moderate asks the API for action on the item's network (202: the
@@ -346,7 +361,7 @@ class Inbox extends Component {
       ${it.url ? html`<p><a href=${it.url} rel="noopener noreferrer" target="_blank">Open on ${title}</a></p>` : null}
       ${(it.notes || []).length ? html`<ul class="inbox-notes">${it.notes.map((n) => html`<li key=${n.id}><strong>${n.author}</strong>: ${n.text}</li>`)}</ul>` : null}
       ${editor ? html`<div class="inbox-field inbox-assign"><label for=${"assign-" + it.id}>Assigned to</label>
-        <select id=${"assign-" + it.id} value=${it.assignee_id || ""} disabled=${busy} onChange=${(e) => this.assign(it, e.currentTarget.value)}>
+        <select id=${"assign-" + it.id} value=${s.assigning[it.id] !== undefined ? s.assigning[it.id] : it.assignee_id || ""} disabled=${busy} onChange=${(e) => this.assign(it, e.currentTarget.value)}>
           <option value="">Nobody</option>
           ${it.assignee_id && !assignee ? html`<option value=${it.assignee_id}>A former member</option>` : null}
           ${s.members.map((m) => html`<option value=${m.id}>${m.name}${m.id === s.me ? " (you)" : ""}</option>`)}

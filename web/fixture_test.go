@@ -113,8 +113,9 @@ const failedError = "the network said: the text is too long (422)"
 
 // newFixture starts the API with a SQLite store holding a workspace, an
 // admin token, two accounts and the seeded posts with their outcomes and
-// engagement.
-func newFixture(t *testing.T) *fixture {
+// engagement. The API knows Mastodon and Bluesky, and the networks of
+// extra.
+func newFixture(t *testing.T, extra ...connectors.Connector) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store := storetest.SQLite(t)
@@ -251,7 +252,7 @@ func newFixture(t *testing.T) *fixture {
 	mediaDir, err := media.NewDir(t.TempDir())
 	must(t, err)
 	h, err := api.New(api.Config{
-		Store: store, Connectors: connectors.NewRegistry(mastodon.New(), bluesky.New(bluesky.Config{})),
+		Store: store, Connectors: connectors.NewRegistry(append([]connectors.Connector{mastodon.New(), bluesky.New(bluesky.Config{})}, extra...)...),
 		Media: mediaDir, MediaSigner: media.NewSigner([]byte("browser-test-media-signing-key-0123456789")),
 		Queue: nopQueue{}, Moderation: f.Moderation, Polls: worker.NewPollRequests(rdb, nil),
 		History: worker.NewHistoryRequests(rdb, store, nil), Metrics: telemetry.New(), PublicURL: "http://rythme.test",

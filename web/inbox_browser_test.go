@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rythmehq/rythme"
+	"github.com/rythmehq/rythme/connectors/instagram"
+	"github.com/rythmehq/rythme/connectors/slack"
 )
 
 // addBlueskyReply puts a reply to the launch post on Bluesky in the
@@ -42,6 +44,24 @@ func addBlueskyReply(t *testing.T, f *fixture) *rythme.InboxItem {
 	return it
 }
 
+// addNetworkComment connects an account of network to the fixture's
+// workspace and puts a comment on it in the inbox, written age ago.
+func addNetworkComment(t *testing.T, f *fixture, network, username, text string, age time.Duration) *rythme.InboxItem {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	acc := &rythme.Account{WorkspaceID: f.TeamID, Network: network, ExternalID: "ext-" + network, Username: username,
+		DisplayName: "Team " + network, Status: rythme.AccountConnected,
+		Token: rythme.Token{AccessToken: "at-" + network, TokenType: "Bearer"}, CreatedAt: now, UpdatedAt: now}
+	must(t, f.Store.UpsertAccount(ctx, acc))
+	it := &rythme.InboxItem{WorkspaceID: f.TeamID, AccountID: acc.ID, Network: network, ExternalID: "c-" + network,
+		Kind: rythme.InboxComment, Author: rythme.InboxAuthor{Handle: "critic." + network, DisplayName: "Critic"},
+		Text: text, CreatedAt: now.Add(-age)}
+	_, err := f.Store.SaveInboxItems(ctx, []*rythme.InboxItem{it})
+	must(t, err)
+	return it
+}
+
 // apiItem is an inbox item as GET /v1/inbox/{id} answers it.
 type apiItem struct {
 	Status     string `json:"status"`
@@ -64,7 +84,9 @@ func (f *fixture) item(t *testing.T, id string) apiItem {
 
 // TestInboxModeration: a manager (the fixture's admin token) sees Hide
 // on the Bluesky reply and none on the Mastodon comments (Mastodon allows
-// no moderation); hiding it asks the worker, and the item shows hidden
+// no moderation); neither moderation nor a Reply box on Slack (rythme
+// does neither there); Hide and Delete on Instagram, Delete only after a
+// confirmation. Hiding the Bluesky reply asks the worker, and the item shows hidden
 // once the worker recorded it, with the request and the outcome in its
 // history; showing it again fails with the network's reason, shown on the
 // item. The filters narrow the list as GET /v1/inbox does; an item is
@@ -75,27 +97,61 @@ func (f *fixture) item(t *testing.T, id string) apiItem {
 func TestInboxModeration(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
-	f := newFixture(t)
+	f := newFixture(t, slack.New(slack.Config{}), instagram.New(instagram.Config{}))
 	bsky := addBlueskyReply(t, f)
+	sl := addNetworkComment(t, f, "slack", "team-workspace", "Your page is dull", time.Hour)
+	ig := addNetworkComment(t, f, "instagram", "team.ig", "Scam link in bio", 2*time.Hour)
 	mast := f.Inbox[0]
-	bskySel := fmt.Sprintf(`#inbox .inbox-item[data-item-id="%s"]`, bsky.ID)
-	mastSel := fmt.Sprintf(`#inbox .inbox-item[data-item-id="%s"]`, mast.ID)
+	sel := func(it *rythme.InboxItem) string { return fmt.Sprintf(`#inbox .inbox-item[data-item-id="%s"]`, it.ID) }
+	bskySel, mastSel, slackSel, igSel := sel(bsky), sel(mast), sel(sl), sel(ig)
+	all := []string{bsky.ID, f.Inbox[0].ID, f.Inbox[1].ID, sl.ID, ig.ID}
 	tb.signIn(f.URL, "#/inbox", f.Token)
-	tb.waitFor(fmt.Sprintf(`document.querySelectorAll("#inbox .inbox-item").length === 3 && document.querySelector(%q)`, bskySel+" button.moderate-hide"))
+	tb.waitFor(fmt.Sprintf(`document.querySelectorAll("#inbox .inbox-item").length === 5 && document.querySelector(%q)`, bskySel+" button.moderate-hide"))
+	buttons := func(sel string) []string {
+		return eval[[]string](tb, fmt.Sprintf(`[...document.querySelectorAll(%q)].map((b) => b.className.split(" ").find((c) => c.startsWith("moderate-")))`, sel+" .inbox-moderation button"))
+	}
 
 	// Exactly the actions each network allows: Bluesky hide (unhide once
 	// hidden; delete is not its account's to do), Mastodon none.
-	if got := eval[[]string](tb, fmt.Sprintf(`[...document.querySelectorAll(%q)].map((b) => b.className)`, bskySel+" .inbox-moderation button")); len(got) != 1 || !strings.Contains(got[0], "moderate-hide") {
-		t.Errorf("the Bluesky reply's moderation buttons: %v, want Hide only", got)
-	}
-	for _, it := range f.Inbox {
-		sel := fmt.Sprintf(`#inbox .inbox-item[data-item-id="%s"]`, it.ID)
-		if n := eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" .inbox-moderation, "+sel+" [class*=moderate-]")); n != 0 {
-			t.Errorf("the Mastodon comment %s has %d moderation controls, want none", it.ID, n)
+	for _, c := range []struct {
+		name, sel string
+		want      []string
+		replies   int
+	}{
+		{"Bluesky reply", bskySel, []string{"moderate-hide"}, 1},
+		{"Mastodon comment", mastSel, []string{}, 1},
+		{"flagged Mastodon comment", sel(f.Inbox[1]), []string{}, 1},
+		{"Slack reply", slackSel, []string{}, 0},
+		{"Instagram comment", igSel, []string{"moderate-hide", "moderate-delete"}, 1},
+	} {
+		if got := buttons(c.sel); !slices.Equal(got, c.want) {
+			t.Errorf("the %s's moderation buttons: %v, want %v", c.name, got, c.want)
+		}
+		if n := eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, c.sel+" textarea[id^=replies-], "+c.sel+" button.reply")); n != 2*c.replies {
+			t.Errorf("the %s has %d reply controls, want %d", c.name, n, 2*c.replies)
 		}
 	}
-	if n := eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, bskySel+" textarea[id^=replies-]")); n != 1 {
-		t.Errorf("the Bluesky reply has %d reply boxes (Bluesky takes replies from rythme)", n)
+	if n := eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, mastSel+" .inbox-moderation")); n != 0 {
+		t.Error("a Mastodon comment has a moderation group")
+	}
+	if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q)?.textContent || ""`, slackSel+" .no-reply")); got != "Slack gives rythme no way to reply: answer on Slack itself." {
+		t.Errorf("the Slack reply says %q about replies", got)
+	}
+
+	// Delete asks first; only "Yes, delete" asks the worker.
+	tb.click(igSel + " button.moderate-delete")
+	tb.waitFor(fmt.Sprintf(`document.querySelector(%q)`, igSel+" .confirm .confirm-delete"))
+	if n := len(f.Moderation); n != 0 {
+		t.Fatalf("Delete asked the worker %d times before the confirmation", n)
+	}
+	tb.screenshot("inbox-delete-confirm")
+	tb.click(igSel + " .confirm-delete")
+	if task := f.moderated(t, "Instagram", ""); task.ItemID != ig.ID || task.Action != "delete" {
+		t.Errorf("the worker was asked %+v, want delete of %s", task, ig.ID)
+	}
+	tb.waitFor(fmt.Sprintf(`document.querySelector(%q).dataset.status === "hidden" && document.querySelector(%q)?.textContent === "Deleted on Instagram."`, igSel, igSel+" .inbox-deleted"))
+	if got := buttons(igSel); len(got) != 0 {
+		t.Errorf("a deleted comment still offers %v", got)
 	}
 
 	// Filters: by network, by author, flagged; each is GET /v1/inbox's.
@@ -107,28 +163,32 @@ func TestInboxModeration(t *testing.T) {
 		list := `["` + strings.Join(ids, `","`) + `"]`
 		tb.waitFor(fmt.Sprintf(`!document.querySelector("#inbox[aria-busy=true]") && JSON.stringify([...document.querySelectorAll("#inbox .inbox-item")].map((e) => e.dataset.itemId).sort()) === JSON.stringify(%s.sort())`, list))
 	}
-	tb.waitFor(`document.querySelectorAll("#inbox-network option").length === 3 && document.querySelectorAll("#inbox-account option").length === 3`)
+	tb.waitFor(`document.querySelectorAll("#inbox-network option").length === 5 && document.querySelectorAll("#inbox-account option").length === 5`)
 	tb.choose("#inbox-network", "bluesky")
 	waitShown(bsky.ID)
 	if h := eval[string](tb, `location.hash`); h != "#/inbox?network=bluesky" {
 		t.Errorf("the filter is not in the hash: %q", h)
 	}
 	tb.choose("#inbox-network", "")
-	waitShown(bsky.ID, f.Inbox[0].ID, f.Inbox[1].ID)
+	waitShown(all...)
 	tb.choose("#inbox-account", f.Accounts["mast"].ID)
 	waitShown(f.Inbox[0].ID, f.Inbox[1].ID)
 	tb.choose("#inbox-account", "")
+	waitShown(all...)
+	tb.choose("#inbox-status", "hidden")
+	waitShown(ig.ID)
+	tb.choose("#inbox-status", "")
 	tb.typeInto("#inbox-author", "@FAN1@social.example")
 	tb.click("#inbox-filters button[type=submit]")
 	waitShown(f.Inbox[1].ID)
 	tb.click("#inbox-clear")
-	waitShown(bsky.ID, f.Inbox[0].ID, f.Inbox[1].ID)
+	waitShown(all...)
 	tb.click("#inbox-flagged")
 	waitShown(f.Inbox[1].ID)
 	tb.click("#inbox-flagged")
-	waitShown(bsky.ID, f.Inbox[0].ID, f.Inbox[1].ID)
-	if got := shown(); got[0] != bsky.ID {
-		t.Errorf("the newest, the Bluesky reply, is not first: %v", got)
+	waitShown(all...)
+	if got := shown(); !slices.Equal(got, []string{bsky.ID, f.Inbox[1].ID, f.Inbox[0].ID, sl.ID, ig.ID}) {
+		t.Errorf("the inbox lists %v, want the newest first", got)
 	}
 
 	// Assignment: to a member of the workspace, through the members list.

@@ -250,6 +250,16 @@ class Inbox extends Component {
     }
   }
 
+  // caps is what rythme may do with the item on its network: its
+  // account's own answer (GET /v1/accounts, limits: a network may allow an
+  // account less, as LinkedIn by its token's scope), else the network's
+  // (GET /v1/networks); null while neither is read.
+  caps(it) {
+    const a = this.state.accounts.find((x) => x.id === it.account_id);
+    if (a && a.limits && Array.isArray(a.limits.moderation)) return a.limits;
+    return this.state.networks[it.network] || null;
+  }
+
   title(network) {
     const n = this.state.networks[network];
     return (n && n.title) || network;
@@ -274,10 +284,10 @@ class Inbox extends Component {
     const nets = [...new Set(s.accounts.map((a) => a.network))].filter((n) => !s.networks[n] || s.networks[n].inbox !== false);
     const accounts = s.accounts.filter((a) => nets.includes(a.network));
     const sel = (k, id, label, options) => html`<div class="filter"><label for=${id}>${label}</label>
-      <select id=${id} value=${f[k] || ""} onChange=${(e) => this.filter(k, e.currentTarget.value)}>
-        <option value="">${k === "status" ? "Everything" : "All"}</option>
-        ${f[k] && !options.some(([v]) => v === f[k]) ? html`<option value=${f[k]}>${f[k]}</option>` : null}
-        ${options.map(([v, t]) => html`<option value=${v}>${t}</option>`)}
+      <select id=${id} onChange=${(e) => this.filter(k, e.currentTarget.value)}>
+        <option value="" selected=${!f[k]}>${k === "status" ? "Everything" : "All"}</option>
+        ${f[k] && !options.some(([v]) => v === f[k]) ? html`<option value=${f[k]} selected>${f[k]}</option>` : null}
+        ${options.map(([v, t]) => html`<option value=${v} selected=${v === f[k]}>${t}</option>`)}
       </select></div>`;
     return html`<form class="filters" id="inbox-filters" role="search" aria-label="Filter the inbox"
         onSubmit=${(e) => { e.preventDefault(); this.filter("author", s.author.trim()); }}>
@@ -299,8 +309,12 @@ class Inbox extends Component {
 
   renderModeration(it) {
     const s = this.state;
-    const net = s.networks[it.network];
+    const net = this.caps(it);
     const allowed = (net && net.moderation) || [];
+    const title = this.title(it.network);
+    // A deleted item is gone from its network: nothing more to do there
+    // (the list does not carry the trail: its history, once read, says).
+    if ((it.audit || []).some((e) => e.action === "delete")) return html`<p class="hint inbox-deleted">Deleted on ${title}.</p>`;
     const actions = [];
     if (allowed.includes("hide") && it.status !== "hidden") actions.push("hide");
     if (allowed.includes("unhide") && it.status === "hidden") actions.push("unhide");
@@ -308,7 +322,6 @@ class Inbox extends Component {
     if (!actions.length) return null;
     const busy = s.busy[it.id] || !!s.pending[it.id];
     const who = it.author.display_name || it.author.handle;
-    const title = this.title(it.network);
     const rid = "reason-" + it.id;
     return html`<div class="inbox-moderation" role="group" aria-label=${"Moderate on " + title}>
       <div class="inbox-field"><label for=${rid}>Reason (optional, kept in the history)</label>
@@ -345,11 +358,12 @@ class Inbox extends Component {
     const note = (s.notes[it.id] || "").trim();
     const reply = (s.replies[it.id] || "").trim();
     const editor = atLeast(s.role, "editor");
-    const net = s.networks[it.network];
+    const net = this.caps(it);
     const canReply = editor && !(net && net.inbox_reply === false);
     const assignee = it.assignee_id ? s.members.find((m) => m.id === it.assignee_id) : null;
     const assigneeName = it.assignee_id ? (it.assignee_id === s.me ? "you" : assignee ? assignee.name : "a former member") : "";
     const title = this.title(it.network);
+    const chosen = s.assigning[it.id] !== undefined ? s.assigning[it.id] : it.assignee_id || "";
     return html`<li class="review-item inbox-item" key=${it.id} data-item-id=${it.id} data-status=${it.status} data-network=${it.network}>
       <div class="review-head">
         <strong>${it.author.display_name || it.author.handle}</strong>
@@ -361,10 +375,10 @@ class Inbox extends Component {
       ${it.url ? html`<p><a href=${it.url} rel="noopener noreferrer" target="_blank">Open on ${title}</a></p>` : null}
       ${(it.notes || []).length ? html`<ul class="inbox-notes">${it.notes.map((n) => html`<li key=${n.id}><strong>${n.author}</strong>: ${n.text}</li>`)}</ul>` : null}
       ${editor ? html`<div class="inbox-field inbox-assign"><label for=${"assign-" + it.id}>Assigned to</label>
-        <select id=${"assign-" + it.id} value=${s.assigning[it.id] !== undefined ? s.assigning[it.id] : it.assignee_id || ""} disabled=${busy} onChange=${(e) => this.assign(it, e.currentTarget.value)}>
-          <option value="">Nobody</option>
-          ${it.assignee_id && !assignee ? html`<option value=${it.assignee_id}>A former member</option>` : null}
-          ${s.members.map((m) => html`<option value=${m.id}>${m.name}${m.id === s.me ? " (you)" : ""}</option>`)}
+        <select id=${"assign-" + it.id} disabled=${busy} onChange=${(e) => this.assign(it, e.currentTarget.value)}>
+          <option value="" selected=${!chosen}>Nobody</option>
+          ${it.assignee_id && !assignee ? html`<option value=${it.assignee_id} selected=${chosen === it.assignee_id}>A former member</option>` : null}
+          ${s.members.map((m) => html`<option value=${m.id} selected=${chosen === m.id}>${m.name}${m.id === s.me ? " (you)" : ""}</option>`)}
         </select></div>` : null}
       ${editor ? this.field("notes", it, "Note for the team", 2) : null}
       ${canReply ? this.field("replies", it, "Reply on " + title, 2) : null}

@@ -99,6 +99,13 @@ class Inbox extends Component {
     for (const t of this.timers) clearTimeout(t);
   }
 
+  // left says the page was left: the app puts the next page in a fresh
+  // container without unmounting this one, so it is gone when its markup
+  // is no longer in the document.
+  left() {
+    return this.gone || (this.root && !this.root.isConnected);
+  }
+
   // loadContext reads who the caller is (its role says which controls show),
   // the members (to assign to), the accounts and the networks (the
   // filters' choices; what each network lets rythme do).
@@ -208,7 +215,7 @@ class Inbox extends Component {
     let tries = 0;
     const tick = async () => {
       this.timers.delete(timer);
-      if (this.gone) return;
+      if (this.left()) return;
       tries++;
       let now = null;
       try {
@@ -216,7 +223,7 @@ class Inbox extends Component {
       } catch {
         // read again at the next tick
       }
-      if (this.gone) return;
+      if (this.left()) return;
       const out = now ? moderationOutcome(now, action) : { state: "" };
       if (now) this.merge(now);
       if (out.state === "done") {
@@ -399,7 +406,7 @@ class Inbox extends Component {
 
   render() {
     const s = this.state;
-    return html`<div id="inbox" aria-busy=${s.loading ? "true" : "false"} data-role=${s.role}>
+    return html`<div id="inbox" ref=${(e) => { if (e) this.root = e; }} aria-busy=${s.loading ? "true" : "false"} data-role=${s.role}>
       <h2>Inbox</h2>
       ${this.renderFilters()}
       <${Rules} manager=${atLeast(s.role, "manager")} />

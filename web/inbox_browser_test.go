@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors/instagram"
@@ -325,8 +326,9 @@ func TestInboxEditor(t *testing.T) {
 	}
 	tb.choose("#assign-"+bsky.ID, f.Member.ID)
 	tb.waitFor(fmt.Sprintf(`document.querySelector(%q)?.textContent === "Assigned to you"`, sel+" .inbox-assignee"))
-	// The history says who did it (the item's answer carries its trail).
-	tb.click(sel + " .inbox-history summary")
+	// The history says who did it (the item's answer carries its trail);
+	// it opens from the keyboard.
+	tb.do("open the history", chromedp.Focus(chromedp.CSS(sel+" .inbox-history summary")), chromedp.KeyEvent(kb.Enter))
 	tb.waitFor(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((li) => li.textContent.includes("Ada Lovelace assigned it: assigned to Ada Lovelace"))`, sel+" .inbox-audit li"))
 	tb.choose("#assign-"+bsky.ID, "")
 	tb.waitFor(fmt.Sprintf(`!document.querySelector(%q) && document.querySelector(%q).dataset.status === "new"`, sel+" .inbox-assignee", sel))
@@ -335,4 +337,28 @@ func TestInboxEditor(t *testing.T) {
 	tb.noSidewaysScroll("inbox-editor")
 	tb.screenshot("inbox-editor-390")
 	tb.setWidth(1280)
+}
+
+// TestInboxViewer: a viewer reads the items, their history and the rules,
+// and is offered no change (the API refuses every one to it).
+func TestInboxViewer(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	f := newFixture(t)
+	viewer := rythme.TokenSecretPrefix + strings.ReplaceAll(rythme.NewID("s"), "_", "")
+	must(t, f.Store.CreateAPIToken(context.Background(), &rythme.APIToken{ID: rythme.NewID(rythme.PrefixToken), WorkspaceID: f.TeamID,
+		Name: "reader", Role: rythme.RoleViewer, Hash: rythme.HashToken(viewer), CreatedAt: time.Now().UTC()}))
+	tb.signIn(f.URL, "#/inbox", viewer)
+	tb.waitFor(`document.querySelector('#inbox[data-role="viewer"]') && document.querySelectorAll("#inbox .inbox-item").length === 2 && document.querySelector("#no-rules")`)
+	sel := fmt.Sprintf(`#inbox .inbox-item[data-item-id="%s"]`, f.Inbox[0].ID)
+	tb.click(sel + " .inbox-history summary")
+	tb.waitFor(fmt.Sprintf(`document.querySelector(%q)?.textContent.includes("Nothing yet.")`, sel+" .inbox-history"))
+	if n := eval[int](tb, `document.querySelectorAll("#inbox .inbox-item textarea, #inbox .inbox-item select, #inbox .inbox-item input, #inbox .inbox-item button, #rule-create").length`); n != 0 {
+		t.Errorf("a viewer is offered %d controls on the items", n)
+	}
+	if got := tb.fetchStatus("PATCH", "/v1/inbox/"+f.Inbox[0].ID, `{"status":"done"}`); got != http.StatusUnauthorized && got != http.StatusForbidden {
+		t.Errorf("a viewer's triage: %d, want a refusal", got)
+	}
+	tb.axeCheck("inbox-viewer")
+	tb.noRawWords("inbox-viewer")
 }

@@ -83,7 +83,7 @@ class Inbox extends Component {
     for (const k of Object.keys(FILTERS)) if (props.params[k]) filters[k] = props.params[k];
     this.state = {
       loading: true, error: null, items: [], next: "", filters, author: filters.author || "",
-      role: "viewer", me: "", members: [], accounts: [], networks: {},
+      ready: false, role: "viewer", me: "", members: [], accounts: [], networks: {},
       notes: {}, replies: {}, reasons: {}, assigning: {}, busy: {}, errors: {}, done: [], confirm: "", pending: {}, history: {},
     };
     this.timers = new Set();
@@ -114,6 +114,7 @@ class Inbox extends Component {
     const [who, members, accounts, networks] = await Promise.all([whoAmI(), list("/v1/members"), list("/v1/accounts"), networkList()]);
     if (this.gone) return;
     this.setState({
+      ready: true,
       role: (who && who.workspace && who.workspace.role) || "viewer",
       me: (who && who.member && who.member.id) || "",
       members, accounts,
@@ -148,10 +149,13 @@ class Inbox extends Component {
   }
 
   // merge puts the item as the API answered it in place of the listed one
-  // (an answer carries all a listed item has, and its notes and trail);
+  // (an answer carries all a listed item has, and its notes and trail:
+  // the list's items have neither, and show "Loading…" for their history);
   // merge, say and setFor change the state from what it is at the time
   // (several may run before the page is drawn again).
-  merge(item) {
+  merge(answer) {
+    // An item's answer leaves out an empty trail or no notes.
+    const item = { ...answer, audit: answer.audit || [], notes: answer.notes || [] };
     this.setState((st) => ({ items: st.items.map((x) => (x.id === item.id ? item : x)) }));
   }
 
@@ -406,17 +410,20 @@ class Inbox extends Component {
 
   render() {
     const s = this.state;
-    return html`<div id="inbox" ref=${(e) => { if (e) this.root = e; }} aria-busy=${s.loading ? "true" : "false"} data-role=${s.role}>
+    // The items wait for the role and the networks: their controls depend
+    // on them.
+    const loading = s.loading || !s.ready;
+    return html`<div id="inbox" ref=${(e) => { if (e) this.root = e; }} aria-busy=${loading ? "true" : "false"} data-role=${s.role}>
       <h2>Inbox</h2>
       ${this.renderFilters()}
-      <${Rules} manager=${atLeast(s.role, "manager")} />
+      ${s.ready ? html`<${Rules} manager=${atLeast(s.role, "manager")} />` : null}
       <div role="status" id="inbox-done">${s.done.map((d) => html`<p class="ok-note" key=${d.id}>${d.text}</p>`)}</div>
-      ${s.loading && !s.items.length ? html`<p class="hint">Loading…</p>` : null}
+      ${loading && !(s.ready && s.items.length) ? html`<p class="hint">Loading…</p>` : null}
       ${s.error ? html`<div class="error-box" role="alert"><p class="error">${s.error.message}</p></div>` : null}
-      ${!s.loading && !s.error && !s.items.length ? html`<div class="empty-state" id="inbox-empty">
+      ${!loading && !s.error && !s.items.length ? html`<div class="empty-state" id="inbox-empty">
         ${Object.keys(s.filters).length ? html`<p>Nothing matches these filters.</p><p>Clear them to see the whole inbox.</p>`
           : html`<p>Nothing here yet.</p><p>Comments and mentions on your published posts show here as the networks give them.</p>`}</div>` : null}
-      <ul class="review-list">${s.items.map((it) => this.renderItem(it))}</ul>
+      <ul class="review-list">${s.ready ? s.items.map((it) => this.renderItem(it)) : null}</ul>
       ${s.next ? html`<button type="button" class="secondary" id="inbox-more" disabled=${s.loading} onClick=${() => this.load(true)}>Show more</button>` : null}
     </div>`;
   }

@@ -17,7 +17,8 @@ import { whoAmI, atLeast } from "./connect.js";
 import { Rules } from "./inboxrules.js";
 
 const whenFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const STATUSES = ["new", "assigned", "done", "hidden"];
+// STATUSES are GET /v1/inbox's statuses, in words.
+const STATUSES = [["new", "New"], ["assigned", "Assigned"], ["done", "Done"], ["hidden", "Hidden"]];
 // FILTERS maps the hash's parameters to GET /v1/inbox's.
 const FILTERS = { status: "status", network: "network", account: "account_id", author: "author", flagged: "flagged" };
 
@@ -302,7 +303,7 @@ class Inbox extends Component {
       </select></div>`;
     return html`<form class="filters" id="inbox-filters" role="search" aria-label="Filter the inbox"
         onSubmit=${(e) => { e.preventDefault(); this.filter("author", s.author.trim()); }}>
-      ${sel("status", "inbox-status", "Show", STATUSES.map((st) => [st, st]))}
+      ${sel("status", "inbox-status", "Show", STATUSES)}
       ${sel("network", "inbox-network", "Network", nets.map((n) => [n, this.title(n)]))}
       ${sel("account", "inbox-account", "Account", accounts.map((a) => [a.id, "@" + a.username + " (" + this.title(a.network) + ")"]))}
       <div class="filter"><label for="inbox-author">Author</label>

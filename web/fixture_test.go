@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/rythmehq/rythme/connectors"
 	"github.com/rythmehq/rythme/connectors/bluesky"
 	"github.com/rythmehq/rythme/connectors/mastodon"
+	"github.com/rythmehq/rythme/listening"
 	"github.com/rythmehq/rythme/media"
 	"github.com/rythmehq/rythme/password"
 	"github.com/rythmehq/rythme/sqlstore/storetest"
@@ -32,6 +34,20 @@ import (
 type nopQueue struct{}
 
 func (nopQueue) EnqueuePublish(context.Context, []rythme.TargetRef) error { return nil }
+
+// moderationQueue stands for the worker's queue of moderation actions:
+// the test takes each task the API hands it and records its outcome
+// (fixture.moderated) as the worker does after the network's answer.
+type moderationQueue chan listening.ModerationTask
+
+func (q moderationQueue) EnqueueModeration(_ context.Context, m listening.ModerationTask) error {
+	select {
+	case q <- m:
+		return nil
+	default:
+		return errors.New("the test's moderation queue is full")
+	}
+}
 
 // fixture is a running API over a seeded store.
 type fixture struct {
@@ -56,6 +72,9 @@ type fixture struct {
 	// Inbox: two comments on the launch post on Mastodon, the second
 	// flagged.
 	Inbox []*rythme.InboxItem
+	// Moderation holds the moderation actions the API asked for, until
+	// the test records their outcome (moderated).
+	Moderation moderationQueue
 }
 
 // seeded is one post of the fixture: its UTC time and, per account key,
@@ -94,13 +113,14 @@ const failedError = "the network said: the text is too long (422)"
 
 // newFixture starts the API with a SQLite store holding a workspace, an
 // admin token, two accounts and the seeded posts with their outcomes and
-// engagement.
-func newFixture(t *testing.T) *fixture {
+// engagement. The API knows Mastodon and Bluesky, and the networks of
+// extra.
+func newFixture(t *testing.T, extra ...connectors.Connector) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store := storetest.SQLite(t)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	f := &fixture{Posts: map[string]*rythme.Post{}, Accounts: map[string]*rythme.Account{}, Store: store}
+	f := &fixture{Posts: map[string]*rythme.Post{}, Accounts: map[string]*rythme.Account{}, Store: store, Moderation: make(moderationQueue, 16)}
 
 	ws := &rythme.Workspace{ID: rythme.NewID(rythme.PrefixWorkspace), Name: "Team", CreatedAt: now}
 	must(t, store.CreateWorkspace(ctx, ws))
@@ -232,9 +252,9 @@ func newFixture(t *testing.T) *fixture {
 	mediaDir, err := media.NewDir(t.TempDir())
 	must(t, err)
 	h, err := api.New(api.Config{
-		Store: store, Connectors: connectors.NewRegistry(mastodon.New(), bluesky.New(bluesky.Config{})),
+		Store: store, Connectors: connectors.NewRegistry(append([]connectors.Connector{mastodon.New(), bluesky.New(bluesky.Config{})}, extra...)...),
 		Media: mediaDir, MediaSigner: media.NewSigner([]byte("browser-test-media-signing-key-0123456789")),
-		Queue: nopQueue{}, Polls: worker.NewPollRequests(rdb, nil),
+		Queue: nopQueue{}, Moderation: f.Moderation, Polls: worker.NewPollRequests(rdb, nil),
 		History: worker.NewHistoryRequests(rdb, store, nil), Metrics: telemetry.New(), PublicURL: "http://rythme.test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -243,6 +263,25 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
 	return f
+}
+
+// moderated takes the next moderation action the API asked for (within
+// a minute: a safety net, not an assertion) and records its outcome as
+// the worker does once the network answered: done on network, or failed
+// with why. It returns the task.
+func (f *fixture) moderated(t *testing.T, network, failure string) listening.ModerationTask {
+	t.Helper()
+	var task listening.ModerationTask
+	select {
+	case task = <-f.Moderation:
+	case <-time.After(time.Minute):
+		t.Fatal("the API asked for no moderation action")
+	}
+	svc, err := listening.New(listening.Config{Store: f.Store})
+	must(t, err)
+	_, err = svc.Moderated(context.Background(), task, network, failure)
+	must(t, err)
+	return task
 }
 
 func metricsFor(post, account string) *[4]int64 {

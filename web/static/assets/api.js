@@ -98,19 +98,26 @@ export async function listAllPosts(from, to, filters = {}) {
   return out;
 }
 
-// timeZone is the browser's IANA zone, which every report is asked in.
-// networkTitles maps each network's name to its title ("linkedin" →
-// "LinkedIn", from GET /v1/networks), asked once; names stay when it fails.
-let titlesAsked = null;
-export function networkTitles() {
-  if (!titlesAsked) {
-    titlesAsked = request("/v1/networks", { quiet: true })
-      .then((res) => Object.fromEntries((res.data || []).map((n) => [n.name, n.title])))
-      .catch(() => { titlesAsked = null; return {}; });
+// networkList is GET /v1/networks' list (each network's title, what its
+// inbox does: inbox_reply, moderation…), asked once; empty when it fails
+// (and asked again next time).
+let networksAsked = null;
+export function networkList() {
+  if (!networksAsked) {
+    networksAsked = request("/v1/networks", { quiet: true })
+      .then((res) => res.data || [])
+      .catch(() => { networksAsked = null; return []; });
   }
-  return titlesAsked;
+  return networksAsked;
 }
 
+// networkTitles maps each network's name to its title ("linkedin" →
+// "LinkedIn", from GET /v1/networks); names stay when it fails.
+export async function networkTitles() {
+  return Object.fromEntries((await networkList()).map((n) => [n.name, n.title]));
+}
+
+// timeZone is the browser's IANA zone, which every report is asked in.
 export const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 // errorBox renders an error for the user: its message and, for invalid

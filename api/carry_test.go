@@ -196,6 +196,19 @@ func TestCampaignCarriesPollAndComment(t *testing.T) {
 	if err != nil || got.Poll == nil || got.Poll.Options[2] != "Maybe" {
 		t.Fatalf("edited campaign post stored: %+v, %v", got, err)
 	}
+
+	// A clone of the plan carries them too.
+	nextWeek := e.clock.Now().AddDate(0, 0, 10).Format("2006-01-02")
+	res = e.as(rythme.RoleEditor, "POST", "/v1/campaigns/"+camp.ID+"/clone", map[string]any{"first_day": nextWeek})
+	expect(t, res, http.StatusCreated)
+	var clone struct {
+		Posts []carried `json:"posts"`
+	}
+	res.decode(t, &clone)
+	if len(clone.Posts) != 1 || clone.Posts[0].ID == camp.Posts[0].ID || clone.Posts[0].Poll == nil ||
+		len(clone.Posts[0].Poll.Options) != 3 || clone.Posts[0].FirstComment != "More below" {
+		t.Fatalf("cloned campaign: %s", res.Body)
+	}
 }
 
 // TestImportCarriesPollAndComment: an imported row's first_comment and

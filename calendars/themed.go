@@ -252,7 +252,7 @@ func Shift(week ThemedWeek, newFirstDay Date) ThemedWeek {
 	for i, d := range week.Days {
 		out.Days[i] = DayPlan{Offset: d.Offset, Items: make([]PlanItem, len(d.Items))}
 		for j, it := range d.Items {
-			it.Targets = append([]string(nil), it.Targets...)
+			it.Targets, it.Poll = append([]string(nil), it.Targets...), it.Poll.Clone()
 			out.Days[i].Items[j] = it
 		}
 	}

@@ -2,6 +2,7 @@ package rythme
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,6 +17,25 @@ type Poll struct {
 	DurationMinutes int `json:"duration_minutes"`
 	// Multiple lets a voter choose more than one option.
 	Multiple bool `json:"multiple"`
+}
+
+// Clone returns a copy of p that shares nothing with it (nil for nil).
+func (p *Poll) Clone() *Poll {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.Options = append([]string(nil), p.Options...)
+	return &c
+}
+
+// Equal reports whether p and q are the same poll (both nil, or the same
+// options, duration and choice).
+func (p *Poll) Equal(q *Poll) bool {
+	if p == nil || q == nil {
+		return p == q
+	}
+	return p.DurationMinutes == q.DurationMinutes && p.Multiple == q.Multiple && slices.Equal(p.Options, q.Options)
 }
 
 // Domain bounds of any poll, whatever the network: each network's own are

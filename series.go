@@ -51,6 +51,10 @@ type SeriesTemplate struct {
 	Thread  []string       `json:"thread"`
 	Author  string         `json:"author,omitempty"`
 	Format  string         `json:"format,omitempty"`
+	// FirstComment and Poll are each post's first comment and native
+	// poll (Post.FirstComment, Post.Poll); empty and nil for none.
+	FirstComment string `json:"first_comment,omitempty"`
+	Poll         *Poll  `json:"poll,omitempty"`
 }
 
 // SeriesTarget is one account of a series, with its variant.
@@ -70,8 +74,8 @@ func (s *Series) Occurrence(at time.Time, actor Actor, now time.Time) *Post {
 	p := &Post{
 		ID: NewID(PrefixPost), WorkspaceID: s.WorkspaceID, Content: tp.Content, ScheduledAt: at, Timezone: s.Timezone,
 		Tags: append([]string{}, tp.Tags...), Media: append([]string{}, tp.Media...), Thread: append([]string{}, tp.Thread...),
-		Author: tp.Author, Format: tp.Format, CreatedBy: s.CreatedBy, CreatedAt: now, UpdatedAt: now,
-		SeriesID: s.ID, OccurrenceAt: &occ,
+		Author: tp.Author, Format: tp.Format, FirstComment: tp.FirstComment, Poll: tp.Poll.Clone(),
+		CreatedBy: s.CreatedBy, CreatedAt: now, UpdatedAt: now, SeriesID: s.ID, OccurrenceAt: &occ,
 	}
 	for _, st := range tp.Targets {
 		p.Targets = append(p.Targets, &Target{
@@ -92,16 +96,18 @@ func (s *Series) Occurrence(at time.Time, actor Actor, now time.Time) *Post {
 
 // Apply gives a post not yet out the template, time at and zone (an
 // occurrence of a series after the series was edited; a campaign's post
-// after its plan was): its content, tags, media, thread, author, format
-// and per-account variants (accounts no longer listed are cancelled, new
+// after its plan was): its content, tags, media, thread, first comment,
+// poll, author, format and per-account variants (accounts no longer listed are cancelled, new
 // ones added). Targets whose published text or time changes get a new
 // version. Nothing changes (false) when it is already so.
 func (tp SeriesTemplate) Apply(p *Post, at time.Time, zone string, now time.Time) bool {
 	at = at.UTC().Truncate(time.Microsecond)
 	postChanged := p.Content != tp.Content || !p.ScheduledAt.Equal(at) || p.Timezone != zone || p.Author != tp.Author ||
-		!slices.Equal(p.Tags, tp.Tags) || !slices.Equal(p.Media, tp.Media) || !slices.Equal(p.Thread, tp.Thread)
+		!slices.Equal(p.Tags, tp.Tags) || !slices.Equal(p.Media, tp.Media) || !slices.Equal(p.Thread, tp.Thread) ||
+		p.FirstComment != tp.FirstComment || !p.Poll.Equal(tp.Poll)
 	changed := postChanged || p.Format != tp.Format
 	p.Content, p.ScheduledAt, p.Timezone, p.Author, p.Format = tp.Content, at, zone, tp.Author, tp.Format
+	p.FirstComment, p.Poll = tp.FirstComment, tp.Poll.Clone()
 	p.Tags, p.Media, p.Thread = append([]string{}, tp.Tags...), append([]string{}, tp.Media...), append([]string{}, tp.Thread...)
 	want := map[string]SeriesTarget{}
 	for _, st := range tp.Targets {

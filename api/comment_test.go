@@ -59,10 +59,12 @@ func TestFirstComment(t *testing.T) {
 	if res := post("  ", acc.ID); res.Status != http.StatusUnprocessableEntity || !res.err(t).hasField("first_comment") {
 		t.Fatalf("a blank first comment: %d %s", res.Status, res.Body)
 	}
+	// A recurring post's first comment is checked by the same rule.
 	rec := e.as(rythme.RoleEditor, "POST", "/v1/posts", map[string]any{"content": "Every week", "scheduled_at": at,
-		"targets": []map[string]string{{"account_id": acc.ID}}, "first_comment": "More", "recurrence": "FREQ=WEEKLY;COUNT=3"})
-	if rec.Status != http.StatusUnprocessableEntity || !rec.err(t).hasField("first_comment") {
-		t.Fatalf("a recurring post with a first comment: %d %s", rec.Status, rec.Body)
+		"targets": []map[string]string{{"account_id": acc.ID}, {"account_id": hook.ID}}, "first_comment": "More", "recurrence": "FREQ=WEEKLY;COUNT=3"})
+	if rec.Status != http.StatusUnprocessableEntity || !rec.err(t).hasField("first_comment") ||
+		!strings.Contains(string(rec.Body), "targets[1] (Discord) publish no first comment") {
+		t.Fatalf("a recurring post with a first comment to Discord: %d %s", rec.Status, rec.Body)
 	}
 	if q := e.queue.take(); len(q) != 0 {
 		t.Fatalf("refused posts queued %v", q)

@@ -349,6 +349,36 @@ func TestInboxReply(t *testing.T) {
 	}
 }
 
+// threadReplier is the fake network, replying to another id than the
+// item's own (as Slack replies under a thread's parent).
+type threadReplier struct{ replier }
+
+func (threadReplier) ReplyTo(externalID, _ string) string { return "parent-of-" + externalID }
+
+// TestInboxReplyAddressed: on a network that says where a reply to an
+// item goes (connectors.ReplyAddresser), the reply's target answers that.
+func TestInboxReplyAddressed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite(t), func(c *api.Config) {
+		c.Connectors = connectors.NewRegistry(threadReplier{replier{c.Connectors.All()[0].(*fakeConnector)}})
+	})
+	acc := e.account(e.ws, "brand", rythme.AccountConnected)
+	its := e.seedInbox(acc, "", 1)
+	res := e.as(rythme.RoleEditor, "POST", "/v1/inbox/"+its[0].ID+"/reply", map[string]any{"text": "Thanks!"})
+	expect(t, res, http.StatusCreated)
+	var out struct {
+		Post struct {
+			Targets []struct {
+				InReplyTo string `json:"in_reply_to"`
+			} `json:"targets"`
+		} `json:"post"`
+	}
+	res.decode(t, &out)
+	if len(out.Post.Targets) != 1 || out.Post.Targets[0].InReplyTo != "parent-of-"+its[0].ExternalID {
+		t.Fatalf("reply post %s", res.Body)
+	}
+}
+
 // TestInboxRules: a bad regular expression answers 400 and stores nothing;
 // rules flag or hide the items that arrive after them, each action in the
 // item's audit trail naming the rule; flagged=true lists them; a deleted

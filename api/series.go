@@ -119,15 +119,19 @@ func (s *server) listSeries(c *gin.Context) {
 }
 
 type updateSeriesRequest struct {
-	Content     *string        `json:"content"`
-	Recurrence  *string        `json:"recurrence"`
-	ScheduledAt *string        `json:"scheduled_at"` // the new first time (anchor) of the rule
-	Timezone    *string        `json:"timezone"`
-	Tags        *[]string      `json:"tags"`
-	Media       *[]string      `json:"media"`
-	Thread      *[]string      `json:"thread"`
-	Author      *string        `json:"author"`
-	Targets     *[]targetInput `json:"targets"` // replaces the accounts and their variants
+	Content     *string   `json:"content"`
+	Recurrence  *string   `json:"recurrence"`
+	ScheduledAt *string   `json:"scheduled_at"` // the new first time (anchor) of the rule
+	Timezone    *string   `json:"timezone"`
+	Tags        *[]string `json:"tags"`
+	Media       *[]string `json:"media"`
+	Thread      *[]string `json:"thread"`
+	// FirstComment sets each occurrence's first comment ("" removes it).
+	FirstComment *string `json:"first_comment"`
+	// Poll replaces each occurrence's poll; null removes it.
+	Poll    posting.PollChange `json:"poll"`
+	Author  *string            `json:"author"`
+	Targets *[]targetInput     `json:"targets"` // replaces the accounts and their variants
 }
 
 // updateSeries is PATCH /v1/series/{id}: the series changes, and so do its

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,7 +31,8 @@ const (
 
 // ImportColumns are the columns (CSV header names, JSON keys) an import
 // may have; content, scheduled_at and accounts are required.
-var ImportColumns = []string{"content", "scheduled_at", "timezone", "accounts", "tags", "author"}
+var ImportColumns = []string{"content", "scheduled_at", "timezone", "accounts", "tags", "author", "first_comment",
+	"poll_options", "poll_duration_minutes", "poll_multiple"}
 
 // ImportRow is one valid row of an import, ready to become a post.
 type ImportRow struct {
@@ -52,6 +54,11 @@ type ImportRow struct {
 	Accounts   []string   `json:"accounts"`
 	Tags       []string   `json:"tags"`
 	Author     string     `json:"author,omitempty"`
+	// FirstComment and Poll are the post's first comment and native poll
+	// (rythme.Post's; "" and nil for none); the poll's shape and each
+	// network's rules on both are the caller's check.
+	FirstComment string       `json:"first_comment,omitempty"`
+	Poll         *rythme.Poll `json:"poll,omitempty"`
 }
 
 // RowError is one problem of an import. Row 0 (with Field "" or a column
@@ -97,8 +104,11 @@ func (e RowError) Error() string {
 // semicolon-separated account ids ("acc_…;acc_…"), at least one, at most
 // rythme.MaxTargets, none twice; tags semicolon-separated, at most
 // rythme.MaxTags of at most rythme.MaxTagLength characters; author at most
-// rythme.MaxAuthorLength characters. Whether accounts exist is the
-// caller's check.
+// rythme.MaxAuthorLength characters; first_comment the text published
+// right after the post; a poll as poll_options (semicolon-separated, or a
+// JSON array of strings), poll_duration_minutes (a whole number, required
+// with options) and poll_multiple (true or false; default false). Whether
+// accounts exist, and what each network takes, is the caller's check.
 //
 // The file may hold at most MaxImportBytes and MaxImportRows rows. Valid
 // rows come back in file order; a row with any error is left out and its
@@ -305,7 +315,7 @@ func (r *rawRow) set(col, v string) {
 	if col == "" {
 		return
 	}
-	if col == "accounts" || col == "tags" {
+	if isListColumn(col) {
 		r.lists[col] = splitList(v)
 		return
 	}
@@ -328,15 +338,46 @@ func (r *rawRow) setJSON(key string, v json.RawMessage) {
 		return
 	}
 	var list []string
-	if key == "accounts" || key == "tags" {
+	switch key {
+	case "accounts", "tags":
 		if err := json.Unmarshal(v, &list); err == nil {
 			r.lists[key] = splitList(strings.Join(list, ";"))
 			return
 		}
 		r.typeErr[key] = "must be a string or an array of strings"
 		return
+	case "poll_options": // an array keeps each option whole, semicolons and all
+		if err := json.Unmarshal(v, &list); err == nil {
+			for _, o := range list {
+				r.lists[key] = append(r.lists[key], strings.TrimSpace(o))
+			}
+			return
+		}
+		r.typeErr[key] = "must be a string or an array of strings"
+		return
+	case "poll_duration_minutes":
+		var n json.Number
+		if err := json.Unmarshal(v, &n); err == nil {
+			r.fields[key] = n.String()
+			return
+		}
+		r.typeErr[key] = "must be a number or a string"
+		return
+	case "poll_multiple":
+		var b bool
+		if err := json.Unmarshal(v, &b); err == nil {
+			r.fields[key] = strconv.FormatBool(b)
+			return
+		}
+		r.typeErr[key] = "must be true or false"
+		return
 	}
 	r.typeErr[key] = "must be a string"
+}
+
+// isListColumn says whether col holds a list (semicolon-separated in CSV).
+func isListColumn(col string) bool {
+	return col == "accounts" || col == "tags" || col == "poll_options"
 }
 
 func splitList(v string) []string {
@@ -347,6 +388,39 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// poll reads the row's poll columns: nil when they are all empty, else
+// the poll, what is missing or malformed reported through add.
+func (r rawRow) poll(add func(field, format string, args ...any), bad func(string) bool) *rythme.Poll {
+	dur := strings.TrimSpace(r.fields["poll_duration_minutes"])
+	multi := strings.ToLower(strings.TrimSpace(r.fields["poll_multiple"]))
+	if len(r.lists["poll_options"]) == 0 && dur == "" && multi == "" && !bad("poll_options") {
+		return nil
+	}
+	p := &rythme.Poll{Options: r.lists["poll_options"]}
+	if len(p.Options) == 0 && !bad("poll_options") {
+		add("poll_options", "is required with poll_duration_minutes or poll_multiple")
+	}
+	switch n, err := strconv.Atoi(dur); {
+	case bad("poll_duration_minutes"):
+	case dur == "":
+		add("poll_duration_minutes", "is required with a poll")
+	case err != nil || n <= 0:
+		add("poll_duration_minutes", "must be a positive whole number of minutes")
+	default:
+		p.DurationMinutes = n
+	}
+	switch multi {
+	case "", "false", "no", "0":
+	case "true", "yes", "1":
+		p.Multiple = true
+	default:
+		if !bad("poll_multiple") {
+			add("poll_multiple", "must be true or false")
+		}
+	}
+	return p
 }
 
 // localLayouts are the zone-less forms scheduled_at may take.
@@ -366,7 +440,9 @@ func (r rawRow) validate(zoneDefault string) (ImportRow, []RowError) {
 	}
 	bad := func(field string) bool { _, ok := r.typeErr[field]; return ok }
 	row := ImportRow{Line: r.line, Row: r.row, Content: r.fields["content"], Author: r.fields["author"],
-		Accounts: r.lists["accounts"], Tags: r.lists["tags"], Timezone: strings.TrimSpace(r.fields["timezone"])}
+		Accounts: r.lists["accounts"], Tags: r.lists["tags"], Timezone: strings.TrimSpace(r.fields["timezone"]),
+		FirstComment: r.fields["first_comment"]}
+	row.Poll = r.poll(add, bad)
 
 	switch {
 	case bad("content"):

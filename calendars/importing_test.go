@@ -160,3 +160,45 @@ func TestParseImportRowLimits(t *testing.T) {
 		t.Errorf("Error() = %q", s)
 	}
 }
+
+// TestParseImportPollAndComment: a row's first comment and poll columns,
+// in CSV and JSON (whose array keeps an option's semicolon); a poll
+// without options or duration, or with a bad one, is reported on its
+// column.
+func TestParseImportPollAndComment(t *testing.T) {
+	t.Parallel()
+	csvText := "content,scheduled_at,accounts,first_comment,poll_options,poll_duration_minutes,poll_multiple\n" +
+		"Which?,2026-03-30 09:00,ACC1,More below,Tea;Coffee,60,yes\n" + // line 2: ok
+		"Plain,2026-03-30 09:00,ACC1,,,,\n" + // line 3: ok, no poll
+		"No options,2026-03-30 09:00,ACC1,,,60,\n" + // line 4
+		"No duration,2026-03-30 09:00,ACC1,,A;B,,\n" + // line 5
+		"Bad duration,2026-03-30 09:00,ACC1,,A;B,soon,maybe\n" // line 6: two errors
+	csvText = strings.ReplaceAll(csvText, "ACC1", accA)
+	rows, errs := calendars.ParseImport(strings.NewReader(csvText), "csv", "UTC")
+	wantErrs := []string{"4:3:poll_options", "5:4:poll_duration_minutes", "6:5:poll_duration_minutes", "6:5:poll_multiple"}
+	if got := errLines(errs); !slices.Equal(got, wantErrs) {
+		t.Errorf("errors %q\nwant %q\n%v", got, wantErrs, errs)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows: %+v", len(rows), rows)
+	}
+	if p := rows[0].Poll; rows[0].FirstComment != "More below" || p == nil || !slices.Equal(p.Options, []string{"Tea", "Coffee"}) ||
+		p.DurationMinutes != 60 || !p.Multiple {
+		t.Errorf("row 1 = %+v, poll %+v", rows[0], p)
+	}
+	if rows[1].Poll != nil || rows[1].FirstComment != "" {
+		t.Errorf("row 2 = %+v, poll %+v", rows[1], rows[1].Poll)
+	}
+
+	jsonText := `[{"content": "Which?", "scheduled_at": "2026-03-30 09:00", "accounts": ["` + accA + `"], "first_comment": "More",
+	  "poll_options": ["Tea; hot", "Coffee"], "poll_duration_minutes": 30, "poll_multiple": false},
+	 {"content": "Bad", "scheduled_at": "2026-03-30 09:00", "accounts": "` + accA + `", "poll_options": "A;B", "poll_duration_minutes": true}]`
+	rows, errs = calendars.ParseImport(strings.NewReader(jsonText), "json", "UTC")
+	if got := errLines(errs); !slices.Equal(got, []string{"3:2:poll_duration_minutes"}) {
+		t.Errorf("JSON errors %q: %v", got, errs)
+	}
+	if len(rows) != 1 || rows[0].Poll == nil || !slices.Equal(rows[0].Poll.Options, []string{"Tea; hot", "Coffee"}) ||
+		rows[0].Poll.DurationMinutes != 30 || rows[0].Poll.Multiple || rows[0].FirstComment != "More" {
+		t.Fatalf("JSON rows %+v", rows)
+	}
+}

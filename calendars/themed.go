@@ -82,6 +82,10 @@ type PlanItem struct {
 	Content string   `json:"content"`
 	Targets []string `json:"targets"` // account ids
 	Author  string   `json:"author,omitempty"`
+	// FirstComment and Poll are the post's first comment and native poll
+	// (rythme.Post's); each network's rules on them are the caller's check.
+	FirstComment string       `json:"first_comment,omitempty"`
+	Poll         *rythme.Poll `json:"poll,omitempty"`
 }
 
 // PlannedPost is one concrete post of an expanded themed week.
@@ -99,8 +103,11 @@ type PlannedPost struct {
 	Content    string     `json:"content"`
 	Targets    []string   `json:"targets"`
 	Author     string     `json:"author,omitempty"`
-	Theme      string     `json:"theme"`
-	Week       string     `json:"week"` // the themed week's name
+	// FirstComment and Poll are the item's (PlanItem).
+	FirstComment string       `json:"first_comment,omitempty"`
+	Poll         *rythme.Poll `json:"poll,omitempty"`
+	Theme        string       `json:"theme"`
+	Week         string       `json:"week"` // the themed week's name
 }
 
 // Expand validates the week and turns every item into a concrete instant:
@@ -177,7 +184,7 @@ func Expand(week ThemedWeek) ([]PlannedPost, []rythme.FieldError) {
 			out = append(out, PlannedPost{
 				Field: f, Key: fmt.Sprintf("d%d#%d", d.Offset, j), Date: date, Time: c, At: at, Resolution: res, Format: format,
 				Content: it.Content, Targets: append([]string(nil), it.Targets...), Author: it.Author,
-				Theme: week.Theme, Week: week.Name,
+				FirstComment: it.FirstComment, Poll: it.Poll.Clone(), Theme: week.Theme, Week: week.Name,
 			})
 		}
 	}
@@ -245,7 +252,7 @@ func Shift(week ThemedWeek, newFirstDay Date) ThemedWeek {
 	for i, d := range week.Days {
 		out.Days[i] = DayPlan{Offset: d.Offset, Items: make([]PlanItem, len(d.Items))}
 		for j, it := range d.Items {
-			it.Targets = append([]string(nil), it.Targets...)
+			it.Targets, it.Poll = append([]string(nil), it.Targets...), it.Poll.Clone()
 			out.Days[i].Items[j] = it
 		}
 	}

@@ -128,6 +128,16 @@ type Replier interface {
 	Replies(acct *rythme.Account) bool
 }
 
+// ReplyAddresser is implemented by a Replier whose replies answer another
+// id than the item's own: on Slack, a reply in a thread goes to the
+// thread's parent (threads are one level deep). listening.Service.Reply
+// asks it what PublishRequest.InReplyTo is.
+type ReplyAddresser interface {
+	// ReplyTo returns the network id a reply to the inbox item
+	// externalID, itself answering inReplyTo ("" for none), answers.
+	ReplyTo(externalID, inReplyTo string) string
+}
+
 // Moderation actions on an inbox item.
 const (
 	ModerateHide   = "hide"   // hide the reply from the conversation on the network

@@ -28,7 +28,8 @@ type Replied struct {
 
 // Reply answers the workspace's item from its account, in the item's
 // conversation on the network. The reply is a post with one target on the
-// item's account whose InReplyTo is the item's network id: it is
+// item's account whose InReplyTo is the item's network id (or the id its
+// network says a reply to it answers, connectors.ReplyAddresser): it is
 // validated, reviewed (where the workspace asks), queued and published by
 // the worker exactly as any post — never early, never twice, never lost,
 // unconfirmed when its outcome cannot be known. The item's audit trail
@@ -60,12 +61,16 @@ func (s *Service) Reply(ctx context.Context, workspaceID, id string, actor rythm
 	if r, ok := conn.(connectors.Replier); !ok || !r.Replies(acct) {
 		return nil, rythme.Invalid(rythme.FieldError{Field: "text", Message: conn.Info().Title + " does not take replies from rythme: answer on the network itself"})
 	}
+	to := it.ExternalID
+	if ra, ok := conn.(connectors.ReplyAddresser); ok {
+		to = ra.ReplyTo(it.ExternalID, it.InReplyTo)
+	}
 	when := in.ScheduledAt
 	if when == "" {
 		when = "now"
 	}
 	created, err := s.posting.Create(ctx, actor, workspaceID, posting.NewPost{Content: in.Text, ScheduledAt: when,
-		Targets: []posting.TargetInput{{AccountID: acct.ID, InReplyTo: it.ExternalID}}})
+		Targets: []posting.TargetInput{{AccountID: acct.ID, InReplyTo: to}}})
 	if err != nil {
 		return nil, err
 	}

@@ -98,7 +98,8 @@ func (pl *Planner) plannedPost(ctx context.Context, fe *Fields, accounts map[str
 	ws := camp.WorkspaceID
 	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: pp.Content, ScheduledAt: at,
 		Timezone: zone, Tags: []string{}, Media: []string{}, Thread: []string{}, Author: pp.Author, Format: string(pp.Format),
-		PlanItem: pp.Key, CampaignID: camp.ID, CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
+		PlanItem: pp.Key, CampaignID: camp.ID, FirstComment: pp.FirstComment, Poll: pp.Poll.Clone(),
+		CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
 	for j, id := range pp.Targets {
 		acc, err := pl.svc.Account(ctx, accounts, ws, id)
 		if err != nil {
@@ -410,8 +411,8 @@ func (pl *Planner) applyPlan(ctx context.Context, a rythme.Actor, camp *rythme.C
 }
 
 // changePlanned gives the post of a plan item what the item now asks: its
-// content, time, format, author and accounts (the post keeps its own
-// tags, media and thread: a plan item has none). ECONFLICT when it is out.
+// content, time, format, author, first comment, poll and accounts (the
+// post keeps its own tags, media and thread: a plan item has none). ECONFLICT when it is out.
 func (pl *Planner) changePlanned(ctx context.Context, a rythme.Actor, camp *rythme.Campaign, ch planChange, ap Approval, now time.Time) (*rythme.Post, error) {
 	tmpl := templateOf(ch.next)
 	return pl.svc.store.UpdatePost(ctx, camp.WorkspaceID, ch.old.ID, func(p *rythme.Post) error {
@@ -432,7 +433,8 @@ func (pl *Planner) changePlanned(ctx context.Context, a rythme.Actor, camp *ryth
 // planDiffers reports whether a plan item asks for something other than
 // what its post is.
 func planDiffers(old, next *rythme.Post) bool {
-	if old.Content != next.Content || !old.ScheduledAt.Equal(next.ScheduledAt) || old.Format != next.Format || old.Author != next.Author {
+	if old.Content != next.Content || !old.ScheduledAt.Equal(next.ScheduledAt) || old.Format != next.Format || old.Author != next.Author ||
+		old.FirstComment != next.FirstComment || !old.Poll.Equal(next.Poll) {
 		return true
 	}
 	var a, b []string

@@ -120,13 +120,6 @@ func (s *Service) checked(ctx context.Context, a rythme.Actor, ws string, in New
 	}
 	s.CheckMedia(ctx, &fe, p, media, false)
 	rule := recurrenceOf(&fe, in.Recurrence, p, slotted)
-	if rule != nil && p.FirstComment != "" { // a series' template has no first comment: say so, never drop it
-		fe.Add("first_comment", "a recurring post cannot carry a first comment yet: schedule the occurrences one by one, or leave it out")
-	}
-	if rule != nil && p.Poll != nil {
-		// A series' template has no poll: it would be lost, not published.
-		fe.Add("poll", "a recurring post cannot carry a poll: schedule the poll as a post of its own")
-	}
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}

@@ -89,7 +89,7 @@ func (s *Service) importRow(ctx context.Context, fe *Fields, a rythme.Actor, ws 
 	}
 	p := &rythme.Post{ID: rythme.NewID(rythme.PrefixPost), WorkspaceID: ws, Content: row.Content, ScheduledAt: at,
 		Timezone: row.Timezone, Tags: orEmpty(row.Tags), Media: []string{}, Thread: []string{}, Author: row.Author,
-		CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
+		FirstComment: row.FirstComment, Poll: row.Poll, CreatedBy: a.ID, CreatedAt: now, UpdatedAt: now}
 	for i, id := range row.Accounts {
 		acc, err := s.Account(ctx, accounts, ws, id)
 		if err != nil {

@@ -83,11 +83,17 @@ func TestPollValidation(t *testing.T) {
 			}
 		}
 
-		// A recurring post: its series would drop the poll, so it is refused.
-		err := e.svc.Check(ctx, editor, e.ws, posting.NewPost{Content: "Weekly vote", ScheduledAt: at, Recurrence: "FREQ=WEEKLY;COUNT=3",
-			Targets: []posting.TargetInput{{AccountID: masto.ID}}, Poll: &rythme.Poll{Options: []string{"A", "B"}, DurationMinutes: 60}})
-		if f := rythme.ErrorFields(err); len(f) != 1 || f[0].Field != "poll" || !strings.Contains(f[0].Message, "recurring") {
-			t.Errorf("a recurring poll: %v", err)
+		// A recurring post carries its poll to every occurrence, checked by
+		// the same rule: fine for Mastodon, refused naming Bluesky's target.
+		weekly := posting.NewPost{Content: "Weekly vote", ScheduledAt: at, Recurrence: "FREQ=WEEKLY;COUNT=3",
+			Targets: []posting.TargetInput{{AccountID: masto.ID}}, Poll: &rythme.Poll{Options: []string{"A", "B"}, DurationMinutes: 60}}
+		if err := e.svc.Check(ctx, editor, e.ws, weekly); err != nil {
+			t.Errorf("a recurring poll for Mastodon: %v", err)
+		}
+		weekly.Targets = append(weekly.Targets, posting.TargetInput{AccountID: sky.ID})
+		err := e.svc.Check(ctx, editor, e.ws, weekly)
+		if f := rythme.ErrorFields(err); len(f) != 1 || f[0].Field != "poll" || !strings.Contains(f[0].Message, "target 1 (account "+sky.ID+")") {
+			t.Errorf("a recurring poll for Bluesky: %v", err)
 		}
 
 		// Create refuses the same way, and stores nothing.

@@ -38,7 +38,11 @@ type SeriesEdit struct {
 	Tags        *[]string
 	Media       *[]string
 	Thread      *[]string
-	Author      *string
+	// FirstComment sets each occurrence's first comment ("" removes it).
+	FirstComment *string
+	// Poll replaces each occurrence's poll when given; null removes it.
+	Poll   PollChange
+	Author *string
 	// Targets replaces the accounts and their variants.
 	Targets *[]TargetInput
 }
@@ -72,7 +76,8 @@ func (pl *Planner) Series(ctx context.Context, ws, id string) (*SeriesView, erro
 
 // templateOf is what every occurrence of p's series is made of.
 func templateOf(p *rythme.Post) rythme.SeriesTemplate {
-	tp := rythme.SeriesTemplate{Content: p.Content, Tags: p.Tags, Media: p.Media, Thread: p.Thread, Author: p.Author, Format: p.Format}
+	tp := rythme.SeriesTemplate{Content: p.Content, Tags: p.Tags, Media: p.Media, Thread: p.Thread, Author: p.Author, Format: p.Format,
+		FirstComment: p.FirstComment, Poll: p.Poll.Clone()}
 	for _, t := range p.Targets {
 		tp.Targets = append(tp.Targets, rythme.SeriesTarget{AccountID: t.AccountID, Network: t.Network, Content: t.Content})
 	}
@@ -283,8 +288,8 @@ func (pl *Planner) editedSeries(ctx context.Context, a rythme.Actor, se *rythme.
 	return &next, rule, nil
 }
 
-// applyTemplate sets the template's content, tags, media, thread and
-// author the edit gives.
+// applyTemplate sets the template's content, tags, media, thread, first
+// comment, poll and author the edit gives.
 func (ed SeriesEdit) applyTemplate(tp *rythme.SeriesTemplate) {
 	if ed.Content != nil {
 		tp.Content = *ed.Content
@@ -297,6 +302,12 @@ func (ed SeriesEdit) applyTemplate(tp *rythme.SeriesTemplate) {
 	}
 	if ed.Thread != nil {
 		tp.Thread = *ed.Thread
+	}
+	if ed.FirstComment != nil {
+		tp.FirstComment = *ed.FirstComment
+	}
+	if ed.Poll.Set {
+		tp.Poll = ed.Poll.Poll.Clone()
 	}
 	if ed.Author != nil {
 		tp.Author = *ed.Author

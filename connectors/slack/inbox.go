@@ -14,9 +14,29 @@ import (
 )
 
 var (
-	_ connectors.InboxReader = (*Connector)(nil)
-	_ connectors.Moderator   = (*Connector)(nil)
+	_ connectors.InboxReader    = (*Connector)(nil)
+	_ connectors.Moderator      = (*Connector)(nil)
+	_ connectors.Replier        = (*Connector)(nil)
+	_ connectors.ReplyAddresser = (*Connector)(nil)
 )
+
+// Replies: every account can reply in a thread (Publish honours
+// InReplyTo as thread_ts).
+func (c *Connector) Replies(*rythme.Account) bool { return true }
+
+// ReplyTo is the message a reply to the inbox item externalID goes under:
+// the thread's parent, inReplyTo (the post whose thread ReadInbox read),
+// when it is a message of the same channel. Slack's threads are one level
+// deep, and chat.postMessage's thread_ts should be the parent's ts, "not a
+// reply's" (https://docs.slack.dev/reference/methods/chat.postMessage,
+// https://docs.slack.dev/messaging/#threading). Otherwise the item itself.
+func (c *Connector) ReplyTo(externalID, inReplyTo string) string {
+	ch, _, ok := splitID(externalID)
+	if pch, _, pok := splitID(inReplyTo); ok && pok && pch == ch {
+		return inReplyTo
+	}
+	return externalID
+}
 
 // RepliesPerCall is the most messages conversations.replies gives an app
 // outside the Slack Marketplace in one call, which may make one call a

@@ -99,3 +99,75 @@ func TestReadInboxOneThreadAPage(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyFromTheInbox: a reply to a member's reply in a post's thread
+// goes to the thread's parent (ReplyTo), is posted with that thread_ts in
+// the parent's channel, shows in the thread as the app's own (left out of
+// the inbox), and fakenet records it as answering the parent.
+func TestReplyFromTheInbox(t *testing.T) {
+	t.Parallel()
+	e := connectortest.Start(t, harness())
+	c := e.Connect("alice")
+	ctx := context.Background()
+	p, err := e.Connector.Publish(ctx, c.Account, c.Client, connectors.PublishRequest{Text: "Ask us anything"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(24 * time.Hour)
+	r := e.Connector.(connectors.InboxReader)
+	page, err := r.ReadInbox(ctx, c.Account, c.Client, connectors.InboxRequest{Posts: []string{p.ExternalID}})
+	if err != nil || len(page.Entries) == 0 {
+		t.Fatalf("read: %d entries, %v", len(page.Entries), err)
+	}
+	comment := page.Entries[0]
+	if rp, ok := e.Connector.(connectors.Replier); !ok || !rp.Replies(c.Account) {
+		t.Fatal("Slack should take replies from the inbox")
+	}
+	to := e.Connector.(connectors.ReplyAddresser).ReplyTo(comment.ExternalID, comment.InReplyTo)
+	if to != p.ExternalID {
+		t.Fatalf("a reply to %s goes to %s, want the thread's parent %s", comment.ExternalID, to, p.ExternalID)
+	}
+	if got := e.Connector.(connectors.ReplyAddresser).ReplyTo(comment.ExternalID, "C0OTHER:1700000000.000100"); got != comment.ExternalID {
+		t.Fatalf("a parent in another channel: reply to %s, want the item itself", got)
+	}
+	e.Clock.Advance(time.Minute)
+	reply, err := e.Connector.Publish(ctx, c.Account, c.Client, connectors.PublishRequest{Text: "Thanks <3", InReplyTo: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch, _, _ := strings.Cut(reply.ExternalID, ":"); !strings.HasPrefix(p.ExternalID, ch+":") || reply.ExternalID == p.ExternalID {
+		t.Fatalf("reply %s, post %s: want another message of the same channel", reply.ExternalID, p.ExternalID)
+	}
+	found := false
+	for _, fp := range e.Posts() {
+		if fp.ID == reply.ExternalID {
+			found = true
+			if fp.ReplyTo != p.ExternalID || fp.Text != "Thanks &lt;3" {
+				t.Fatalf("fakenet has the reply answering %q with %q, want %q and the escaped text", fp.ReplyTo, fp.Text, p.ExternalID)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("fakenet has no record of the reply")
+	}
+	// The thread now has it, as the app's message: the inbox leaves it out.
+	cursor := ""
+	for i := 0; i < 10; i++ {
+		e.Clock.Advance(time.Minute)
+		pg, err := r.ReadInbox(ctx, c.Account, c.Client, connectors.InboxRequest{Posts: []string{p.ExternalID}, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, en := range pg.Entries {
+			if en.ExternalID == reply.ExternalID {
+				t.Fatalf("the app's own reply came back: %+v", en)
+			}
+		}
+		if cursor = pg.Cursor; !strings.Contains(cursor, " ") {
+			break
+		}
+	}
+	if _, err := e.Connector.Publish(ctx, c.Account, c.Client, connectors.PublishRequest{Text: "to nothing", InReplyTo: "not-a-message"}); connectors.KindOf(err) != connectors.Permanent {
+		t.Fatalf("a reply to a malformed id: %v, want a permanent refusal", err)
+	}
+}

@@ -21,7 +21,11 @@ func splitID(id string) (channel, ts string, ok bool) {
 
 // Publish posts the text with chat.postMessage
 // (https://docs.slack.dev/reference/methods/chat.postMessage) to the
-// account's channel, or to Options["channel"]. The URL comes from
+// account's channel, or to Options["channel"]; with InReplyTo (a message's
+// ExternalID, "C0123ABCDE:1503435956.000247"), to that message's channel
+// as a reply in its thread: its ts is sent as thread_ts, which Slack's
+// docs ask to be the thread's parent, not a reply (ReplyTo sees to that
+// for replies from the inbox). The URL comes from
 // chat.getPermalink, or is built from the workspace URL when that call
 // fails (the message exists by then). A message_truncated warning does
 // not fail the post: it was published, shortened.
@@ -37,10 +41,21 @@ func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *h
 		}
 		channel = ch
 	}
+	threadTS := ""
+	if req.InReplyTo != "" {
+		ch, ts, ok := splitID(req.InReplyTo)
+		if !ok {
+			return nil, connectors.Errorf(connectors.Permanent, "%q is not a Slack message to reply to", req.InReplyTo)
+		}
+		channel, threadTS = ch, ts
+	}
 	if channel == "" {
 		return nil, connectors.Errorf(connectors.Permanent, "the account has no channel: connect Slack again with one")
 	}
 	body := map[string]any{"channel": channel, "text": Escape(req.Text)}
+	if threadTS != "" {
+		body["thread_ts"] = threadTS
+	}
 	var out struct {
 		Channel string `json:"channel"`
 		TS      string `json:"ts"`

@@ -61,6 +61,10 @@ func TestSpec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
+	// A reply in its thread (thread_ts), as from the inbox.
+	if _, err := e.Connector.Publish(ctx, c.Account, c.Client, connectors.PublishRequest{Text: "a reply", InReplyTo: pub.ExternalID}); err != nil {
+		t.Fatalf("Publish a reply: %v", err)
+	}
 	gone, err := e.Connector.Publish(ctx, c.Account, c.Client, connectors.PublishRequest{Text: "to be deleted"})
 	if err != nil {
 		t.Fatalf("Publish: %v", err)

@@ -3,6 +3,7 @@ package slack
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,7 +57,13 @@ func (k *slack) conversationsList(w http.ResponseWriter, _ *http.Request, p map[
 
 // postMessage is chat.postMessage: text to a channel (id or name); a
 // public channel needs chat:write.public (the bot is in no channel), a
-// private one is not_in_channel.
+// private one is not_in_channel. thread_ts makes it a reply in the thread
+// of the message with that ts ("Provide another message's ts value to
+// make this message a reply. Avoid using a reply's ts value; use its
+// parent instead.", https://docs.slack.dev/reference/methods/chat.postMessage);
+// the reply is in that message's conversations.replies. Slack documents no
+// error for a thread_ts naming no message (its error list has none): the
+// reply is posted, in a thread no one lists.
 func (k *slack) postMessage(w http.ResponseWriter, r *http.Request, p map[string][]string, t *sToken) {
 	now := k.s.Config().Now()
 	text := sim.First(p, "text")
@@ -87,17 +94,39 @@ func (k *slack) postMessage(w http.ResponseWriter, r *http.Request, p map[string
 		fail("msg_too_long")
 		return
 	}
+	threadTS := sim.First(p, "thread_ts")
 	k.mu.Lock()
 	k.seq++
 	ts := fmt.Sprintf("%d.%06d", now.Unix(), k.seq%1000000)
-	m := &sMessage{channel: c.id, ts: ts, text: text, team: t.team, created: now}
+	m := &sMessage{channel: c.id, ts: ts, text: text, team: t.team, created: now, threadTS: threadTS}
 	k.messages[c.id+":"+ts] = m
 	k.mu.Unlock()
 	rec.ID, rec.Created = c.id+":"+ts, true
+	message := map[string]any{"type": "message", "subtype": "bot_message", "text": text, "ts": ts, "bot_id": "B" + t.team.id[1:],
+		"user": "U" + t.team.id[1:], "team": t.team.id}
+	if threadTS != "" {
+		rec.ReplyTo = c.id + ":" + threadTS
+		message["thread_ts"] = threadTS
+	}
 	k.s.Record(rec)
-	sim.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": c.id, "ts": ts, "message": map[string]any{
-		"type": "message", "subtype": "bot_message", "text": text, "ts": ts, "bot_id": "B" + t.team.id[1:],
-		"user": "U" + t.team.id[1:], "team": t.team.id}})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": c.id, "ts": ts, "message": message})
+}
+
+// threadReplies returns the live messages posted with thread_ts ts in
+// channel (the app's replies in that thread), oldest first.
+func (k *slack) threadReplies(t *sToken, channel, ts string) []*sMessage {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []*sMessage
+	for _, m := range k.messages {
+		if m.channel == channel && m.threadTS == ts && m.ts != ts && !m.deleted && m.team == t.team {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].created.Before(out[j].created) || out[i].created.Equal(out[j].created) && out[i].ts < out[j].ts
+	})
+	return out
 }
 
 func hasSlackScope(t *sToken, s string) bool {

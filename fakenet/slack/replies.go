@@ -3,6 +3,7 @@ package slack
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 
 	"github.com/rythmehq/rythme/fakenet/sim"
@@ -15,11 +16,12 @@ const slackRepliesMax = 15
 
 // conversationsReplies is conversations.replies
 // (https://docs.slack.dev/reference/methods/conversations.replies, scope
-// channels:history, tier t1 here): the thread of the message ts, the
-// parent first, then its replies oldest first, limit at a time (default
-// and at most 15) after the cursor. Other members reply over time,
-// deterministically from the seed, as many as reactions.get's
-// reply_count.
+// channels:history, tier t1 here): the thread of the message ts (a
+// reply's ts gives its parent's thread), the parent first, then its
+// replies oldest first, limit at a time (default and at most 15) after the
+// cursor. Other members reply over time, deterministically from the seed,
+// as many as reactions.get's reply_count; the app's own replies
+// (chat.postMessage with thread_ts) are in it too, as bot messages.
 func (k *slack) conversationsReplies(w http.ResponseWriter, _ *http.Request, p map[string][]string, t *sToken) {
 	channel, ts := sim.First(p, "channel"), sim.First(p, "ts")
 	if channel == "" || ts == "" {
@@ -31,6 +33,9 @@ func (k *slack) conversationsReplies(w http.ResponseWriter, _ *http.Request, p m
 		return
 	}
 	m := k.message(t, channel, ts)
+	if m != nil && m.threadTS != "" {
+		m = k.message(t, channel, m.threadTS)
+	}
 	if m == nil {
 		slackFail(w, "thread_not_found")
 		return
@@ -58,6 +63,11 @@ func (k *slack) conversationsReplies(w http.ResponseWriter, _ *http.Request, p m
 		msgs = append(msgs, map[string]any{"type": "message", "user": user, "text": c.Text, "team": t.team.id,
 			"ts": fmt.Sprintf("%d.%06d", at.Unix(), 900000+c.Index), "thread_ts": m.ts, "parent_user_id": "U" + t.team.id[1:]})
 	}
+	for _, r := range k.threadReplies(t, channel, m.ts) {
+		msgs = append(msgs, map[string]any{"type": "message", "subtype": "bot_message", "text": r.text, "ts": r.ts, "thread_ts": m.ts,
+			"bot_id": "B" + t.team.id[1:], "team": t.team.id, "parent_user_id": "U" + t.team.id[1:]})
+	}
+	sort.SliceStable(msgs[1:], func(i, j int) bool { return msgs[1+i]["ts"].(string) < msgs[1+j]["ts"].(string) })
 	if len(msgs) > 1 {
 		parent["reply_count"] = len(msgs) - 1
 	}

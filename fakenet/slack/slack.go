@@ -114,9 +114,12 @@ type sToken struct {
 
 type sMessage struct {
 	channel, ts, text string
-	team              *sTeam
-	created           time.Time
-	deleted           bool
+	// threadTS is the thread_ts it was posted with (a reply), "" for a
+	// message of the channel.
+	threadTS string
+	team     *sTeam
+	created  time.Time
+	deleted  bool
 }
 
 func (k *slack) Name() string { return slackName }

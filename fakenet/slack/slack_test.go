@@ -148,3 +148,37 @@ func TestSlackRateLimit(t *testing.T) {
 		t.Errorf("other channel: %v", out)
 	}
 }
+
+// TestSlackThreadReply: chat.postMessage with thread_ts posts a reply in
+// that message's thread: the answer's message carries thread_ts, and
+// conversations.replies (of the parent, or of the reply's own ts) lists
+// it after the parent as a bot message.
+func TestSlackThreadReply(t *testing.T) {
+	t.Parallel()
+	e := fntest.Start(t, fakenet.Config{})
+	tok := slackInstall(t, e, "alice", "chat:write,chat:write.public,channels:read,channels:history,team:read")
+	bot := tok["access_token"].(string)
+	_, parent := slackCall(t, e, "chat.postMessage", bot, url.Values{"channel": {"general"}, "text": {"Ask us"}})
+	if parent["ok"] != true {
+		t.Fatalf("post: %v", parent)
+	}
+	ch, ts := parent["channel"].(string), parent["ts"].(string)
+	_, reply := slackCall(t, e, "chat.postMessage", bot, url.Values{"channel": {ch}, "text": {"Answer"}, "thread_ts": {ts}})
+	msg, _ := reply["message"].(map[string]any)
+	if reply["ok"] != true || msg["thread_ts"] != ts || reply["ts"] == ts {
+		t.Fatalf("reply: %v", reply)
+	}
+	for _, at := range []string{ts, reply["ts"].(string)} {
+		e.Clock.Advance(time.Minute) // one conversations.replies a minute
+		_, thread := slackCall(t, e, "conversations.replies", bot, url.Values{"channel": {ch}, "ts": {at}})
+		msgs, _ := thread["messages"].([]any)
+		if thread["ok"] != true || len(msgs) != 2 {
+			t.Fatalf("thread of %s: %v", at, thread)
+		}
+		first, second := msgs[0].(map[string]any), msgs[1].(map[string]any)
+		if first["ts"] != ts || first["reply_count"] != float64(1) || second["ts"] != reply["ts"] || second["thread_ts"] != ts ||
+			second["text"] != "Answer" || second["bot_id"] == nil {
+			t.Fatalf("thread of %s: %v", at, thread)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/rythmehq/rythme"
 	"github.com/rythmehq/rythme/connectors/instagram"
-	"github.com/rythmehq/rythme/connectors/slack"
+	"github.com/rythmehq/rythme/connectors/linkedin"
 )
 
 // addBlueskyReply puts a reply to the launch post on Bluesky in the
@@ -85,8 +85,8 @@ func (f *fixture) item(t *testing.T, id string) apiItem {
 
 // TestInboxModeration: a manager (the fixture's admin token) sees Hide
 // on the Bluesky reply and none on the Mastodon comments (Mastodon allows
-// no moderation); neither moderation nor a Reply box on Slack (rythme
-// does neither there); Hide and Delete on Instagram, Delete only after a
+// no moderation); neither moderation nor a Reply box on LinkedIn (rythme
+// does neither there: it reads the comments of an app granted the scope); Hide and Delete on Instagram, Delete only after a
 // confirmation. Hiding the Bluesky reply asks the worker, and the item shows hidden
 // once the worker recorded it, with the request and the outcome in its
 // history; showing it again fails with the network's reason, shown on the
@@ -98,13 +98,14 @@ func (f *fixture) item(t *testing.T, id string) apiItem {
 func TestInboxModeration(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
-	f := newFixture(t, slack.New(slack.Config{}), instagram.New(instagram.Config{}))
+	f := newFixture(t, linkedin.New(linkedin.Config{Scopes: append(slices.Clone(linkedin.DefaultScopes), linkedin.ScopeReadComments)}),
+		instagram.New(instagram.Config{}))
 	bsky := addBlueskyReply(t, f)
-	sl := addNetworkComment(t, f, "slack", "team-workspace", "Your page is dull", time.Hour)
+	sl := addNetworkComment(t, f, "linkedin", "team-page", "Your page is dull", time.Hour)
 	ig := addNetworkComment(t, f, "instagram", "team.ig", "Scam link in bio", 2*time.Hour)
 	mast := f.Inbox[0]
 	sel := func(it *rythme.InboxItem) string { return fmt.Sprintf(`#inbox .inbox-item[data-item-id="%s"]`, it.ID) }
-	bskySel, mastSel, slackSel, igSel := sel(bsky), sel(mast), sel(sl), sel(ig)
+	bskySel, mastSel, liSel, igSel := sel(bsky), sel(mast), sel(sl), sel(ig)
 	all := []string{bsky.ID, f.Inbox[0].ID, f.Inbox[1].ID, sl.ID, ig.ID}
 	tb.signIn(f.URL, "#/inbox", f.Token)
 	tb.waitFor(fmt.Sprintf(`document.querySelectorAll("#inbox .inbox-item").length === 5 && document.querySelector(%q)`, bskySel+" button.moderate-hide"))
@@ -122,7 +123,7 @@ func TestInboxModeration(t *testing.T) {
 		{"Bluesky reply", bskySel, []string{"moderate-hide"}, 1},
 		{"Mastodon comment", mastSel, []string{}, 1},
 		{"flagged Mastodon comment", sel(f.Inbox[1]), []string{}, 1},
-		{"Slack reply", slackSel, []string{}, 0},
+		{"LinkedIn comment", liSel, []string{}, 0},
 		{"Instagram comment", igSel, []string{"moderate-hide", "moderate-delete"}, 1},
 	} {
 		if got := buttons(c.sel); !slices.Equal(got, c.want) {
@@ -135,8 +136,8 @@ func TestInboxModeration(t *testing.T) {
 	if n := eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, mastSel+" .inbox-moderation")); n != 0 {
 		t.Error("a Mastodon comment has a moderation group")
 	}
-	if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q)?.textContent || ""`, slackSel+" .no-reply")); got != "Slack gives rythme no way to reply: answer on Slack itself." {
-		t.Errorf("the Slack reply says %q about replies", got)
+	if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q)?.textContent || ""`, liSel+" .no-reply")); got != "LinkedIn gives rythme no way to reply: answer on LinkedIn itself." {
+		t.Errorf("the LinkedIn comment says %q about replies", got)
 	}
 
 	// Delete asks first; only "Yes, delete" asks the worker.

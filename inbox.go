@@ -182,8 +182,10 @@ type InboxFilter struct {
 	Author string
 	// Flagged: only the flagged items.
 	Flagged bool
-	Cursor  string
-	Limit   int // default DefaultInboxMax, at most MaxInboxLimit
+	// AssigneeID: only the items assigned to this member.
+	AssigneeID string
+	Cursor     string
+	Limit      int // default DefaultInboxMax, at most MaxInboxLimit
 }
 
 // InboxStore keeps the inbox: the comments, replies and mentions read from

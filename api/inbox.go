@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,6 +40,21 @@ func (s *server) listInbox(c *gin.Context) {
 	if v := c.Query("flagged"); v != "" && v != "true" && v != "false" {
 		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "flagged", Message: "must be true or false"}))
 		return
+	}
+	switch v := c.Query("assignee_id"); {
+	case v == "me":
+		m := memberOf(c)
+		if m == nil {
+			s.fail(c, rythme.Invalid(rythme.FieldError{Field: "assignee_id",
+				Message: `"me" is the signed-in member: an API token is none; give a member's id`}))
+			return
+		}
+		f.AssigneeID = m.ID
+	case v != "" && !strings.HasPrefix(v, rythme.PrefixMember+"_"):
+		s.fail(c, rythme.Invalid(rythme.FieldError{Field: "assignee_id", Message: `must be a member's id (mem_…) or "me"`}))
+		return
+	default:
+		f.AssigneeID = v
 	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)

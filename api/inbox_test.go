@@ -497,3 +497,39 @@ func TestInboxModerationRefusals(t *testing.T) {
 		t.Fatalf("%d refused actions queued", q.n)
 	}
 }
+
+// TestInboxAssignedTo: GET /v1/inbox?assignee_id= lists one member's
+// items; "me" is the signed-in member, and a token (no member) or a value
+// that is no member's id is refused.
+func TestInboxAssignedTo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite(t))
+	acc := e.account(e.ws, "brand", rythme.AccountConnected)
+	items := e.seedInbox(acc, "", 3)
+	ada := e.newMember("ada@example.com", "Ada", "correct horse battery", e.ws, rythme.RoleEditor)
+	bob := e.newMember("bob@example.com", "Bob", "correct horse battery", e.ws, rythme.RoleEditor)
+	for i, m := range []*rythme.Member{ada, ada, bob} {
+		expect(t, e.as(rythme.RoleEditor, "PATCH", "/v1/inbox/"+items[i].ID, map[string]any{"assignee_id": m.ID}), http.StatusOK)
+	}
+	ids := func(res *response) []string {
+		t.Helper()
+		expect(t, res, http.StatusOK)
+		var page struct{ Data []inboxItemOut }
+		res.decode(t, &page)
+		var out []string
+		for _, it := range page.Data {
+			out = append(out, it.AssigneeID)
+		}
+		return out
+	}
+	if got := ids(e.as(rythme.RoleViewer, "GET", "/v1/inbox?assignee_id="+bob.ID, nil)); !slices.Equal(got, []string{bob.ID}) {
+		t.Errorf("bob's items: assignees %v", got)
+	}
+	b := e.browser()
+	b.signIn("ada@example.com", "correct horse battery")
+	if got := ids(b.do("GET", "/v1/inbox?assignee_id=me", nil, nil)); !slices.Equal(got, []string{ada.ID, ada.ID}) {
+		t.Errorf("ada's own items: assignees %v", got)
+	}
+	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/inbox?assignee_id=me", nil), http.StatusUnprocessableEntity)
+	expect(t, e.as(rythme.RoleViewer, "GET", "/v1/inbox?assignee_id=ada", nil), http.StatusUnprocessableEntity)
+}

@@ -176,6 +176,9 @@ func (s *Store) ListInboxItems(ctx context.Context, workspaceID string, f rythme
 	if f.Flagged {
 		sb.WriteString(` AND flagged = ` + arg(true))
 	}
+	if f.AssigneeID != "" {
+		sb.WriteString(` AND assignee_id = ` + arg(f.AssigneeID))
+	}
 	if f.Cursor != "" {
 		at, id, ok := decodeCursor(f.Cursor)
 		if !ok {

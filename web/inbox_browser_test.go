@@ -327,6 +327,11 @@ func TestInboxEditor(t *testing.T) {
 	}
 	tb.choose("#assign-"+bsky.ID, f.Member.ID)
 	tb.waitFor(fmt.Sprintf(`document.querySelector(%q)?.textContent === "Assigned to you"`, sel+" .inbox-assignee"))
+	// "Assigned to me" lists only hers (GET /v1/inbox?assignee_id=me).
+	tb.click("#inbox-mine")
+	tb.waitFor(fmt.Sprintf(`location.hash.includes("mine=me") && document.querySelectorAll("#inbox .inbox-item").length === 1 && document.querySelector(%q)`, sel))
+	tb.click("#inbox-mine")
+	tb.waitFor(`document.querySelectorAll("#inbox .inbox-item").length === 3`)
 	// The history says who did it (the item's answer carries its trail);
 	// it opens from the keyboard.
 	tb.do("open the history", chromedp.Focus(chromedp.CSS(sel+" .inbox-history summary")), chromedp.KeyEvent(kb.Enter))

@@ -224,7 +224,7 @@ func testReplyTarget(t *testing.T, s rythme.Store) {
 func init() { register(suiteCase{"InboxRules", testInboxRules}) }
 
 // testInboxRules: rules are kept per workspace, read back whole, deleted
-// once; an item's flag is saved and filtered on.
+// once; an item's flag and assignee are saved and filtered on.
 func testInboxRules(t *testing.T, s rythme.Store) {
 	ws, other := newWorkspace(t, s), newWorkspace(t, s)
 	r := &rythme.InboxRule{WorkspaceID: ws.ID, Name: "links", Kind: rythme.RuleLinks, Terms: []string{"spam.example"},
@@ -256,6 +256,19 @@ func testInboxRules(t *testing.T, s rythme.Store) {
 	must(t, err)
 	if !upd.Flagged {
 		t.Fatal("the flag was not saved")
+	}
+	_, err = s.UpdateInboxItem(ctx(t), ws.ID, a.ID, func(x *rythme.InboxItem) error {
+		x.AssigneeID, x.Status = "mem_ada", rythme.InboxAssigned
+		return nil
+	})
+	must(t, err)
+	mine, _, err := s.ListInboxItems(ctx(t), ws.ID, rythme.InboxFilter{AssigneeID: "mem_ada"})
+	must(t, err)
+	if len(mine) != 1 || mine[0].ID != a.ID {
+		t.Fatalf("assigned to mem_ada: %s", dump(mine))
+	}
+	if none, _, err := s.ListInboxItems(ctx(t), ws.ID, rythme.InboxFilter{AssigneeID: "mem_bob"}); err != nil || len(none) != 0 {
+		t.Fatalf("assigned to mem_bob: %s %v", dump(none), err)
 	}
 }
 

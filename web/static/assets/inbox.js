@@ -1,6 +1,6 @@
 // The community inbox (#/inbox): the comments, replies and mentions read
 // from the networks, newest first, filtered as GET /v1/inbox allows
-// (status, network, account, author, flagged: kept in the URL's hash, so
+// (status, network, account, author, flagged, assigned to me: kept in the URL's hash, so
 // a filtered inbox can be bookmarked); each with its author, text, notes
 // and history (the audit trail: who or which rule did what, when, why).
 // An editor marks it done, assigns it to a member, adds a note the team
@@ -20,7 +20,7 @@ const whenFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeSt
 // STATUSES are GET /v1/inbox's statuses, in words.
 const STATUSES = [["new", "New"], ["assigned", "Assigned"], ["done", "Done"], ["hidden", "Hidden"]];
 // FILTERS maps the hash's parameters to GET /v1/inbox's.
-const FILTERS = { status: "status", network: "network", account: "account_id", author: "author", flagged: "flagged" };
+const FILTERS = { status: "status", network: "network", account: "account_id", author: "author", flagged: "flagged", mine: "assignee_id" };
 
 // MODERATION says each moderation action: its button, what the page says
 // while the worker does it, and once it is done.
@@ -311,6 +311,8 @@ class Inbox extends Component {
           onInput=${(e) => this.setState({ author: e.currentTarget.value })} /></div>
       <div class="filter filter-check"><label class="check"><input type="checkbox" id="inbox-flagged" checked=${f.flagged === "true"}
         onChange=${(e) => this.filter("flagged", e.currentTarget.checked ? "true" : "")} />Only flagged</label></div>
+      ${s.me ? html`<div class="filter filter-check"><label class="check"><input type="checkbox" id="inbox-mine" checked=${f.mine === "me"}
+        onChange=${(e) => this.filter("mine", e.currentTarget.checked ? "me" : "")} />Assigned to me</label></div>` : null}
       <div class="filter filter-actions">
         <button type="submit" class="secondary">Apply</button>
         ${Object.keys(f).length ? html`<button type="button" class="secondary" id="inbox-clear"

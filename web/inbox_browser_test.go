@@ -85,8 +85,9 @@ func (f *fixture) item(t *testing.T, id string) apiItem {
 
 // TestInboxModeration: a manager (the fixture's admin token) sees Hide
 // on the Bluesky reply and none on the Mastodon comments (Mastodon allows
-// no moderation); neither moderation nor a Reply box on LinkedIn (rythme
-// does neither there: it reads the comments of an app granted the scope); Hide and Delete on Instagram, Delete only after a
+// no moderation); no moderation but a Reply box on LinkedIn (rythme reads
+// the comments of an app granted the scope and answers with a nested
+// comment); Hide and Delete on Instagram, Delete only after a
 // confirmation. Hiding the Bluesky reply asks the worker, and the item shows hidden
 // once the worker recorded it, with the request and the outcome in its
 // history; showing it again fails with the network's reason, shown on the
@@ -123,7 +124,7 @@ func TestInboxModeration(t *testing.T) {
 		{"Bluesky reply", bskySel, []string{"moderate-hide"}, 1},
 		{"Mastodon comment", mastSel, []string{}, 1},
 		{"flagged Mastodon comment", sel(f.Inbox[1]), []string{}, 1},
-		{"LinkedIn comment", liSel, []string{}, 0},
+		{"LinkedIn comment", liSel, []string{}, 1},
 		{"Instagram comment", igSel, []string{"moderate-hide", "moderate-delete"}, 1},
 	} {
 		if got := buttons(c.sel); !slices.Equal(got, c.want) {
@@ -136,8 +137,9 @@ func TestInboxModeration(t *testing.T) {
 	if n := eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, mastSel+" .inbox-moderation")); n != 0 {
 		t.Error("a Mastodon comment has a moderation group")
 	}
-	if got := eval[string](tb, fmt.Sprintf(`document.querySelector(%q)?.textContent || ""`, liSel+" .no-reply")); got != "LinkedIn gives rythme no way to reply: answer on LinkedIn itself." {
-		t.Errorf("the LinkedIn comment says %q about replies", got)
+	// Every inbox network replies now: none says it cannot.
+	if n := eval[int](tb, `document.querySelectorAll("#inbox .no-reply").length`); n != 0 {
+		t.Errorf("%d items say rythme cannot reply", n)
 	}
 
 	// Delete asks first; only "Yes, delete" asks the worker.

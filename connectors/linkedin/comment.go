@@ -40,16 +40,26 @@ func (c *Connector) Comment(ctx context.Context, acct *rythme.Account, client *h
 		return nil, err
 	}
 	body := commentBody{Actor: actor, Object: req.Post.ExternalID, Message: commentText{Text: req.Text}}
-	hr, err := c.newRequest(ctx, http.MethodPost, c.cfg.BaseURL+"/rest/socialActions/"+url.PathEscape(req.Post.ExternalID)+"/comments", body, true)
+	urn, err := c.createComment(ctx, client, c.cfg.BaseURL+"/rest/socialActions/"+url.PathEscape(req.Post.ExternalID)+"/comments", body)
 	if err != nil {
 		return nil, err
+	}
+	return &connectors.Published{ExternalID: urn, URL: "https://www.linkedin.com/feed/update/" + req.Post.ExternalID + "/"}, nil
+}
+
+// createComment POSTs a Create Comment body to path and returns the new
+// comment's URN (x-restli-id, or $URN in the body).
+func (c *Connector) createComment(ctx context.Context, client *http.Client, path string, body any) (string, error) {
+	hr, err := c.newRequest(ctx, http.MethodPost, path, body, true)
+	if err != nil {
+		return "", err
 	}
 	resp, err := connectors.Do(client, hr)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, c.fromResponse(resp)
+		return "", c.fromResponse(resp)
 	}
 	defer resp.Body.Close()
 	var out struct {
@@ -63,7 +73,7 @@ func (c *Connector) Comment(ctx context.Context, acct *rythme.Account, client *h
 	}
 	if urn == "" {
 		// LinkedIn said yes but did not say which comment: it probably exists.
-		return nil, &connectors.Error{Kind: connectors.Unknown, Status: resp.StatusCode, Message: "LinkedIn accepted the comment but sent no URN"}
+		return "", &connectors.Error{Kind: connectors.Unknown, Status: resp.StatusCode, Message: "LinkedIn accepted the comment but sent no URN"}
 	}
-	return &connectors.Published{ExternalID: urn, URL: "https://www.linkedin.com/feed/update/" + req.Post.ExternalID + "/"}, nil
+	return urn, nil
 }

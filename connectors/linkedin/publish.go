@@ -105,8 +105,12 @@ func author(acct *rythme.Account, opts map[string]string) (string, error) {
 // the post's URN in the x-restli-id header. The text is escaped to little
 // text (see Escape). Images are uploaded first through the Images API
 // (initializeUpload, then a PUT of the bytes); one image is content.media,
-// more are content.multiImage.
+// more are content.multiImage. With InReplyTo (a comment URN, from the
+// inbox) it is a nested comment instead (reply.go).
 func (c *Connector) Publish(ctx context.Context, acct *rythme.Account, client *http.Client, req connectors.PublishRequest) (*connectors.Published, error) {
+	if req.InReplyTo != "" {
+		return c.reply(ctx, acct, client, req)
+	}
 	owner, err := author(acct, req.Options)
 	if err != nil {
 		return nil, err

@@ -21,13 +21,24 @@ import (
 //     message.text (w_member_social, or w_organization_social for an
 //     organization's actor): the member comments (the first comment of a
 //     post published through rythme); 201, the comment in the body
+//   - POST /rest/socialActions/{comment urn}/comments with actor, object
+//     (the post's activity), message.text and parentComment (the comment
+//     of the path): a nested comment, a reply to a top-level comment
+//     (comments nest one level deep)
+//     (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/community-management/shares/comments-api#create-a-nested-comment)
+//   - GET /rest/socialActions/{comment urn}/comments: the comment's nested
+//     comments ("Get Comments on Comments"), paged as a post's. A post's
+//     list also gives its nested comments, each with parentComment.
 //
 // Other members comment over time, deterministically from the seed
 // (sim.CommentsAt, as many as memberCreatorPostAnalytics's COMMENT).
 
 type liComment struct {
 	id, actor, text string
-	created         time.Time
+	// parent is the comment URN a nested comment answers ("" for a
+	// top-level one).
+	parent  string
+	created time.Time
 }
 
 // commentsLocked returns p's comments now, oldest first. Holds l.mu.
@@ -49,9 +60,37 @@ func liActivity(p *liPost) string {
 
 func liCommentJSON(p *liPost, c liComment) map[string]any {
 	ms := c.created.UnixMilli()
-	return map[string]any{"id": c.id, "actor": c.actor, "object": liActivity(p), "message": map[string]any{"text": c.text},
-		"commentUrn": "urn:li:comment:(" + liActivity(p) + "," + c.id + ")",
+	out := map[string]any{"id": c.id, "actor": c.actor, "object": liActivity(p), "message": map[string]any{"text": c.text},
+		"commentUrn": liCommentURN(p, c.id),
 		"created":    map[string]any{"actor": c.actor, "time": ms}, "lastModified": map[string]any{"actor": c.actor, "time": ms}}
+	if c.parent != "" {
+		out["parentComment"] = c.parent
+	}
+	return out
+}
+
+func liCommentURN(p *liPost, id string) string {
+	return "urn:li:comment:(" + liActivity(p) + "," + id + ")"
+}
+
+// commentLocked finds the comment urn (urn:li:comment:(<activity>,<id>))
+// on a live post, or answers 404. Holds l.mu.
+func (l *linkedin) commentLocked(w http.ResponseWriter, urn string, now time.Time) (*liPost, *liComment, bool) {
+	inner, _ := strings.CutPrefix(urn, "urn:li:comment:(")
+	inner, _ = strings.CutSuffix(inner, ")")
+	activity, id, _ := strings.Cut(inner, ",")
+	for _, p := range l.posts {
+		if p.deleted || liActivity(p) != activity {
+			continue
+		}
+		for _, c := range l.commentsLocked(p, now) {
+			if c.id == id {
+				return p, &c, true
+			}
+		}
+	}
+	liFail(w, http.StatusNotFound, 0, "NOT_FOUND", "Comment "+urn+" not found")
+	return nil, nil, false
 }
 
 // livePostLocked returns the post urn, or answers 404. Holds l.mu.
@@ -77,11 +116,25 @@ func (l *linkedin) listComments(w http.ResponseWriter, r *http.Request, _ *liTok
 	now := l.s.Config().Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	p, ok := l.livePostLocked(w, urn)
-	if !ok {
-		return
+	var p *liPost
+	var all []liComment
+	if strings.HasPrefix(urn, "urn:li:comment:") {
+		var ok bool
+		if p, _, ok = l.commentLocked(w, urn, now); !ok {
+			return
+		}
+		for _, c := range l.commentsLocked(p, now) {
+			if c.parent == urn {
+				all = append(all, c)
+			}
+		}
+	} else {
+		var ok bool
+		if p, ok = l.livePostLocked(w, urn); !ok {
+			return
+		}
+		all = l.commentsLocked(p, now)
 	}
-	all := l.commentsLocked(p, now)
 	els := []map[string]any{}
 	for i := start; i < len(all) && len(els) < count; i++ {
 		els = append(els, liCommentJSON(p, all[i]))
@@ -98,6 +151,7 @@ type liCommentBody struct {
 	Message struct {
 		Text string `json:"text"`
 	} `json:"message"`
+	ParentComment string `json:"parentComment"`
 }
 
 // comment is POST /rest/socialActions/{urn}/comments: the member (or an
@@ -130,6 +184,10 @@ func (l *linkedin) comment(w http.ResponseWriter, r *http.Request, t *liToken, u
 		refuse(http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to comment as "+body.Actor)
 		return
 	}
+	if strings.HasPrefix(urn, "urn:li:comment:") {
+		l.nestedLocked(w, rec, refuse, body, urn, now)
+		return
+	}
 	p, ok := l.posts[urn]
 	switch {
 	case !ok || p.deleted:
@@ -150,4 +208,40 @@ func (l *linkedin) comment(w http.ResponseWriter, r *http.Request, t *liToken, u
 	w.Header().Set("X-RestLi-Id", curn)
 	sim.WriteJSON(w, http.StatusCreated, map[string]any{"id": id, "$URN": curn, "actor": body.Actor, "object": urn,
 		"message": map[string]any{"text": body.Message.Text}, "created": map[string]any{"actor": body.Actor, "time": now.UnixMilli()}})
+}
+
+// nestedLocked creates a nested comment under the comment urn (the
+// actor already checked): object must be the post's activity, and
+// parentComment the comment of the path, a top-level one. It answers 201
+// as for a comment, the URN urn:li:comment:(<activity>,<id>), and records
+// it (sim.Post with ReplyTo the parent comment). Holds l.mu.
+func (l *linkedin) nestedLocked(w http.ResponseWriter, rec sim.Post, refuse func(int, string, string), body liCommentBody, urn string, now time.Time) {
+	rec.ReplyTo = urn
+	p, parent, ok := l.commentLocked(w, urn, now)
+	switch {
+	case !ok:
+		rec.Error = "comment not found"
+		l.s.Record(rec)
+		return
+	case parent.parent != "":
+		refuse(http.StatusUnprocessableEntity, "INVALID_VALUE", "/parentComment :: comments nest one level: "+urn+" is a nested comment")
+		return
+	case body.ParentComment != urn:
+		refuse(http.StatusUnprocessableEntity, "INVALID_VALUE", "/parentComment :: must be the comment of the path, "+urn)
+		return
+	case body.Object != liActivity(p) && body.Object != p.urn:
+		refuse(http.StatusUnprocessableEntity, "INVALID_VALUE", "/object :: must be the post the comment is on, "+liActivity(p))
+		return
+	case strings.TrimSpace(body.Message.Text) == "":
+		refuse(http.StatusUnprocessableEntity, "MISSING_FIELD", "/message/text :: a comment needs text")
+		return
+	}
+	id := l.newID()
+	curn := liCommentURN(p, id)
+	rec.ID, rec.Created = curn, true
+	l.s.Record(rec)
+	l.comments[p.urn] = append(l.comments[p.urn], liComment{id: id, actor: body.Actor, text: body.Message.Text, parent: urn, created: now})
+	w.Header().Set("X-RestLi-Id", curn)
+	sim.WriteJSON(w, http.StatusCreated, map[string]any{"id": id, "$URN": curn, "actor": body.Actor, "object": body.Object,
+		"parentComment": urn, "message": map[string]any{"text": body.Message.Text}, "created": map[string]any{"actor": body.Actor, "time": now.UnixMilli()}})
 }

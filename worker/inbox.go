@@ -95,8 +95,8 @@ func (p *InboxPoller) Sweep(ctx context.Context) (int, error) {
 	enq := &enqueuer{client: p.Client, inspector: p.Inspector}
 	n := 0
 	for _, conn := range p.Connectors.All() {
-		if _, ok := conn.(connectors.InboxReader); !ok {
-			continue
+		if !connectors.ReadsInbox(conn, nil) {
+			continue // no inbox, or the app lacks the permission to read it
 		}
 		after := ""
 		for {

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -58,7 +59,7 @@ func TestArchivedPublishTaskIsRevived(t *testing.T) {
 	p := e.post(t, "a", e.clock.Now().Add(time.Minute))
 	tg := p.Targets[0]
 	ref := rythme.TargetRef{ID: tg.ID, Version: 1, Network: "fake", ScheduledAt: e.clock.Now().Add(time.Minute)}
-	queue, id := worker.QueueName("fake"), worker.PublishTaskID(tg.ID, 1)
+	queue, id := worker.PublishQueue("fake", tg.ID), worker.PublishTaskID(tg.ID, 1)
 
 	if err := q.EnqueuePublish(context.Background(), []rythme.TargetRef{ref}); err != nil {
 		t.Fatal(err)
@@ -75,5 +76,31 @@ func TestArchivedPublishTaskIsRevived(t *testing.T) {
 	}
 	if info.State == asynq.TaskStateArchived {
 		t.Fatal("the publish task is still archived after the reconciler asked for it again")
+	}
+}
+
+// A network's publish tasks spread over its shards, each target's versions
+// in one (its task ids stay unique there); shard 0 keeps the name every
+// task had before the shards.
+func TestPublishQueueShards(t *testing.T) {
+	if worker.ShardQueue("mastodon", 0) != worker.QueueName("mastodon") || worker.ShardQueue("mastodon", 3) != "publish.mastodon.3" {
+		t.Fatalf("shard names: %q, %q", worker.ShardQueue("mastodon", 0), worker.ShardQueue("mastodon", 3))
+	}
+	count := map[string]int{}
+	for i := range 4000 {
+		id := fmt.Sprintf("tgt_%06d", i)
+		q := worker.PublishQueue("mastodon", id)
+		if q != worker.PublishQueue("mastodon", id) {
+			t.Fatalf("target %s: not one queue", id)
+		}
+		count[q]++
+	}
+	if len(count) != worker.PublishShards {
+		t.Fatalf("%d queues used, want %d: %v", len(count), worker.PublishShards, count)
+	}
+	for q, n := range count {
+		if n < 4000/worker.PublishShards*3/4 {
+			t.Errorf("queue %s has %d of 4000 targets: the spread is uneven (%v)", q, n, count)
+		}
 	}
 }

@@ -84,6 +84,12 @@ type PublishHandler struct {
 	// StageAhead is how long before its due time a task may be handed over
 	// (Queue.WithStageAhead): the handler holds it until due.
 	StageAhead time.Duration
+	// ClaimAhead is how long before its due time a staged task claims its
+	// target and readies the call (token, media links): at the top of the
+	// hour the claims' statements then run in the second before it, and
+	// only the network calls are left at it. The call itself still waits
+	// for the due time. 0: claimed at the due time.
+	ClaimAhead time.Duration
 
 	// stopping ends when the worker stops (nil: never); stopNow ends it.
 	stopping context.Context
@@ -174,8 +180,9 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 		return fmt.Errorf("worker: load account: %w", err)
 	}
 	// Never early: a staged task (and asynq scores tasks in whole seconds)
-	// is held until due.
-	if err := h.holdUntilDue(ctx, t); err != nil {
+	// is held until ClaimAhead before due, then claimed, and its call
+	// waits for the due time (publish).
+	if err := h.holdUntil(ctx, t, t.ScheduledAt.Add(-h.ClaimAhead)); err != nil {
 		return err
 	}
 	if conn, err := h.Connectors.Get(t.Network); err == nil && h.Limits != nil && acct.Status == rythme.AccountConnected {
@@ -212,16 +219,16 @@ func (h *PublishHandler) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	return retryErr
 }
 
-// holdUntilDue waits for t's due time. A task handed over too early, or
-// held when the worker stops, goes back to Redis until due, without
-// counting an attempt.
-func (h *PublishHandler) holdUntilDue(ctx context.Context, t *rythme.Target) error {
-	wait := t.ScheduledAt.Sub(h.Clock.Now())
+// holdUntil waits for until (t's due time, or ClaimAhead before it). A
+// task handed over too early, or held when the worker stops, goes back to
+// Redis until due, without counting an attempt.
+func (h *PublishHandler) holdUntil(ctx context.Context, t *rythme.Target, until time.Time) error {
+	wait := until.Sub(h.Clock.Now())
 	if wait <= 0 {
 		return nil
 	}
 	if wait > h.StageAhead+earlySlack {
-		return &notYetError{wait: wait}
+		return &notYetError{wait: t.ScheduledAt.Sub(h.Clock.Now())}
 	}
 	if h.stopping == nil {
 		return h.Clock.Sleep(ctx, wait)
@@ -308,6 +315,15 @@ func (h *PublishHandler) publish(ctx context.Context, log *slog.Logger, t *rythm
 	}
 	req := connectors.PublishRequest{Text: t.Text, IdempotencyKey: t.ID, Media: files, Thread: t.Thread, Poll: t.Poll,
 		Done: rec.done(), PartPublished: rec.save, InReplyTo: t.InReplyTo}
+
+	// Claimed ClaimAhead early (ProcessTask): never early on the network.
+	// The wait is at most ClaimAhead and is not cut by a shutdown, as the
+	// call after it is not.
+	if wait := t.ScheduledAt.Sub(h.Clock.Now()); wait > 0 {
+		if err := h.Clock.Sleep(callCtx, wait); err != nil {
+			return h.retryOrFail(ctx, t, fmt.Errorf("waiting for the due time: %w", err))
+		}
+	}
 
 	if h.Metrics != nil {
 		h.Metrics.Lateness.WithLabelValues(t.Network).Observe(h.Clock.Now().Sub(t.ScheduledAt).Seconds())

@@ -33,6 +33,12 @@ type Queue struct {
 // so an edit or a cancel meanwhile wins as before.
 const DefaultStageAhead = 20 * time.Second
 
+// DefaultClaimAhead is how long before its due time a staged task claims
+// its target (PublishHandler.ClaimAhead): at the top of the hour the
+// claims of thousands of posts then run in the seconds before it, not
+// between the due time and the network calls.
+const DefaultClaimAhead = 2 * time.Second
+
 // NewQueue returns a queue that enqueues targets due within horizon and
 // leaves later ones to the reconciler (Redis then holds only the near
 // future, whatever the size of the calendar).
@@ -71,7 +77,7 @@ func (q *Queue) EnqueuePublish(ctx context.Context, refs []rythme.TargetRef) err
 		task, err := NewPublishTask(ref, q.stage)
 		if err == nil {
 			if q.enq != nil {
-				_, err = q.enq.enqueue(ctx, task, QueueName(ref.Network), PublishTaskID(ref.ID, ref.Version))
+				_, err = q.enq.enqueue(ctx, task, PublishQueue(ref.Network, ref.ID), PublishTaskID(ref.ID, ref.Version))
 			} else {
 				_, err = q.client.EnqueueContext(ctx, task)
 			}

@@ -122,7 +122,7 @@ func TestExpiredLeaseIsRequeuedOnlyWhereRetryIsSafe(t *testing.T) {
 				if st.Requeued != 1 || got.Status != rythme.TargetScheduled || got.Version != 2 {
 					t.Fatalf("stats %+v, target %s v%d; want re-queued at v2", st, got.Status, got.Version)
 				}
-				info, err := asynq.NewInspectorFromRedisClient(rdb).GetTaskInfo(worker.QueueName("fake"), worker.PublishTaskID(tg.ID, 2))
+				info, err := asynq.NewInspectorFromRedisClient(rdb).GetTaskInfo(worker.PublishQueue("fake", tg.ID), worker.PublishTaskID(tg.ID, 2))
 				if err != nil || info == nil {
 					t.Fatalf("no task for the new version: %v", err)
 				}
@@ -161,11 +161,11 @@ func TestReconcilerEnqueuesWithinTheHorizonOnly(t *testing.T) {
 	}
 	insp := asynq.NewInspectorFromRedisClient(rdb)
 	for _, p := range soon {
-		if _, err := insp.GetTaskInfo(worker.QueueName("fake"), worker.PublishTaskID(p.Targets[0].ID, 1)); err != nil {
+		if _, err := insp.GetTaskInfo(worker.PublishQueue("fake", p.Targets[0].ID), worker.PublishTaskID(p.Targets[0].ID, 1)); err != nil {
 			t.Errorf("post %q due within the horizon has no task: %v", p.Content, err)
 		}
 	}
-	if _, err := insp.GetTaskInfo(worker.QueueName("fake"), worker.PublishTaskID(far.Targets[0].ID, 1)); err == nil {
+	if _, err := insp.GetTaskInfo(worker.PublishQueue("fake", far.Targets[0].ID), worker.PublishTaskID(far.Targets[0].ID, 1)); err == nil {
 		t.Error("a post due in 48h was queued; Redis should hold only the horizon")
 	}
 	// Later sweeps only look at what is not queued yet.

@@ -16,7 +16,8 @@ import (
 )
 
 // Staged tasks: a worker holds a publish task before its due time (asynq
-// shows it active), publishes it not before its second, once; a worker
+// shows it active), claims it ClaimAhead before it, publishes it not
+// before its second, once; a worker
 // that stops while holding tasks gives them back to Redis without counting
 // a failed attempt, and the next worker publishes them on time.
 func TestStagedTasksWaitForTheirSecond(t *testing.T) {
@@ -47,13 +48,14 @@ func TestStagedTasksWaitForTheirSecond(t *testing.T) {
 		return w, func() { cancel(); <-done }
 	}
 	insp := asynq.NewInspectorFromRedisClient(rdb)
-	queue := worker.QueueName("fake")
-	active := func() int {
-		tasks, err := insp.ListActiveTasks(queue)
-		if err != nil {
-			return 0
+	active := func() int { // over every shard
+		n := 0
+		for i := range worker.PublishShards {
+			if tasks, err := insp.ListActiveTasks(worker.ShardQueue("fake", i)); err == nil {
+				n += len(tasks)
+			}
 		}
-		return len(tasks)
+		return n
 	}
 
 	w, stop := newWorker()
@@ -71,6 +73,23 @@ func TestStagedTasksWaitForTheirSecond(t *testing.T) {
 	}
 	if n := len(e.conn.calls()); n != 0 {
 		t.Fatalf("%d calls before the due time", n)
+	}
+	// Claimed ClaimAhead (by default 2 s) before due; the calls still wait
+	// for it.
+	claimed := func() bool {
+		for _, p := range posts {
+			if e.target(t, p.Targets[0].ID).Status != rythme.TargetPublishing {
+				return false
+			}
+		}
+		return true
+	}
+	waitFor(t, 5*time.Second, func() bool { return claimed() || time.Now().After(due) })
+	if !time.Now().Before(due) {
+		t.Fatalf("the targets were not all claimed before their due time (want %s before it)", worker.DefaultClaimAhead)
+	}
+	if n, now := len(e.conn.calls()), time.Now(); n != 0 && now.Before(due) {
+		t.Fatalf("%d calls %s before the due time, once claimed", n, due.Sub(now))
 	}
 	waitFor(t, 15*time.Second, func() bool { return len(e.conn.calls()) == 3 })
 	for _, p := range posts {
@@ -93,7 +112,7 @@ func TestStagedTasksWaitForTheirSecond(t *testing.T) {
 		t.Fatalf("stopping took %s: the held task was not given back at once", time.Since(stopped))
 	}
 	id := held.Targets[0].ID
-	info, err := insp.GetTaskInfo(queue, worker.PublishTaskID(id, 1))
+	info, err := insp.GetTaskInfo(worker.PublishQueue("fake", id), worker.PublishTaskID(id, 1))
 	if err != nil {
 		t.Fatalf("the held task is not in Redis after the stop: %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +65,11 @@ type Config struct {
 	// negative: at the due time). Staged tasks hold their slots of
 	// Concurrency.
 	StageAhead time.Duration
+	// ClaimAhead: a staged publish task claims its target this long before
+	// it is due (default DefaultClaimAhead; negative: at the due time); its
+	// network call still waits for the due time. Until then an edit of the
+	// post gets a conflict, as while it publishes.
+	ClaimAhead time.Duration
 	// ShutdownTimeout lets in-flight publishes finish (default 40s).
 	ShutdownTimeout time.Duration
 	// RefreshInterval between refresh sweeps (default 1m); RefreshAhead:
@@ -137,6 +141,12 @@ func (cfg Config) WithDefaults() Config {
 		cfg.StageAhead = DefaultStageAhead
 	case cfg.StageAhead < 0:
 		cfg.StageAhead = 0
+	}
+	switch {
+	case cfg.ClaimAhead == 0:
+		cfg.ClaimAhead = DefaultClaimAhead
+	case cfg.ClaimAhead < 0:
+		cfg.ClaimAhead = 0
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 40 * time.Second
@@ -257,6 +267,7 @@ func New(cfg Config) (*Worker, error) {
 		Media: cfg.Media, MediaSigner: cfg.MediaSigner, PublicURL: cfg.PublicURL,
 		Batches:    NewBatches(cfg.Store, cfg.Clock, cfg.Lease),
 		StageAhead: cfg.StageAhead,
+		ClaimAhead: min(cfg.ClaimAhead, cfg.StageAhead),
 		InFlight:   &NetworkLimits{Initial: initialInFlight, Min: minInFlight, Max: maxConcurrency(cfg)},
 	}
 	w.publish.stopping, w.publish.stopNow = context.WithCancel(context.Background())
@@ -317,21 +328,31 @@ func (w *Worker) Poller() *Poller { return w.poller }
 // Reconciler returns the worker's reconciler.
 func (w *Worker) Reconciler() *Reconciler { return w.reconciler }
 
-func (w *Worker) queueNames() []string { return queueNames(w.cfg.Connectors) }
-
 func queueNames(reg *connectors.Registry) []string {
 	names := []string{SystemQueue, WebhookQueue, MetricsQueue}
 	for _, c := range reg.All() {
-		names = append(names, QueueName(c.Info().Name))
+		for i := range PublishShards {
+			names = append(names, ShardQueue(c.Info().Name, i))
+		}
 	}
 	sort.Strings(names)
 	return names
 }
 
-func (w *Worker) server(queue string, concurrency int, poll time.Duration) *asynq.Server {
+// start starts srv, or stops the servers started before it.
+func (w *Worker) start(mux *asynq.ServeMux, srv *asynq.Server) error {
+	if err := srv.Start(mux); err != nil {
+		w.stop()
+		return fmt.Errorf("worker: start queues: %w", err)
+	}
+	w.servers = append(w.servers, srv)
+	return nil
+}
+
+func (w *Worker) server(queues map[string]int, concurrency int, poll time.Duration) *asynq.Server {
 	return asynq.NewServerFromRedisClient(w.cfg.Redis, asynq.Config{
 		Concurrency:              concurrency,
-		Queues:                   map[string]int{queue: 1},
+		Queues:                   queues,
 		DelayedTaskCheckInterval: poll,
 		TaskCheckInterval:        poll,
 		RetryDelayFunc:           retryDelay,
@@ -341,6 +362,7 @@ func (w *Worker) server(queue string, concurrency int, poll time.Duration) *asyn
 		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, task *asynq.Task, err error) {
 			if isFailure(err) {
+				queue, _ := asynq.GetQueueName(ctx)
 				w.cfg.Logger.Warn("task failed", slog.String("type", task.Type()), slog.String("queue", queue), slog.Any("err", err))
 			}
 		}),
@@ -365,34 +387,40 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.Handle(TypeRefreshLimits, w.limits)
 	mux.Handle(TypeCleanup, w.cleaner)
 
-	for _, name := range w.queueNames() {
-		conc, dequeuers := w.cfg.DefaultConcurrency, publishDequeuers
-		switch name {
-		case SystemQueue:
-			conc, dequeuers = 2, 1
-		case WebhookQueue, MetricsQueue:
-			conc, dequeuers = 16, 1
-		default:
-			if n, ok := w.cfg.Concurrency[strings.TrimPrefix(name, "publish.")]; ok && n > 0 {
-				conc = n
-			}
+	for _, name := range []string{SystemQueue, WebhookQueue, MetricsQueue} {
+		conc := 16
+		if name == SystemQueue {
+			conc = 2
+		}
+		if err := w.start(mux, w.server(map[string]int{name: 1}, conc, w.cfg.PollInterval)); err != nil {
+			return err
+		}
+	}
+	for _, c := range w.cfg.Connectors.All() {
+		network := c.Info().Name
+		conc := w.cfg.DefaultConcurrency
+		if n, ok := w.cfg.Concurrency[network]; ok && n > 0 {
+			conc = n
 		}
 		// asynq's server takes its tasks one Redis round trip at a time: a
-		// publish queue has several, sharing its concurrency, so that a
-		// burst is taken as fast as the handlers take it. The first polls
-		// every PollInterval; the others join a burst within a second.
-		dequeuers = max(1, min(dequeuers, conc))
+		// network has several, sharing its concurrency, so that a burst is
+		// taken as fast as the handlers take it; each takes from every
+		// shard, its own first. The first polls every PollInterval; the
+		// others join a burst within a second.
+		dequeuers := max(1, min(publishDequeuers, conc))
 		for i := range dequeuers {
 			poll := w.cfg.PollInterval
 			if i > 0 {
 				poll = max(poll, time.Second)
 			}
-			srv := w.server(name, max(1, conc/dequeuers), poll)
-			if err := srv.Start(mux); err != nil {
-				w.stop()
-				return fmt.Errorf("worker: start queue %s: %w", name, err)
+			queues := map[string]int{}
+			for s := range PublishShards {
+				queues[ShardQueue(network, s)] = 1
 			}
-			w.servers = append(w.servers, srv)
+			queues[ShardQueue(network, i%PublishShards)] = PublishShards
+			if err := w.start(mux, w.server(queues, max(1, conc/dequeuers), poll)); err != nil {
+				return err
+			}
 		}
 	}
 	w.cfg.Logger.Info("worker: started", slog.Int("queues", len(w.servers)))

@@ -238,6 +238,14 @@ func stageAhead(cfg config) time.Duration {
 	return cfg.StageAhead
 }
 
+// claimAhead is RYTHME_CLAIM_AHEAD as worker.Config takes it.
+func claimAhead(cfg config) time.Duration {
+	if cfg.ClaimAhead <= 0 {
+		return -1
+	}
+	return cfg.ClaimAhead
+}
+
 func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error) {
 	conc, _ := cfg.concurrency()
 	def := conc["default"]
@@ -247,7 +255,7 @@ func (c *components) worker(cfg config, log *slog.Logger) (*worker.Worker, error
 		ReconcileInterval: cfg.Reconcile, Lease: cfg.Lease, PublishTimeout: cfg.PublishTimeout, PollInterval: cfg.PollInterval,
 		AllowPrivateWebhooks: cfg.AllowPrivate, Media: c.media, MediaSigner: c.signer, HTTPClient: c.http,
 		MetricsInterval: cfg.MetricsInterval, RefreshAhead: cfg.RefreshAhead, InboxInterval: cfg.InboxInterval,
-		ReadingsRetention: cfg.ReadingsRetention, StageAhead: stageAhead(cfg), NoInboxStreams: cfg.noInboxStreams})
+		ReadingsRetention: cfg.ReadingsRetention, StageAhead: stageAhead(cfg), ClaimAhead: claimAhead(cfg), NoInboxStreams: cfg.noInboxStreams})
 }
 
 func (c *components) api(cfg config, log *slog.Logger, q api.Queue) (http.Handler, error) {

@@ -39,6 +39,7 @@ type config struct {
 	PublishTimeout time.Duration // RYTHME_PUBLISH_TIMEOUT: bound of one publish, media processing included (default 4m)
 	Concurrency    string        // RYTHME_CONCURRENCY: publish tasks held per network queue, e.g. "mastodon=20000,default=512" (default 10000 each)
 	StageAhead     time.Duration // RYTHME_STAGE_AHEAD: how long before their due time publish tasks reach a worker, which holds them until due (default 20s)
+	ClaimAhead     time.Duration // RYTHME_CLAIM_AHEAD: how long before their due time held tasks claim their targets (default 2s)
 	WorkerAddr     string        // RYTHME_WORKER_ADDR: `rythme work` serves /metrics and /healthz here (default off)
 	FakenetAddr    string        // FAKENET_ADDR: where `rythme fakenet` listens (default 127.0.0.1:8090)
 	FakenetSeed    int64         // FAKENET_SEED: seed of fakenet's engagement growth (default 1)
@@ -130,6 +131,14 @@ var envVars = []envVar{
 			return fmt.Errorf("RYTHME_STAGE_AHEAD: %q is not a duration from 0 to 5m such as 20s", v)
 		}
 		c.StageAhead = d
+		return nil
+	}},
+	{"RYTHME_CLAIM_AHEAD", "2s", "How long before its due time a held publish task claims its post for publishing (its network call still waits for the due time): at the top of the hour the claims then run in the seconds before it. From then on an edit of the post gets a conflict, as while it publishes (0: at the due time).", func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return fmt.Errorf("RYTHME_CLAIM_AHEAD: %q is not a duration from 0 to 1m such as 2s", v)
+		}
+		c.ClaimAhead = d
 		return nil
 	}},
 	durationVar("RYTHME_LEASE", "10m", "How long a publishing target is leased to its worker.", func(c *config) *time.Duration { return &c.Lease }),
@@ -257,7 +266,7 @@ var envVars = []envVar{
 // --addr=…), and validates.
 func loadConfig(getenv func(string) string, flags []string) (config, error) {
 	c := config{Addr: "127.0.0.1:8080", DataDir: "./rythme-data", LogLevel: slog.LevelInfo, LogFormat: "json",
-		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute, PublishTimeout: 4 * time.Minute, APIRate: 500, StageAhead: 20 * time.Second,
+		Horizon: time.Hour, Reconcile: 10 * time.Second, PollInterval: 100 * time.Millisecond, Lease: 10 * time.Minute, PublishTimeout: 4 * time.Minute, APIRate: 500, StageAhead: 20 * time.Second, ClaimAhead: 2 * time.Second,
 		FakenetAddr: "127.0.0.1:8090", FakenetSeed: 1, FakenetRate: 300, FakenetHistory: 90}
 	values := map[string]string{}
 	for _, v := range envVars {

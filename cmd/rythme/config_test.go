@@ -57,6 +57,8 @@ func TestConfigDefaultsFlagsAndErrors(t *testing.T) {
 		{"RYTHME_READINGS_RETENTION": "forever"},
 		{"RYTHME_STAGE_AHEAD": "-1s"},
 		{"RYTHME_STAGE_AHEAD": "1h"},
+		{"RYTHME_CLAIM_AHEAD": "-1s"},
+		{"RYTHME_CLAIM_AHEAD": "2m"},
 		{"REDIS_CLUSTER_ADDRS": "redis://127.0.0.1:7000?no_such_option=1"},
 		{"REDIS_CLUSTER_ADDRS": "127.0.0.1:7000", "REDIS_URL": "redis://127.0.0.1:6379/0"},
 	} {
@@ -69,6 +71,12 @@ func TestConfigDefaultsFlagsAndErrors(t *testing.T) {
 	}
 	if c, _ := loadConfig(env(nil), nil); c.StageAhead != 20*time.Second || stageAhead(c) != 20*time.Second {
 		t.Errorf("default stage ahead: %s", c.StageAhead)
+	}
+	if c, _ := loadConfig(env(nil), nil); claimAhead(c) != 2*time.Second {
+		t.Errorf("default claim ahead: %s", c.ClaimAhead)
+	}
+	if c, err := loadConfig(env(map[string]string{"RYTHME_CLAIM_AHEAD": "0"}), nil); err != nil || claimAhead(c) >= 0 {
+		t.Errorf("RYTHME_CLAIM_AHEAD=0: %s (%v), want none (negative for the worker)", c.ClaimAhead, err)
 	}
 	if c, err := loadConfig(env(map[string]string{"RYTHME_STAGE_AHEAD": "0"}), nil); err != nil || stageAhead(c) >= 0 {
 		t.Errorf("RYTHME_STAGE_AHEAD=0: %s (%v), want none (negative for the worker)", c.StageAhead, err)

@@ -163,8 +163,11 @@ func benchLoad(ctx context.Context, o Options, startStack StartFunc, log *slog.L
 	insp := asynq.NewInspectorFromRedisClient(rc)
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		if info, err := insp.GetQueueInfo(worker.QueueName("mastodon")); err == nil {
-			res.queued = info.Scheduled + info.Pending
+		res.queued = 0
+		for i := range worker.PublishShards {
+			if info, err := insp.GetQueueInfo(worker.ShardQueue("mastodon", i)); err == nil {
+				res.queued += info.Scheduled + info.Pending
+			}
 		}
 		if rss, hwm := procMemory(work.Process.Pid); rss > 0 {
 			res.rss, res.hwm = rss, max(res.hwm, hwm)

@@ -214,14 +214,19 @@ func benchScaleQueue(ctx context.Context, o Options, startStack StartFunc, log *
 		return res, err
 	}
 	defer func() { stop(); _ = work.Wait() }()
-	q := worker.QueueName("mastodon")
 	deadline := time.Now().Add(10*time.Minute + time.Duration(o.ScalePosts)*time.Millisecond)
 	for {
 		p := rc.Pipeline()
-		sched := p.ZCard(ctx, "asynq:{"+q+"}:scheduled")
-		pend := p.LLen(ctx, "asynq:{"+q+"}:pending")
+		var counts []*redis.IntCmd
+		for i := range worker.PublishShards {
+			q := worker.ShardQueue("mastodon", i)
+			counts = append(counts, p.ZCard(ctx, "asynq:{"+q+"}:scheduled"), p.LLen(ctx, "asynq:{"+q+"}:pending"))
+		}
 		if _, err := p.Exec(ctx); err == nil {
-			res.queued = int(sched.Val() + pend.Val())
+			res.queued = 0
+			for _, c := range counts {
+				res.queued += int(c.Val())
+			}
 		}
 		if rss, hwm := procMemory(work.Process.Pid); rss > 0 {
 			res.rss, res.hwm = rss, max(res.hwm, hwm)

@@ -180,8 +180,8 @@ func (s *Store) importPost(ctx context.Context, tx *sql.Tx, ws, accountID string
 		return false, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE targets SET metrics_step = $2, metrics_next_at = $3,
-			latest_snapshot_id = $4, latest_snapshot_at = $5 WHERE id = $1`,
-		t.ID, step, s.tsPtr(rythme.NextMetricsAt(at, step)), id, s.ts(norm(m.At)))
+			latest_snapshot_id = $4, latest_snapshot_at = $5, `+latestSet("", 6)+` WHERE id = $1`,
+		append([]any{t.ID, step, s.tsPtr(rythme.NextMetricsAt(at, step)), id, s.ts(norm(m.At))}, readingValues(m)...)...)
 	return true, err
 }
 

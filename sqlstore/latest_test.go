@@ -86,6 +86,48 @@ func TestLatestReadingPointer(t *testing.T) {
 			if got := likes(pub); len(got) != 0 {
 				t.Errorf("as of before any reading: %v, want none", got)
 			}
+
+			// New readings keep the latest the target carries: a later one
+			// replaces it (every number, the poll's too), an earlier one
+			// does not; as of a past time, the readings still answer.
+			n := func(v int64) *int64 { return &v }
+			poll := &rythme.PollResults{Options: []rythme.PollOptionResult{{Title: "yes", Votes: 5}, {Title: "no", Votes: 2}}, Votes: 7, Voters: n(7)}
+			if err := s.SaveReading(ctx, ids[0], rythme.Metrics{At: pub.Add(5 * time.Hour), Likes: n(9), Impressions: n(900),
+				Comments: n(3), Reach: n(800), Poll: poll}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveReading(ctx, ids[0], rythme.Metrics{At: pub.Add(30 * time.Minute), Likes: n(1)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.DB().ExecContext(ctx, `UPDATE targets SET metrics_next_at = $1, metrics_step = 2 WHERE id = $2`,
+				s.TS(pub.Add(6*time.Hour)), ids[1]); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveMetrics(ctx, rythme.MetricsDue{TargetID: ids[1], Step: 2}, rythme.Metrics{At: pub.Add(6 * time.Hour),
+				Likes: n(11), Shares: n(4), Deleted: true}, nil); err != nil {
+				t.Fatal(err)
+			}
+			snaps, err := s.LatestSnapshots(ctx, ws.ID, pub.Add(-time.Hour), pub.Add(time.Hour), time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := map[string]rythme.Metrics{}
+			for _, sn := range snaps {
+				byID[sn.TargetID] = sn.Metrics
+			}
+			a, b, c := byID[ids[0]], byID[ids[1]], byID[ids[2]]
+			if a.Likes == nil || *a.Likes != 9 || a.Impressions == nil || *a.Impressions != 900 || a.Comments == nil || *a.Comments != 3 ||
+				a.Reach == nil || *a.Reach != 800 || a.Shares != nil || !a.At.Equal(pub.Add(5*time.Hour)) || a.Deleted ||
+				a.Poll == nil || len(a.Poll.Options) != 2 || a.Poll.Options[0].Votes != 5 || a.ExternalID != "ea" {
+				t.Errorf("after a later reading: %+v (poll %+v)", a, a.Poll)
+			}
+			if b.Likes == nil || *b.Likes != 11 || b.Shares == nil || *b.Shares != 4 || !b.Deleted || b.Poll != nil || !b.At.Equal(pub.Add(6*time.Hour)) {
+				t.Errorf("after a scheduled reading: %+v", b)
+			}
+			if c.Likes == nil || *c.Likes != 4 || !c.At.Equal(pub.Add(4*time.Hour)) {
+				t.Errorf("untouched target: %+v", c)
+			}
+			check("pointer, as of hour 3, after new readings", pub.Add(3*time.Hour), 3)
 		})
 	}
 }

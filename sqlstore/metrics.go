@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rythmehq/rythme"
@@ -87,11 +89,38 @@ func (s *Store) SaveReading(ctx context.Context, targetID string, m rythme.Metri
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE targets SET
 				metrics_next_at = CASE WHEN $4 THEN NULL ELSE metrics_next_at END,
+				`+latestSet("latest_snapshot_at IS NULL OR latest_snapshot_at <= $2", 5)+`,
 				latest_snapshot_id = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $2 THEN $3 ELSE latest_snapshot_id END,
 				latest_snapshot_at = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $2 THEN $2 ELSE latest_snapshot_at END
-			WHERE id = $1`, targetID, s.ts(m.At), id, m.Deleted)
+			WHERE id = $1`, append([]any{targetID, s.ts(m.At), id, m.Deleted}, readingValues(m)...)...)
 		return err
 	})
+}
+
+// latestCols are a reading's numbers as the target keeps its latest's
+// (migration 00027), in readingValues' order.
+var latestCols = []string{"latest_impressions", "latest_reach", "latest_likes", "latest_comments", "latest_shares",
+	"latest_saves", "latest_clicks", "latest_video_views", "latest_deleted", "latest_poll"}
+
+// readingValues are m's numbers in latestCols' order, as parameters.
+func readingValues(m rythme.Metrics) []any {
+	return []any{nullInt(m.Impressions), nullInt(m.Reach), nullInt(m.Likes), nullInt(m.Comments), nullInt(m.Shares),
+		nullInt(m.Saves), nullInt(m.Clicks), nullInt(m.VideoViews), m.Deleted, pollResultsText(m.Poll)}
+}
+
+// latestSet sets latestCols from the parameters numbered from first on
+// (readingValues) where cond holds ("" for always), else leaves them.
+func latestSet(cond string, first int) string {
+	parts := make([]string, len(latestCols))
+	for i, c := range latestCols {
+		p := "$" + strconv.Itoa(first+i)
+		if cond == "" {
+			parts[i] = c + " = " + p
+		} else {
+			parts[i] = c + " = CASE WHEN " + cond + " THEN " + p + " ELSE " + c + " END"
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func nullInt(p *int64) any {
@@ -127,9 +156,11 @@ func (s *Store) SaveMetrics(ctx context.Context, due rythme.MetricsDue, m rythme
 		// the reading: the other's insert rolls back), and the target
 		// points at its latest reading.
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET metrics_next_at = $1, metrics_step = metrics_step + 1,
+				`+latestSet("latest_snapshot_at IS NULL OR latest_snapshot_at <= $4", 6)+`,
 				latest_snapshot_id = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $4 THEN $5 ELSE latest_snapshot_id END,
 				latest_snapshot_at = CASE WHEN latest_snapshot_at IS NULL OR latest_snapshot_at <= $4 THEN $4 ELSE latest_snapshot_at END
-			WHERE id = $2 AND metrics_step = $3 AND metrics_next_at IS NOT NULL`, s.tsPtr(next), due.TargetID, due.Step, s.ts(m.At), id)
+			WHERE id = $2 AND metrics_step = $3 AND metrics_next_at IS NOT NULL`,
+			append([]any{s.tsPtr(next), due.TargetID, due.Step, s.ts(m.At), id}, readingValues(m)...)...)
 		if err != nil {
 			return err
 		}
@@ -154,8 +185,24 @@ func (s *Store) IndexLatestReadings(ctx context.Context) error {
 			latest_snapshot_id = (SELECT m.id FROM metric_snapshots m WHERE m.target_id = targets.id ORDER BY m.at DESC, m.id DESC LIMIT 1),
 			latest_snapshot_at = (SELECT m.at FROM metric_snapshots m WHERE m.target_id = targets.id ORDER BY m.at DESC, m.id DESC LIMIT 1)`
 	}
-	_, err := s.w.ExecContext(ctx, q)
+	if _, err := s.w.ExecContext(ctx, q); err != nil {
+		return s.fail("index latest readings", err)
+	}
+	_, err := s.w.ExecContext(ctx, copyLatestSQL[s.dialect])
 	return s.fail("index latest readings", err)
+}
+
+// copyLatestSQL copies each target's latest reading's numbers from the
+// reading its pointer names, as migration 00027 did.
+var copyLatestSQL = map[string]string{
+	DialectPostgres: `UPDATE targets SET latest_impressions = m.impressions, latest_reach = m.reach, latest_likes = m.likes,
+		latest_comments = m.comments, latest_shares = m.shares, latest_saves = m.saves, latest_clicks = m.clicks,
+		latest_video_views = m.video_views, latest_deleted = m.deleted, latest_poll = m.poll
+		FROM metric_snapshots m WHERE m.id = targets.latest_snapshot_id AND m.at = targets.latest_snapshot_at`,
+	DialectSQLite: `UPDATE targets SET (` + strings.Join(latestCols, ", ") + `) =
+		(SELECT m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks, m.video_views, m.deleted, m.poll
+		 FROM metric_snapshots m WHERE m.id = targets.latest_snapshot_id)
+		WHERE EXISTS (SELECT 1 FROM metric_snapshots m WHERE m.id = targets.latest_snapshot_id)`,
 }
 
 // Snapshots returns every reading of the workspace's targets published in
@@ -189,19 +236,53 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		// every post of every workspace to find the few thousand wanted.
 		posts = `LATERAL (SELECT author, tags, campaign_id FROM posts p WHERE p.id = t.post_id OFFSET 0) p ON true`
 	}
+	// As of a time, each target's last reading at or before it: the one
+	// the target carries (its latest's time and numbers, kept with every
+	// reading) when that is not after it — a comparison as of now: every
+	// target, read with its details in this one query; the others' are
+	// looked for below.
+	latest := ""
+	if latestAsOf != nil {
+		latest = `, t.latest_snapshot_at, t.` + strings.Join(latestCols, ", t.")
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.post_id, t.account_id, t.network, p.author, p.tags, p.campaign_id,
-			t.published_at, t.external_id
+			t.published_at, t.external_id`+latest+`
 		FROM targets t JOIN `+posts+`
 		WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3`, workspaceID, s.ts(from), s.ts(to))
 	if err != nil {
 		return nil, s.fail("snapshots", err)
 	}
 	tagsSeen := map[string][]string{} // posts share a few tag sets: parse each once
+	var out []rythme.Snapshot
+	var vals [8]sql.NullInt64
+	// The poll's results are read into one reused buffer and parsed only
+	// where there are some: most readings have none ('').
+	var poll sql.RawBytes
+	snapshot := func(tid string, m *meta, at time.Time, deleted any) (rythme.Snapshot, error) {
+		sn := rythme.Snapshot{TargetID: tid, PostID: m.postID, WorkspaceID: workspaceID, AccountID: m.accountID, Network: m.network,
+			Author: m.author, Tags: m.tags, CampaignID: m.campaign, PublishedAt: m.published}
+		sn.Metrics.TargetID, sn.Metrics.ExternalID, sn.Metrics.At, sn.Metrics.Deleted = tid, m.externalID, at, truthy(deleted)
+		setMetrics(&sn.Metrics, vals)
+		if len(poll) > 0 {
+			var err error
+			if sn.Metrics.Poll, err = parsePollResults(string(poll)); err != nil {
+				return sn, err
+			}
+		}
+		return sn, nil
+	}
+	needed := 0 // targets whose reading as of latestAsOf is still to find
 	for rows.Next() {
 		var id, tags string
-		var pub *time.Time
+		var pub, latestAt *time.Time
+		var deleted any
 		m := &meta{}
-		if err := rows.Scan(&id, &m.postID, &m.accountID, &m.network, &m.author, &tags, &m.campaign, nullTimeCol{&pub}, &m.externalID); err != nil {
+		dest := []any{&id, &m.postID, &m.accountID, &m.network, &m.author, &tags, &m.campaign, nullTimeCol{&pub}, &m.externalID}
+		if latestAsOf != nil {
+			dest = append(dest, nullTimeCol{&latestAt}, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &vals[6], &vals[7],
+				&deleted, &poll)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, s.fail("snapshots", err)
 		}
@@ -217,14 +298,31 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 			tagsSeen[tags] = parsed
 		}
 		m.tags = parsed
-		targets[id] = m
+		if latestAsOf == nil {
+			targets[id] = m
+			continue
+		}
+		if latestAt == nil || latestAt.After(*latestAsOf) {
+			targets[id] = m
+			needed++
+			continue
+		}
+		sn, err := snapshot(id, m, *latestAt, deleted)
+		if err != nil {
+			rows.Close()
+			return nil, s.fail("snapshots", err)
+		}
+		out = append(out, sn)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, s.fail("snapshots", err)
 	}
-	if len(targets) == 0 {
-		return []rythme.Snapshot{}, nil
+	if len(targets) == 0 || (latestAsOf != nil && needed == 0) {
+		if out == nil {
+			out = []rythme.Snapshot{}
+		}
+		return out, nil
 	}
 	readings := `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares,
 			m.saves, m.clicks, m.video_views, m.deleted, m.poll
@@ -232,37 +330,19 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		WHERE m.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3`
 	args := []any{workspaceID, s.ts(from), s.ts(to)}
 	if latestAsOf != nil {
-		// Each target's last reading at or before asOf: the one its
-		// latest_snapshot_id points at when that is not after asOf (a
-		// comparison as of now: every target); otherwise found by an index
-		// probe on (target_id, at) for that target alone (a comparison as
-		// of a past day). Both halves start from the workspace's targets,
-		// so neither reads readings it does not return. The pointer's time
-		// picks the month's partition on PostgreSQL: the reading is found
-		// in one partition's index, not looked for in every month's.
+		// The last reading at or before asOf of the targets whose latest
+		// is after it (a comparison as of a past day), by an index probe
+		// on (target_id, at) for each target alone: PostgreSQL runs the
+		// LATERAL subquery as one probe per target, where a join would
+		// hash every partition of the readings.
 		readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
-				m.video_views, m.deleted, m.poll
-			FROM targets t JOIN metric_snapshots m ON m.id = t.latest_snapshot_id AND m.at = t.latest_snapshot_at
-			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
-		UNION ALL
-		SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
 				m.video_views, m.deleted, m.poll
 			FROM targets t JOIN metric_snapshots m ON m.id = (SELECT p.id FROM metric_snapshots p
 				WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1)
 			WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3
 				AND (t.latest_snapshot_at IS NULL OR t.latest_snapshot_at > $4)`
 		if s.dialect == DialectPostgres {
-			// The same as LATERAL subqueries, which PostgreSQL runs as one
-			// index probe per target, in the one month's partition the
-			// pointer's time names (pruned at run time); as joins, it
-			// would hash every partition of the readings instead.
 			readings = `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
-					m.video_views, m.deleted, m.poll
-				FROM targets t CROSS JOIN LATERAL (SELECT * FROM metric_snapshots m
-					WHERE m.id = t.latest_snapshot_id AND m.at = t.latest_snapshot_at LIMIT 1) m
-				WHERE t.workspace_id = $1 AND t.published_at >= $2 AND t.published_at < $3 AND t.latest_snapshot_at <= $4
-			UNION ALL
-			SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares, m.saves, m.clicks,
 					m.video_views, m.deleted, m.poll
 				FROM targets t CROSS JOIN LATERAL (SELECT * FROM metric_snapshots p
 					WHERE p.target_id = t.id AND p.at <= $4 ORDER BY p.at DESC, p.id DESC LIMIT 1) m
@@ -276,11 +356,9 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		return nil, s.fail("snapshots", err)
 	}
 	defer rows.Close()
-	out := make([]rythme.Snapshot, 0, len(targets)*4)
-	var vals [8]sql.NullInt64
-	// The poll's results are read into one reused buffer and parsed only
-	// where there are some: most readings have none ('').
-	var poll sql.RawBytes
+	if out == nil {
+		out = make([]rythme.Snapshot, 0, len(targets)*4)
+	}
 	for rows.Next() {
 		var tid string
 		var at time.Time
@@ -293,15 +371,9 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		if m == nil {
 			continue
 		}
-		sn := rythme.Snapshot{TargetID: tid, PostID: m.postID, WorkspaceID: workspaceID, AccountID: m.accountID, Network: m.network,
-			Author: m.author, Tags: m.tags, CampaignID: m.campaign, PublishedAt: m.published}
-		sn.Metrics.TargetID, sn.Metrics.ExternalID, sn.Metrics.At, sn.Metrics.Deleted = tid, m.externalID, at, truthy(deleted)
-		setMetrics(&sn.Metrics, vals)
-		if len(poll) > 0 {
-			var err error
-			if sn.Metrics.Poll, err = parsePollResults(string(poll)); err != nil {
-				return nil, s.fail("snapshots", err)
-			}
+		sn, err := snapshot(tid, m, at, deleted)
+		if err != nil {
+			return nil, s.fail("snapshots", err)
 		}
 		out = append(out, sn)
 	}

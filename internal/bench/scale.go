@@ -86,13 +86,22 @@ func copyRows(ctx context.Context, db *sql.DB, table string, cols []string, n in
 var postCols = []string{"id", "workspace_id", "content", "scheduled_at", "timezone", "tags", "author", "created_by", "created_at", "updated_at"}
 
 var targetCols = []string{"id", "post_id", "workspace_id", "account_id", "position", "network", "content", "status", "version",
-	"scheduled_at", "external_id", "published_at", "created_at", "updated_at", "latest_snapshot_id", "latest_snapshot_at"}
+	"scheduled_at", "external_id", "published_at", "created_at", "updated_at", "latest_snapshot_id", "latest_snapshot_at",
+	"latest_impressions", "latest_likes", "latest_comments", "latest_shares"}
+
+// seedReading is reading k (from 0) of post i: its impressions, likes,
+// comments and shares.
+func seedReading(i, k int) []any {
+	g := int64(k + 1)
+	return []any{1000 + g*100 + int64(i%97), g * 7, g * 2, g}
+}
 
 // seedPosts writes n posts of one target each on the accounts (by turn),
 // scheduled at at(i); published ones (published(i) non-nil) carry an
-// external id and, when latest is given, their latest reading's id and time.
+// external id and, when latest is given, their latest reading's id, time
+// and index k (seedReading), as SaveMetrics keeps them.
 func seedPosts(ctx context.Context, db *sql.DB, ws string, accounts []string, n int, at func(i int) time.Time,
-	published func(i int) *time.Time, latest func(i int) (int64, time.Time)) ([]string, error) {
+	published func(i int) *time.Time, latest func(i int) (int64, time.Time, int)) ([]string, error) {
 	now := time.Now().UTC()
 	posts, targets := make([]string, n), make([]string, n)
 	for i := range n {
@@ -108,14 +117,16 @@ func seedPosts(ctx context.Context, db *sql.DB, ws string, accounts []string, n 
 		status, ext, pub := "scheduled", "", published(i)
 		var lid any
 		var lat any
+		values := []any{nil, nil, nil, nil}
 		if pub != nil {
 			status, ext = "published", strconv.Itoa(i+1)
 			if latest != nil {
-				id, t := latest(i)
-				lid, lat = id, t
+				id, t, k := latest(i)
+				lid, lat, values = id, t, seedReading(i, k)
 			}
 		}
-		return []any{targets[i], posts[i], ws, accounts[i%len(accounts)], 0, "mastodon", "", status, 1, at(i), ext, pub, now, now, lid, lat}
+		return append([]any{targets[i], posts[i], ws, accounts[i%len(accounts)], 0, "mastodon", "", status, 1, at(i), ext, pub, now, now, lid, lat},
+			values...)
 	})
 	return targets, err
 }
@@ -288,8 +299,8 @@ func benchScaleReadings(ctx context.Context, o Options, startStack StartFunc, lo
 	// Reading k of post i has id i*perPost+k+1: the post's latest is its last.
 	targets, err := seedPosts(ctx, db, ws, accounts, posts, pubAt,
 		func(i int) *time.Time { t := pubAt(i); return &t },
-		func(i int) (int64, time.Time) {
-			return int64(i*perPost + perPost), pubAt(i).Add(readingOffsets[perPost-1])
+		func(i int) (int64, time.Time, int) {
+			return int64(i*perPost + perPost), pubAt(i).Add(readingOffsets[perPost-1]), perPost - 1
 		})
 	if err != nil {
 		return res, err
@@ -297,9 +308,8 @@ func benchScaleReadings(ctx context.Context, o Options, startStack StartFunc, lo
 	cols := []string{"id", "workspace_id", "target_id", "account_id", "network", "at", "impressions", "likes", "comments", "shares", "deleted"}
 	if err := copyRows(ctx, db, "metric_snapshots", cols, res.readings, func(n int) []any {
 		i, k := n/perPost, n%perPost
-		g := int64(k + 1)
-		return []any{int64(n + 1), ws, targets[i], accounts[i%len(accounts)], "mastodon", pubAt(i).Add(readingOffsets[k]),
-			1000 + g*100 + int64(i%97), g * 7, g * 2, g, false}
+		return append(append([]any{int64(n + 1), ws, targets[i], accounts[i%len(accounts)], "mastodon", pubAt(i).Add(readingOffsets[k])},
+			seedReading(i, k)...), false)
 	}); err != nil {
 		return res, err
 	}

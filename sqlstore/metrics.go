@@ -253,7 +253,7 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		return nil, s.fail("snapshots", err)
 	}
 	tagsSeen := map[string][]string{} // posts share a few tag sets: parse each once
-	var out []rythme.Snapshot
+	out := []rythme.Snapshot{}
 	var vals [8]sql.NullInt64
 	// The poll's results are read into one reused buffer and parsed only
 	// where there are some: most readings have none ('').
@@ -271,7 +271,6 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		}
 		return sn, nil
 	}
-	needed := 0 // targets whose reading as of latestAsOf is still to find
 	for rows.Next() {
 		var id, tags string
 		var pub, latestAt *time.Time
@@ -298,13 +297,8 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 			tagsSeen[tags] = parsed
 		}
 		m.tags = parsed
-		if latestAsOf == nil {
-			targets[id] = m
-			continue
-		}
-		if latestAt == nil || latestAt.After(*latestAsOf) {
-			targets[id] = m
-			needed++
+		if latestAsOf == nil || latestAt == nil || latestAt.After(*latestAsOf) {
+			targets[id] = m // its readings are read below
 			continue
 		}
 		sn, err := snapshot(id, m, *latestAt, deleted)
@@ -318,10 +312,7 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 	if err := rows.Err(); err != nil {
 		return nil, s.fail("snapshots", err)
 	}
-	if len(targets) == 0 || (latestAsOf != nil && needed == 0) {
-		if out == nil {
-			out = []rythme.Snapshot{}
-		}
+	if len(targets) == 0 {
 		return out, nil
 	}
 	readings := `SELECT m.target_id, m.at, m.impressions, m.reach, m.likes, m.comments, m.shares,
@@ -356,7 +347,7 @@ func (s *Store) snapshots(ctx context.Context, workspaceID string, from, to time
 		return nil, s.fail("snapshots", err)
 	}
 	defer rows.Close()
-	if out == nil {
+	if latestAsOf == nil {
 		out = make([]rythme.Snapshot, 0, len(targets)*4)
 	}
 	for rows.Next() {

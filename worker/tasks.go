@@ -54,6 +54,15 @@ func ShardQueue(network string, i int) string {
 	return QueueName(network) + "." + strconv.Itoa(i)
 }
 
+// PublishQueues are every shard's queue of a network's publish tasks.
+func PublishQueues(network string) []string {
+	out := make([]string, PublishShards)
+	for i := range out {
+		out[i] = ShardQueue(network, i)
+	}
+	return out
+}
+
 // PublishQueue is the asynq queue of a target's publish tasks: every
 // version of a target in the same shard, so that its task ids stay unique
 // there.

@@ -33,8 +33,8 @@ type Config struct {
 	// PublicURL is the API's public base URL: OAuth redirect URIs are
 	// PublicURL + "/v1/oauth/{network}/callback".
 	PublicURL string
-	// Concurrency per network queue: the publish tasks a worker holds at
-	// once; DefaultConcurrency for the others (default 10,000). A task handed
+	// Concurrency per network (its publish queues share it): the publish
+	// tasks a worker holds at once; DefaultConcurrency for the others (default 10,000). A task handed
 	// over early holds its slot until due. The network calls in flight are
 	// bounded below it by an adaptive limit per network (Adaptive: from the
 	// largest concurrency, shrinking on overload and growing back while
@@ -332,9 +332,7 @@ func (w *Worker) Reconciler() *Reconciler { return w.reconciler }
 func queueNames(reg *connectors.Registry) []string {
 	names := []string{SystemQueue, WebhookQueue, MetricsQueue}
 	for _, c := range reg.All() {
-		for i := range PublishShards {
-			names = append(names, ShardQueue(c.Info().Name, i))
-		}
+		names = append(names, PublishQueues(c.Info().Name)...)
 	}
 	sort.Strings(names)
 	return names
@@ -415,10 +413,12 @@ func (w *Worker) Run(ctx context.Context) error {
 				poll = max(poll, time.Second)
 			}
 			queues := map[string]int{}
-			for s := range PublishShards {
-				queues[ShardQueue(network, s)] = 1
+			for s, q := range PublishQueues(network) {
+				queues[q] = 1
+				if s == i%PublishShards {
+					queues[q] = PublishShards
+				}
 			}
-			queues[ShardQueue(network, i%PublishShards)] = PublishShards
 			if err := w.start(mux, w.server(queues, max(1, conc/dequeuers), poll)); err != nil {
 				return err
 			}

@@ -170,7 +170,7 @@ var envVars = []envVar{
 		return nil
 	}},
 	durationVar("RYTHME_REFRESH_AHEAD", "10m", "Tokens that expire within it are refreshed by the next refresh sweep (one a minute).", func(c *config) *time.Duration { return &c.RefreshAhead }),
-	stringVar("RYTHME_CONCURRENCY", "default=10000", "Publish tasks a worker holds per network queue, e.g. mastodon=20000,default=512, counting those staged before their due time (RYTHME_STAGE_AHEAD); the network calls in flight adapt below it (from the same number, shrinking by a quarter a round trip on 429, 5xx or an unknown outcome, growing back while the calls complete).", func(c *config) *string { return &c.Concurrency }),
+	stringVar("RYTHME_CONCURRENCY", "default=10000", "Publish tasks a worker holds per network (its four publish queues share them), e.g. mastodon=20000,default=512, counting those staged before their due time (RYTHME_STAGE_AHEAD); the network calls in flight adapt below it (from the same number, shrinking by a quarter a round trip on 429, 5xx or an unknown outcome, growing back while the calls complete).", func(c *config) *string { return &c.Concurrency }),
 	stringVar("RYTHME_WORKER_ADDR", "(off)", "Where `rythme work` serves /metrics and /healthz.", func(c *config) *string { return &c.WorkerAddr }),
 	stringVar("FAKENET_ADDR", "127.0.0.1:8090", "Where `rythme fakenet` listens.", func(c *config) *string { return &c.FakenetAddr }),
 	{"RYTHME_ALLOW_PRIVATE_WEBHOOKS", "false", "Let webhook URLs reach loopback and private addresses (development only; off, they are refused).", func(c *config, v string) error {

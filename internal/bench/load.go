@@ -164,8 +164,8 @@ func benchLoad(ctx context.Context, o Options, startStack StartFunc, log *slog.L
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		res.queued = 0
-		for i := range worker.PublishShards {
-			if info, err := insp.GetQueueInfo(worker.ShardQueue("mastodon", i)); err == nil {
+		for _, q := range worker.PublishQueues("mastodon") {
+			if info, err := insp.GetQueueInfo(q); err == nil {
 				res.queued += info.Scheduled + info.Pending
 			}
 		}

@@ -229,8 +229,7 @@ func benchScaleQueue(ctx context.Context, o Options, startStack StartFunc, log *
 	for {
 		p := rc.Pipeline()
 		var counts []*redis.IntCmd
-		for i := range worker.PublishShards {
-			q := worker.ShardQueue("mastodon", i)
+		for _, q := range worker.PublishQueues("mastodon") {
 			counts = append(counts, p.ZCard(ctx, "asynq:{"+q+"}:scheduled"), p.LLen(ctx, "asynq:{"+q+"}:pending"))
 		}
 		if _, err := p.Exec(ctx); err == nil {
